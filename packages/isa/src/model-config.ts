@@ -1,0 +1,79 @@
+/**
+ * The model configuration every layer of megakernel agrees on: what the scheduler lowers, what the
+ * VMs need at run time, and what `@megakernel/model` derives from a Hugging Face config.json.
+ */
+
+export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2';
+export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = ['llama', 'mistral', 'gpt2', 'qwen2'];
+
+export type NormKind = 'rms' | 'layer';
+/** `gelu` is the exact erf form; `gelu_tanh` is GPT-2's `gelu_new` / PyTorch's `approximate='tanh'`. */
+export type ActivationKind = 'silu' | 'gelu' | 'gelu_tanh' | 'relu';
+export type PositionKind = 'rope' | 'learned' | 'alibi' | 'none';
+/** `rotate-half` pairs dimension i with i + rot/2 (Hugging Face); `interleaved` pairs 2i with 2i+1. */
+export type RopeLayout = 'rotate-half' | 'interleaved';
+
+export type RopeScaling =
+  | { readonly type: 'none' }
+  | { readonly type: 'linear'; readonly factor: number }
+  | {
+      readonly type: 'llama3';
+      readonly factor: number;
+      readonly lowFreqFactor: number;
+      readonly highFreqFactor: number;
+      readonly originalMaxPositionEmbeddings: number;
+    };
+
+export interface RuntimeModelConfig {
+  readonly architecture: Architecture;
+  readonly numLayers: number;
+  readonly hiddenSize: number;
+  readonly intermediateSize: number;
+  readonly vocabSize: number;
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  /** Longest context the checkpoint supports (learned position tables have exactly this many rows). */
+  readonly maxPositionEmbeddings: number;
+
+  readonly norm: NormKind;
+  readonly normEps: number;
+  /** LayerNorm with a bias (beta) term, as in GPT-2. */
+  readonly normBias: boolean;
+
+  readonly qkvBias: boolean;
+  readonly oBias: boolean;
+  readonly mlpBias: boolean;
+  readonly lmHeadBias: boolean;
+
+  /** Gated MLP: down(act(gate(x)) * up(x)); otherwise down(act(up(x))). */
+  readonly mlpGated: boolean;
+  readonly activation: ActivationKind;
+
+  readonly position: PositionKind;
+  readonly ropeTheta: number;
+  readonly ropeScaling: RopeScaling;
+  /** Fraction of head_dim that is rotated (1 for full RoPE). */
+  readonly partialRotaryFactor: number;
+  readonly ropeLayout: RopeLayout;
+
+  /** Tokens a query may see, itself included (Mistral's `sliding_window`); null for full causal attention. */
+  readonly slidingWindow: number | null;
+
+  readonly tieWordEmbeddings: boolean;
+  /** Multiplies the embedding gather output (1 for the supported families). */
+  readonly embeddingScale: number;
+  /** Softmax scale applied to q·k (1/sqrt(head_dim) unless the checkpoint says otherwise). */
+  readonly attentionScale: number;
+
+  readonly bosTokenId: number | null;
+  readonly eosTokenIds: readonly number[];
+}
+
+export const qDim = (c: RuntimeModelConfig): number => c.numHeads * c.headDim;
+export const kvDim = (c: RuntimeModelConfig): number => c.numKvHeads * c.headDim;
+export const qkvDim = (c: RuntimeModelConfig): number => qDim(c) + 2 * kvDim(c);
+export const kvGroupSize = (c: RuntimeModelConfig): number => c.numHeads / c.numKvHeads;
+/** Number of leading dimensions of each head that RoPE rotates (even). */
+export const rotaryDim = (c: RuntimeModelConfig): number =>
+  c.position === 'rope' ? 2 * Math.floor((c.headDim * c.partialRotaryFactor) / 2) : 0;

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packages = ['isa', 'model', 'scheduler', 'reference-cpu', 'cuda-hopper', 'runtime', 'cli'];
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+// Tests run on sources: every workspace package resolves to its src/index.ts.
+const alias = Object.fromEntries(packages.map((p) => [`@megakernel/${p}`, `${root}packages/${p}/src/index.ts`]));
+
+export default defineConfig({
+  test: {
+    projects: packages.map((p) => ({
+      resolve: { alias },
+      test: {
+        name: p,
+        root: `${root}packages/${p}`,
+        include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+        testTimeout: 60_000,
+      },
+    })),
+  },
+});
