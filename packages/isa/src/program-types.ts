@@ -20,6 +20,8 @@ export type WeightSource =
   | { readonly kind: 'tensor'; readonly name: string }
   /** Conv1D weights stored [in, out] (GPT-2), transposed to [out, in]. */
   | { readonly kind: 'transpose'; readonly name: string }
+  /** Rows [start, start + count) of a source (GPT-2's fused c_attn split into Q, K and V). */
+  | { readonly kind: 'rows'; readonly source: WeightSource; readonly start: number; readonly count: number }
   /** Rows of several tensors stacked ([Q; K; V] or gamma/beta pairs), each with its own transform. */
   | { readonly kind: 'concat'; readonly parts: readonly WeightSource[] }
   /**
