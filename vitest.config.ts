@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const packages = ['isa', 'model', 'scheduler', 'reference-cpu', 'cuda-hopper', 'runtime', 'cli'];
+const packages = ['isa', 'model', 'scheduler', 'reference-cpu', 'cuda-hopper', 'runtime', 'cli', 'default-model'];
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 // Tests run on sources: every workspace package resolves to its src/index.ts.
