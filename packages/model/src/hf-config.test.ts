@@ -1,0 +1,326 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RuntimeModelConfig } from '@megakernel/isa';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UnsupportedArchitectureError } from './errors.js';
+import { parseHfConfig, readHfConfig } from './hf-config.js';
+import { fixtureDir, readJson, useTempDirs } from './test-helpers.js';
+
+const tempDir = useTempDirs();
+
+const fixtureConfig = (name: string) => readHfConfig(path.join(fixtureDir(name), 'config.json')).config;
+
+/** What each fixture's config.json says, transcribed by hand from the files. */
+const llamaCommon = {
+  architecture: 'llama',
+  norm: 'rms',
+  normEps: 1e-5,
+  normBias: false,
+  qkvBias: false,
+  oBias: false,
+  mlpBias: false,
+  lmHeadBias: false,
+  mlpGated: true,
+  activation: 'silu',
+  position: 'rope',
+  partialRotaryFactor: 1,
+  ropeLayout: 'rotate-half',
+  slidingWindow: null,
+  embeddingScale: 1,
+  bosTokenId: 1,
+  eosTokenIds: [2],
+} as const;
+
+const EXPECTED: Record<string, RuntimeModelConfig> = {
+  'llama-tiny': {
+    ...llamaCommon,
+    numLayers: 2,
+    hiddenSize: 64,
+    intermediateSize: 160,
+    vocabSize: 256,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 16,
+    maxPositionEmbeddings: 256,
+    ropeTheta: 10000,
+    ropeScaling: { type: 'none' },
+    tieWordEmbeddings: false,
+    attentionScale: 0.25,
+  },
+  'llama32-tiny-tied-rope3': {
+    ...llamaCommon,
+    numLayers: 3,
+    hiddenSize: 96,
+    intermediateSize: 256,
+    vocabSize: 256,
+    numHeads: 4,
+    numKvHeads: 1,
+    headDim: 24,
+    maxPositionEmbeddings: 256,
+    ropeTheta: 500000,
+    ropeScaling: {
+      type: 'llama3',
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 64,
+    },
+    tieWordEmbeddings: true,
+    attentionScale: 1 / Math.sqrt(24),
+  },
+  'mistral-tiny-swa': {
+    ...llamaCommon,
+    architecture: 'mistral',
+    normEps: 1e-6,
+    numLayers: 2,
+    hiddenSize: 64,
+    intermediateSize: 128,
+    vocabSize: 256,
+    numHeads: 8,
+    numKvHeads: 2,
+    headDim: 8,
+    maxPositionEmbeddings: 256,
+    ropeTheta: 1e6,
+    ropeScaling: { type: 'none' },
+    slidingWindow: 8,
+    tieWordEmbeddings: false,
+    attentionScale: 1 / Math.sqrt(8),
+  },
+  'gpt2-tiny': {
+    architecture: 'gpt2',
+    numLayers: 2,
+    hiddenSize: 64,
+    intermediateSize: 256,
+    vocabSize: 256,
+    numHeads: 4,
+    numKvHeads: 4,
+    headDim: 16,
+    maxPositionEmbeddings: 128,
+    norm: 'layer',
+    normEps: 1e-5,
+    normBias: true,
+    qkvBias: true,
+    oBias: true,
+    mlpBias: true,
+    lmHeadBias: false,
+    mlpGated: false,
+    activation: 'gelu_tanh',
+    position: 'learned',
+    ropeTheta: 0,
+    ropeScaling: { type: 'none' },
+    partialRotaryFactor: 1,
+    ropeLayout: 'rotate-half',
+    slidingWindow: null,
+    tieWordEmbeddings: true,
+    embeddingScale: 1,
+    attentionScale: 0.25,
+    bosTokenId: 50256,
+    eosTokenIds: [50256],
+  },
+};
+
+/** Catches a ConfigError and returns its field. */
+function fieldOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).field;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config.json of the fixtures', () => {
+  for (const [name, expected] of Object.entries(EXPECTED)) {
+    it(`${name} maps to the runtime config its config.json describes`, () => {
+      expect(fixtureConfig(name)).toEqual(expected);
+    });
+  }
+});
+
+describe('transformers 4 dialect', () => {
+  it('a Llama 3.2 config with top-level rope_theta and rope_scaling parses like the transformers-5 fixture', () => {
+    const v5 = readJson(path.join(fixtureDir('llama32-tiny-tied-rope3'), 'config.json'));
+    const { rope_parameters: _, dtype: __, ...rest } = v5;
+    const v4 = {
+      ...rest,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.45.0',
+      rope_theta: 500000.0,
+      rope_scaling: {
+        factor: 32.0,
+        high_freq_factor: 4.0,
+        low_freq_factor: 1.0,
+        original_max_position_embeddings: 64,
+        rope_type: 'llama3',
+      },
+    };
+    expect(parseHfConfig(v4)).toEqual(fixtureConfig('llama32-tiny-tied-rope3'));
+  });
+
+  it('reads the pre-4.43 `type` spelling and linear scaling, and a null rope_scaling', () => {
+    const base = readJson(path.join(fixtureDir('llama-tiny'), 'config.json'));
+    const { rope_parameters: _, ...rest } = base;
+    expect(
+      parseHfConfig({ ...rest, rope_theta: 1e4, rope_scaling: { type: 'linear', factor: 2 } }).ropeScaling,
+    ).toEqual({
+      type: 'linear',
+      factor: 2,
+    });
+    expect(parseHfConfig({ ...rest, rope_theta: 1e4, rope_scaling: null })).toEqual(
+      fixtureConfig('llama-tiny'),
+    );
+  });
+
+  it('defaults a missing head_dim to hidden / heads and missing kv heads to the head count', () => {
+    const base = readJson(path.join(fixtureDir('llama-tiny'), 'config.json'));
+    const { head_dim: _, num_key_value_heads: __, ...rest } = base;
+    const c = parseHfConfig({ ...rest, head_dim: null });
+    expect(c.headDim).toBe(16);
+    expect(c.numKvHeads).toBe(4);
+  });
+
+  it('a GPT-2 config with n_inner null gets 4·n_embd and accepts an eos list', () => {
+    const gpt2 = {
+      activation_function: 'gelu_new',
+      architectures: ['GPT2LMHeadModel'],
+      bos_token_id: 50256,
+      eos_token_id: [50256, 50255],
+      layer_norm_epsilon: 1e-5,
+      model_type: 'gpt2',
+      n_ctx: 1024,
+      n_embd: 768,
+      n_head: 12,
+      n_inner: null,
+      n_layer: 12,
+      n_positions: 1024,
+      vocab_size: 50257,
+    };
+    const c = parseHfConfig(gpt2);
+    expect(c.intermediateSize).toBe(3072);
+    expect(c.eosTokenIds).toEqual([50256, 50255]);
+    expect(c.attentionScale).toBe(1 / 8);
+    expect(parseHfConfig({ ...gpt2, scale_attn_weights: false }).attentionScale).toBe(1);
+  });
+});
+
+describe('Qwen2 and Mistral', () => {
+  // Shaped like Qwen2.5-0.5B's config.json (a transformers-4 file).
+  const qwen2 = {
+    architectures: ['Qwen2ForCausalLM'],
+    attention_dropout: 0.0,
+    bos_token_id: 151643,
+    eos_token_id: 151643,
+    hidden_act: 'silu',
+    hidden_size: 896,
+    intermediate_size: 4864,
+    max_position_embeddings: 32768,
+    max_window_layers: 24,
+    model_type: 'qwen2',
+    num_attention_heads: 14,
+    num_hidden_layers: 24,
+    num_key_value_heads: 2,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000.0,
+    sliding_window: 32768,
+    tie_word_embeddings: true,
+    torch_dtype: 'bfloat16',
+    use_sliding_window: false,
+    vocab_size: 151936,
+  };
+
+  it('Qwen2 has q/k/v biases but no o bias, and no sliding window unless use_sliding_window', () => {
+    const c = parseHfConfig(qwen2);
+    expect(c).toMatchObject({
+      architecture: 'qwen2',
+      headDim: 64,
+      numKvHeads: 2,
+      qkvBias: true,
+      oBias: false,
+      mlpBias: false,
+      ropeTheta: 1e6,
+      slidingWindow: null,
+      tieWordEmbeddings: true,
+      eosTokenIds: [151643],
+    });
+    expect(parseHfConfig({ ...qwen2, use_sliding_window: true, max_window_layers: 0 }).slidingWindow).toBe(
+      32768,
+    );
+  });
+
+  it('Qwen2 with sliding windows on only some layers is refused', () => {
+    expect(fieldOf(() => parseHfConfig({ ...qwen2, use_sliding_window: true, max_window_layers: 12 }))).toBe(
+      'max_window_layers',
+    );
+  });
+
+  it('Mistral with sliding_window null has full attention; absent means transformers default 4096', () => {
+    const mistral = readJson(path.join(fixtureDir('mistral-tiny-swa'), 'config.json'));
+    expect(parseHfConfig({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
+    const { sliding_window: _, ...rest } = mistral;
+    expect(parseHfConfig(rest).slidingWindow).toBe(4096);
+  });
+});
+
+describe('bad config.json is a named error', () => {
+  const llama = () => readJson(path.join(fixtureDir('llama-tiny'), 'config.json'));
+
+  it('an unknown model_type names it and the supported families', () => {
+    const run = () => parseHfConfig({ ...llama(), model_type: 'phi3' }, 'x/config.json');
+    expect(run).toThrow(UnsupportedArchitectureError);
+    expect(run).toThrow(/'phi3'.*supported: llama, mistral, gpt2, qwen2/);
+  });
+
+  it('an unknown architectures class without model_type is named', () => {
+    const { model_type: _, ...rest } = llama();
+    expect(() => parseHfConfig({ ...rest, architectures: ['FalconForCausalLM'] })).toThrow(
+      /'FalconForCausalLM'/,
+    );
+    expect(parseHfConfig(rest).architecture).toBe('llama');
+  });
+
+  it('a missing or mistyped field names the field and the file', () => {
+    const { hidden_size: _, ...rest } = llama();
+    expect(fieldOf(() => parseHfConfig(rest))).toBe('hidden_size');
+    expect(() => parseHfConfig({ ...llama(), num_attention_heads: '4' }, '/m/config.json')).toThrow(
+      /\/m\/config\.json: field 'num_attention_heads'/,
+    );
+    expect(fieldOf(() => parseHfConfig({ ...llama(), hidden_act: 'swiglu-9000' }))).toBe('hidden_act');
+    expect(fieldOf(() => parseHfConfig({ ...llama(), eos_token_id: 'two' }))).toBe('eos_token_id');
+  });
+
+  it('inconsistent head counts name the field', () => {
+    expect(fieldOf(() => parseHfConfig({ ...llama(), num_key_value_heads: 3 }))).toBe('num_key_value_heads');
+    const { head_dim: _, ...rest } = llama();
+    expect(fieldOf(() => parseHfConfig({ ...rest, num_attention_heads: 5, num_key_value_heads: 5 }))).toBe(
+      'head_dim',
+    );
+  });
+
+  it('llama3 RoPE without its parameters, or an unsupported RoPE type, names the field', () => {
+    const rope = {
+      rope_theta: 5e5,
+      rope_type: 'llama3',
+      factor: 32,
+      low_freq_factor: 1,
+      high_freq_factor: 4,
+    };
+    expect(fieldOf(() => parseHfConfig({ ...llama(), rope_parameters: rope }))).toBe(
+      'rope_parameters.original_max_position_embeddings',
+    );
+    const { rope_parameters: _, ...rest } = llama();
+    expect(fieldOf(() => parseHfConfig({ ...rest, rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toBe(
+      'rope_scaling.rope_type',
+    );
+    expect(fieldOf(() => parseHfConfig({ ...llama(), rope_parameters: { rope_theta: 'big' } }))).toBe(
+      'rope_parameters.rope_theta',
+    );
+  });
+
+  it('a config.json that is not JSON is a ConfigError naming the file', () => {
+    const file = path.join(tempDir(), 'config.json');
+    fs.writeFileSync(file, '{"model_type": "llama",');
+    expect(() => readHfConfig(file)).toThrow(ConfigError);
+    expect(() => readHfConfig(file)).toThrow(file);
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, GPT-2).
+ * Defaults for absent keys are those of the `transformers` config classes, so a minimal config means
+ * what it means to `transformers`.
+ */
+import * as fs from 'node:fs';
+import {
+  type ActivationKind,
+  type Architecture,
+  type RuntimeModelConfig,
+  SUPPORTED_ARCHITECTURES,
+} from '@megakernel/isa';
+import { z } from 'zod';
+import { validate } from './config-validation.js';
+import { ConfigError, UnsupportedArchitectureError } from './errors.js';
+import { parseRopeSettings } from './rope-params.js';
+
+/** `architectures` class names for configs that lack `model_type`. */
+const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
+  LlamaForCausalLM: 'llama',
+  MistralForCausalLM: 'mistral',
+  Qwen2ForCausalLM: 'qwen2',
+  GPT2LMHeadModel: 'gpt2',
+};
+
+const ACTIVATIONS: Readonly<Record<string, ActivationKind>> = {
+  silu: 'silu',
+  swish: 'silu',
+  gelu: 'gelu',
+  gelu_new: 'gelu_tanh',
+  gelu_pytorch_tanh: 'gelu_tanh',
+  relu: 'relu',
+};
+
+const size = z.number().int().positive();
+const tokenId = z.number().int().nonnegative();
+const tokenIds = z.union([tokenId, z.array(tokenId)]);
+const activation = z.string().refine((a) => a in ACTIVATIONS, {
+  error: (issue) =>
+    `unsupported activation '${issue.input}'; supported: ${Object.keys(ACTIVATIONS).join(', ')}`,
+});
+
+const specialTokens = {
+  bos_token_id: tokenId.nullish(),
+  eos_token_id: tokenIds.nullish(),
+};
+
+const llamaLikeSchema = z.looseObject({
+  hidden_size: size,
+  intermediate_size: size,
+  num_hidden_layers: size,
+  num_attention_heads: size,
+  num_key_value_heads: size.nullish(),
+  head_dim: size.nullish(),
+  vocab_size: size,
+  max_position_embeddings: size,
+  rms_norm_eps: z.number().positive().default(1e-6),
+  hidden_act: activation.default('silu'),
+  tie_word_embeddings: z.boolean().default(false),
+  attention_bias: z.boolean().default(false),
+  mlp_bias: z.boolean().default(false),
+  sliding_window: size.nullish(),
+  use_sliding_window: z.boolean().default(false),
+  max_window_layers: z.number().int().nonnegative().default(28),
+  layer_types: z.array(z.enum(['full_attention', 'sliding_attention'])).nullish(),
+  ...specialTokens,
+});
+
+const gpt2Schema = z.looseObject({
+  n_embd: size,
+  n_head: size,
+  n_layer: size,
+  n_positions: size,
+  n_inner: size.nullish(),
+  vocab_size: size,
+  layer_norm_epsilon: z.number().positive().default(1e-5),
+  activation_function: activation.default('gelu_new'),
+  tie_word_embeddings: z.boolean().default(true),
+  scale_attn_weights: z.boolean().default(true),
+  scale_attn_by_inverse_layer_idx: z
+    .literal(false, {
+      error: 'per-layer attention scaling (scale_attn_by_inverse_layer_idx) is not supported',
+    })
+    .default(false),
+  ...specialTokens,
+});
+
+/** Reads and parses `file` (a config.json). */
+export function readHfConfig(file: string): { config: RuntimeModelConfig; raw: Record<string, unknown> } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(file, '', `is not valid JSON (${(e as Error).message})`);
+  }
+  const config = parseHfConfig(raw, file);
+  return { config, raw: raw as Record<string, unknown> };
+}
+
+/** Maps a parsed config.json object to the runtime config; `file` names it in errors. */
+export function parseHfConfig(raw: unknown, file = 'config.json'): RuntimeModelConfig {
+  const architecture = detectArchitecture(raw, file);
+  return architecture === 'gpt2' ? gpt2Config(raw, file) : llamaLikeConfig(architecture, raw, file);
+}
+
+/** The family of a config: `model_type`, else the first known `architectures` class. */
+export function detectArchitecture(raw: unknown, file = 'config.json'): Architecture {
+  const { model_type: modelType, architectures } = validate(
+    z.looseObject({ model_type: z.string().optional(), architectures: z.array(z.string()).nullish() }),
+    raw,
+    file,
+  );
+  if (modelType !== undefined) {
+    if ((SUPPORTED_ARCHITECTURES as readonly string[]).includes(modelType)) return modelType as Architecture;
+    throw new UnsupportedArchitectureError(file, modelType, SUPPORTED_ARCHITECTURES);
+  }
+  const first = architectures?.[0];
+  if (first === undefined)
+    throw new ConfigError(file, 'model_type', 'is required (and there is no architectures list)');
+  const known = ARCHITECTURE_CLASSES[first];
+  if (known === undefined) throw new UnsupportedArchitectureError(file, first, SUPPORTED_ARCHITECTURES);
+  return known;
+}
+
+function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string): RuntimeModelConfig {
+  const c = validate(llamaLikeSchema, raw, file);
+  const numHeads = c.num_attention_heads;
+  const numKvHeads = c.num_key_value_heads ?? numHeads;
+  if (numHeads % numKvHeads !== 0) {
+    throw new ConfigError(
+      file,
+      'num_key_value_heads',
+      `${numKvHeads} does not divide num_attention_heads ${numHeads}`,
+    );
+  }
+  const headDim = c.head_dim ?? wholeQuotient(c.hidden_size, numHeads, file, 'head_dim');
+  const rope = parseRopeSettings(raw, file, 10000);
+  const qwen = architecture === 'qwen2';
+  return {
+    architecture,
+    numLayers: c.num_hidden_layers,
+    hiddenSize: c.hidden_size,
+    intermediateSize: c.intermediate_size,
+    vocabSize: c.vocab_size,
+    numHeads,
+    numKvHeads,
+    headDim,
+    maxPositionEmbeddings: c.max_position_embeddings,
+    norm: 'rms',
+    normEps: c.rms_norm_eps,
+    normBias: false,
+    // Llama's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and never an o bias.
+    qkvBias: qwen || (architecture === 'llama' && c.attention_bias),
+    oBias: architecture === 'llama' && c.attention_bias,
+    mlpBias: architecture === 'llama' && c.mlp_bias,
+    lmHeadBias: false,
+    mlpGated: true,
+    activation: ACTIVATIONS[c.hidden_act]!,
+    position: 'rope',
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
+    partialRotaryFactor: rope.partialRotaryFactor,
+    ropeLayout: 'rotate-half',
+    slidingWindow: slidingWindow(architecture, c, raw, file),
+    tieWordEmbeddings: c.tie_word_embeddings,
+    embeddingScale: 1,
+    attentionScale: 1 / Math.sqrt(headDim),
+    bosTokenId: c.bos_token_id ?? null,
+    eosTokenIds: eosList(c.eos_token_id),
+  };
+}
+
+/**
+ * Mistral: `sliding_window` (null = full attention; absent = transformers' default 4096). Qwen2: only
+ * with `use_sliding_window`, and only on layers >= `max_window_layers`. A mix of full and sliding
+ * layers cannot be expressed by one RuntimeModelConfig and is refused.
+ */
+function slidingWindow(
+  architecture: Architecture,
+  c: z.output<typeof llamaLikeSchema>,
+  raw: unknown,
+  file: string,
+): number | null {
+  if (architecture === 'llama') return null;
+  let sliding: boolean[];
+  let window: number | null;
+  if (architecture === 'mistral') {
+    window = 'sliding_window' in (raw as object) ? (c.sliding_window ?? null) : 4096;
+    sliding = Array.from({ length: c.num_hidden_layers }, () => window !== null);
+  } else {
+    window = c.use_sliding_window ? (c.sliding_window ?? 4096) : null;
+    sliding = Array.from(
+      { length: c.num_hidden_layers },
+      (_, i) => window !== null && i >= c.max_window_layers,
+    );
+  }
+  if (c.layer_types != null) {
+    if (c.layer_types.length !== c.num_hidden_layers) {
+      throw new ConfigError(
+        file,
+        'layer_types',
+        `has ${c.layer_types.length} entries for ${c.num_hidden_layers} layers`,
+      );
+    }
+    sliding = c.layer_types.map((t) => t === 'sliding_attention');
+    if (sliding.some((s) => s) && window === null) window = c.sliding_window ?? null;
+  }
+  if (sliding.every((s) => !s)) return null;
+  if (!sliding.every((s) => s) || window === null) {
+    throw new ConfigError(
+      file,
+      c.layer_types != null ? 'layer_types' : 'max_window_layers',
+      'mixes sliding-window and full-attention layers, which is not supported',
+    );
+  }
+  return window;
+}
+
+function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
+  const c = validate(gpt2Schema, raw, file);
+  const headDim = wholeQuotient(c.n_embd, c.n_head, file, 'n_head');
+  return {
+    architecture: 'gpt2',
+    numLayers: c.n_layer,
+    hiddenSize: c.n_embd,
+    intermediateSize: c.n_inner ?? 4 * c.n_embd,
+    vocabSize: c.vocab_size,
+    numHeads: c.n_head,
+    numKvHeads: c.n_head,
+    headDim,
+    maxPositionEmbeddings: c.n_positions,
+    norm: 'layer',
+    normEps: c.layer_norm_epsilon,
+    normBias: true,
+    qkvBias: true,
+    oBias: true,
+    mlpBias: true,
+    lmHeadBias: false,
+    mlpGated: false,
+    activation: ACTIVATIONS[c.activation_function]!,
+    position: 'learned',
+    ropeTheta: 0,
+    ropeScaling: { type: 'none' },
+    partialRotaryFactor: 1,
+    ropeLayout: 'rotate-half',
+    slidingWindow: null,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    embeddingScale: 1,
+    // scale_attn_weights=false means raw q·k (no 1/sqrt(d)), as in transformers' GPT2Attention.
+    attentionScale: c.scale_attn_weights ? 1 / Math.sqrt(headDim) : 1,
+    bosTokenId: c.bos_token_id ?? null,
+    eosTokenIds: eosList(c.eos_token_id),
+  };
+}
+
+function wholeQuotient(hidden: number, heads: number, file: string, field: string): number {
+  if (hidden % heads !== 0) {
+    throw new ConfigError(file, field, `hidden size ${hidden} is not a multiple of the ${heads} heads`);
+  }
+  return hidden / heads;
+}
+
+function eosList(eos: number | readonly number[] | null | undefined): readonly number[] {
+  if (eos === null || eos === undefined) return [];
+  return typeof eos === 'number' ? [eos] : [...eos];
+}

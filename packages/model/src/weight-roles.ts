@@ -1,0 +1,180 @@
+/**
+ * Per-family map from weight roles to checkpoint tensors: which tensor holds a role, the shape the
+ * config implies for it, and the WeightSource that turns it into the role's [out, in] tensor.
+ */
+import { kvDim, qDim, type RuntimeModelConfig, type WeightSource } from '@megakernel/isa';
+import type { LayerWeightRole, ModelWeightRole, WeightRole } from './checkpoint-types.js';
+
+export const LAYER_WEIGHT_ROLES: readonly LayerWeightRole[] = [
+  'attnNorm',
+  'attnNormBias',
+  'q',
+  'k',
+  'v',
+  'qBias',
+  'kBias',
+  'vBias',
+  'o',
+  'oBias',
+  'mlpNorm',
+  'mlpNormBias',
+  'gate',
+  'gateBias',
+  'up',
+  'upBias',
+  'down',
+  'downBias',
+];
+export const MODEL_WEIGHT_ROLES: readonly ModelWeightRole[] = [
+  'embed',
+  'positions',
+  'finalNorm',
+  'finalNormBias',
+  'lmHead',
+  'lmHeadBias',
+];
+
+export function isLayerRole(role: WeightRole): role is LayerWeightRole {
+  return (LAYER_WEIGHT_ROLES as readonly string[]).includes(role);
+}
+
+export interface RoleBinding {
+  /** The checkpoint tensor the role reads. */
+  readonly tensor: string;
+  /** The shape that tensor must have in the file. */
+  readonly storedShape: readonly number[];
+  /** How the role's tensor is made from it. */
+  readonly source: WeightSource;
+  /** The role's shape as `weight()` returns it (linear weights [out, in]). */
+  readonly shape: readonly number[];
+}
+
+type Bindings = Partial<Record<WeightRole, RoleBinding>>;
+
+const plain = (tensor: string, shape: readonly number[]): RoleBinding => ({
+  tensor,
+  storedShape: shape,
+  source: { kind: 'tensor', name: tensor },
+  shape,
+});
+
+/**
+ * The roles a model has, for one layer (`layer` given) or for the model as a whole. `has` tells which
+ * tensors the checkpoint holds (to pick between naming variants); a role absent from the result does
+ * not exist for this family and config.
+ */
+export function roleBindings(
+  config: RuntimeModelConfig,
+  layer: number | undefined,
+  has: (tensor: string) => boolean,
+): Bindings {
+  return config.architecture === 'gpt2' ? gpt2Bindings(config, layer, has) : llamaBindings(config, layer);
+}
+
+/** Llama, Mistral and Qwen2 share tensor names; they differ only in which biases exist. */
+function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
+  const h = c.hiddenSize;
+  if (layer === undefined) {
+    const embed = plain('model.embed_tokens.weight', [c.vocabSize, h]);
+    return {
+      embed,
+      finalNorm: plain('model.norm.weight', [h]),
+      // Tied checkpoints usually omit lm_head.weight; the embedding is the LM head.
+      lmHead: c.tieWordEmbeddings ? embed : plain('lm_head.weight', [c.vocabSize, h]),
+    };
+  }
+  const p = `model.layers.${layer}.`;
+  const q = qDim(c);
+  const kv = kvDim(c);
+  const i = c.intermediateSize;
+  const out: Bindings = {
+    attnNorm: plain(`${p}input_layernorm.weight`, [h]),
+    q: plain(`${p}self_attn.q_proj.weight`, [q, h]),
+    k: plain(`${p}self_attn.k_proj.weight`, [kv, h]),
+    v: plain(`${p}self_attn.v_proj.weight`, [kv, h]),
+    o: plain(`${p}self_attn.o_proj.weight`, [h, q]),
+    mlpNorm: plain(`${p}post_attention_layernorm.weight`, [h]),
+    gate: plain(`${p}mlp.gate_proj.weight`, [i, h]),
+    up: plain(`${p}mlp.up_proj.weight`, [i, h]),
+    down: plain(`${p}mlp.down_proj.weight`, [h, i]),
+  };
+  if (c.qkvBias) {
+    out.qBias = plain(`${p}self_attn.q_proj.bias`, [q]);
+    out.kBias = plain(`${p}self_attn.k_proj.bias`, [kv]);
+    out.vBias = plain(`${p}self_attn.v_proj.bias`, [kv]);
+  }
+  if (c.oBias) out.oBias = plain(`${p}self_attn.o_proj.bias`, [h]);
+  if (c.mlpBias) {
+    out.gateBias = plain(`${p}mlp.gate_proj.bias`, [i]);
+    out.upBias = plain(`${p}mlp.up_proj.bias`, [i]);
+    out.downBias = plain(`${p}mlp.down_proj.bias`, [h]);
+  }
+  return out;
+}
+
+/**
+ * GPT-2 stores Conv1D weights as [in, out] (transposed here to [out, in]) and fuses Q, K and V into
+ * `c_attn` ([in, 3·hidden]), split into three row ranges after the transpose. Checkpoints saved from
+ * GPT2LMHeadModel prefix names with `transformer.`; those saved from GPT2Model do not.
+ */
+function gpt2Bindings(
+  c: RuntimeModelConfig,
+  layer: number | undefined,
+  has: (t: string) => boolean,
+): Bindings {
+  const prefix = !has('transformer.wte.weight') && has('wte.weight') ? '' : 'transformer.';
+  const h = c.hiddenSize;
+  if (layer === undefined) {
+    const embed = plain(`${prefix}wte.weight`, [c.vocabSize, h]);
+    return {
+      embed,
+      positions: plain(`${prefix}wpe.weight`, [c.maxPositionEmbeddings, h]),
+      finalNorm: plain(`${prefix}ln_f.weight`, [h]),
+      finalNormBias: plain(`${prefix}ln_f.bias`, [h]),
+      lmHead: c.tieWordEmbeddings ? embed : plain('lm_head.weight', [c.vocabSize, h]),
+    };
+  }
+  const p = `${prefix}h.${layer}.`;
+  const i = c.intermediateSize;
+  const conv1d = (tensor: string, inDim: number, outDim: number): RoleBinding => ({
+    tensor,
+    storedShape: [inDim, outDim],
+    source: { kind: 'transpose', name: tensor },
+    shape: [outDim, inDim],
+  });
+  const qkvWeight = `${p}attn.c_attn.weight`;
+  const qkvBias = `${p}attn.c_attn.bias`;
+  const split = (part: number): { weight: RoleBinding; bias: RoleBinding } => ({
+    weight: {
+      tensor: qkvWeight,
+      storedShape: [h, 3 * h],
+      source: { kind: 'rows', source: { kind: 'transpose', name: qkvWeight }, start: part * h, count: h },
+      shape: [h, h],
+    },
+    bias: {
+      tensor: qkvBias,
+      storedShape: [3 * h],
+      source: { kind: 'rows', source: { kind: 'tensor', name: qkvBias }, start: part * h, count: h },
+      shape: [h],
+    },
+  });
+  const [q, k, v] = [split(0), split(1), split(2)];
+  return {
+    attnNorm: plain(`${p}ln_1.weight`, [h]),
+    attnNormBias: plain(`${p}ln_1.bias`, [h]),
+    q: q.weight,
+    k: k.weight,
+    v: v.weight,
+    qBias: q.bias,
+    kBias: k.bias,
+    vBias: v.bias,
+    o: conv1d(`${p}attn.c_proj.weight`, h, h),
+    oBias: plain(`${p}attn.c_proj.bias`, [h]),
+    mlpNorm: plain(`${p}ln_2.weight`, [h]),
+    mlpNormBias: plain(`${p}ln_2.bias`, [h]),
+    up: conv1d(`${p}mlp.c_fc.weight`, h, i),
+    upBias: plain(`${p}mlp.c_fc.bias`, [i]),
+    down: conv1d(`${p}mlp.c_proj.weight`, i, h),
+    downBias: plain(`${p}mlp.c_proj.bias`, [h]),
+  };
+}
