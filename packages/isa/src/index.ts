@@ -1,7 +1,26 @@
+// The public surface of @megakernel/isa: everything exported here, nothing else.
+export * from './attention-config.js';
+export * from './builders.js';
+export * from './counters.js';
+export * from './cpp-header.js';
+export * from './encode.js';
+export * from './errors.js';
+export * from './f32-text.js';
 export * from './instruction-layout.js';
+export * from './isa-tables.js';
+export * from './load-store-index.js';
 export * from './model-config.js';
 export * from './opcodes.js';
+export * from './operands.js';
 export * from './presets.js';
+export * from './program.js';
+export * from './program-format.js';
+export { checkProgramHeader, type ProgramHeader } from './program-header.js';
 export * from './program-types.js';
-export * from './encode.js';
 export * from './rope.js';
+export * from './tensor-extent.js';
+export * from './tensor-table.js';
+export { type InstructionLocation, printInstruction } from './text-instruction.js';
+export * from './text-program.js';
+export * from './validate.js';
+export * from './validate-config.js';

@@ -38,13 +38,28 @@ export type InstructionField =
 export const INSTRUCTION_FIELDS: readonly FieldSpec[] = [
   { name: 'opcode', offset: 0, type: 'u8', doc: 'operation, see the opcode table' },
   { name: 'flags', offset: 1, type: 'u8', doc: "per-opcode flag bits (each opcode's schema names them)" },
-  { name: 'layer', offset: 2, type: 'u16', doc: 'transformer layer, 0xFFFF when the instruction belongs to none' },
+  {
+    name: 'layer',
+    offset: 2,
+    type: 'u16',
+    doc: 'transformer layer, 0xFFFF when the instruction belongs to none',
+  },
   { name: 'wait0Counter', offset: 4, type: 'u16', doc: 'first dependency counter, 0xFFFF for none' },
   { name: 'wait1Counter', offset: 6, type: 'u16', doc: 'second dependency counter, 0xFFFF for none' },
   { name: 'wait0Target', offset: 8, type: 'u32', doc: 'per-step count wait0Counter must reach' },
   { name: 'wait1Target', offset: 12, type: 'u32', doc: 'per-step count wait1Counter must reach' },
-  { name: 'signalCounter', offset: 16, type: 'u16', doc: 'counter incremented by 1 when done, 0xFFFF for none' },
-  { name: 'syncFlags', offset: 18, type: 'u8', doc: 'bit 0: wait0 refers to the previous step; bit 1: wait1 likewise' },
+  {
+    name: 'signalCounter',
+    offset: 16,
+    type: 'u16',
+    doc: 'counter incremented by 1 when done, 0xFFFF for none',
+  },
+  {
+    name: 'syncFlags',
+    offset: 18,
+    type: 'u8',
+    doc: 'bit 0: wait0 refers to the previous step; bit 1: wait1 likewise',
+  },
   { name: 'reserved', offset: 19, type: 'u8', doc: 'must be 0' },
   { name: 't0', offset: 20, type: 'u16', doc: 'tensor slot 0 (tensor-table id, 0xFFFF for none)' },
   { name: 't1', offset: 22, type: 'u16', doc: 'tensor slot 1' },
@@ -64,7 +79,16 @@ export const INSTRUCTION_FIELDS: readonly FieldSpec[] = [
   { name: 'f1', offset: 60, type: 'f32', doc: 'float argument 1' },
 ];
 
-export const TENSOR_SLOT_FIELDS: readonly TensorSlotField[] = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7'];
+export const TENSOR_SLOT_FIELDS: readonly TensorSlotField[] = [
+  't0',
+  't1',
+  't2',
+  't3',
+  't4',
+  't5',
+  't6',
+  't7',
+];
 
 /** A decoded instruction: one number per field. */
 export type Instruction = { [K in InstructionField]: number };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kvDim, qkvDim, rotaryDim } from './model-config.js';
-import { preset, PRESET_NAMES } from './presets.js';
+import { PRESET_NAMES, preset } from './presets.js';
 
 describe('presets', () => {
   it('llama-3.2-1b has the published fused QKV width', () => {

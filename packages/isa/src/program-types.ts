@@ -28,7 +28,13 @@ export type WeightSource =
    * Rows of a Q or K projection (or its bias) in rotate-half order permuted into interleaved order
    * within each head's rotary part, so that 2i and 2i+1 form a RoPE pair.
    */
-  | { readonly kind: 'rope-permute'; readonly source: WeightSource; readonly heads: number; readonly headDim: number; readonly rotaryDim: number };
+  | {
+      readonly kind: 'rope-permute';
+      readonly source: WeightSource;
+      readonly heads: number;
+      readonly headDim: number;
+      readonly rotaryDim: number;
+    };
 
 /** How a state tensor is initialised when the program is loaded (and on reset). */
 export type StateInit =

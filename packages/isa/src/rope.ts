@@ -19,7 +19,9 @@ export function ropeInverseFrequencies(config: RuntimeModelConfig): Float32Array
       const wavelen = (2 * Math.PI) / inv;
       if (wavelen > lowWavelen) inv = inv / s.factor;
       else if (wavelen >= highWavelen) {
-        const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+        const smooth =
+          (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) /
+          (s.highFreqFactor - s.lowFreqFactor);
         inv = (1 - smooth) * (inv / s.factor) + smooth * inv;
       }
     }
