@@ -1,6 +1,29 @@
 import { expect, it } from 'vitest';
-import { PACKAGE_NAME } from './index.js';
+import * as api from './index.js';
 
-it('exports its package name (placeholder until its issue lands)', () => {
-  expect(PACKAGE_NAME).toBe('@megakernel/reference-cpu');
+it('exports the documented public surface', () => {
+  for (const name of [
+    'forward',
+    'generateGreedy',
+    'DecodeSession',
+    'loadDecoderWeights',
+    'runProgram',
+    'runGreedy',
+    'VmDeadlockError',
+    'VmBoundsError',
+    'matvec',
+    'rmsNorm',
+    'layerNorm',
+    'applyRope',
+    'attentionPartialHead',
+    'attentionReduceHead',
+    'argmax',
+    'sampleToken',
+    'roundToBf16',
+    'f32ToF16Bits',
+    'randomCheckpoint',
+  ]) {
+    expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
+  }
+  expect(api.PACKAGE_NAME).toBe('@megakernel/reference-cpu');
 });

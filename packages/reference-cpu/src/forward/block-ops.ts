@@ -1,0 +1,43 @@
+/**
+ * The pieces of a decoder block shared by the prefill and the decode paths: the configured norm,
+ * the MLP, and the LM head. Attention is where the two paths differ (full causal softmax vs KV cache).
+ */
+import type { RuntimeModelConfig } from '@megakernel/isa';
+import { activationFunction } from '../ops/activations.js';
+import { layerNorm } from '../ops/layer-norm.js';
+import { matvec } from '../ops/matvec.js';
+import { rmsNorm } from '../ops/rms-norm.js';
+import type { DecoderWeights, LayerWeights } from './decoder-weights.js';
+
+export function applyNorm(
+  config: RuntimeModelConfig,
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array | null,
+): Float32Array {
+  return config.norm === 'rms'
+    ? rmsNorm(x, gamma, config.normEps)
+    : layerNorm(x, gamma, beta, config.normEps);
+}
+
+/** down(act(gate·h) ⊙ up·h) or down(act(up·h)), biases where the model has them. */
+export function mlp(config: RuntimeModelConfig, w: LayerWeights, h: Float32Array): Float32Array {
+  const H = config.hiddenSize;
+  const I = config.intermediateSize;
+  const act = activationFunction(config.activation);
+  const up = matvec(w.up, h, I, H, w.upBias ?? undefined);
+  if (w.gate) {
+    const gate = matvec(w.gate, h, I, H, w.gateBias ?? undefined);
+    for (let i = 0; i < I; i++) up[i] = act(gate[i]!) * up[i]!;
+  } else {
+    for (let i = 0; i < I; i++) up[i] = act(up[i]!);
+  }
+  return matvec(w.down, up, H, I, w.downBias ?? undefined);
+}
+
+/** Final norm and LM head for one hidden state. */
+export function lmHead(weights: DecoderWeights, x: Float32Array): Float32Array {
+  const c = weights.config;
+  const h = applyNorm(c, x, weights.finalNorm, weights.finalNormBias);
+  return matvec(weights.lmHead, h, c.vocabSize, c.hiddenSize, weights.lmHeadBias ?? undefined);
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { randomCheckpoint } from '../testing/random-checkpoint.js';
+import { relativeError } from '../testing/test-helpers.js';
+import { TINY_CONFIGS } from '../testing/tiny-configs.js';
+import { argmax } from '../ops/argmax.js';
+import { DecodeSession } from './decode-session.js';
+import { loadDecoderWeights } from './decoder-weights.js';
+import { forward } from './forward.js';
+import { generateGreedy } from './generate.js';
+
+const PROMPT = [3, 14, 15, 9, 26, 5, 35, 8, 9, 7, 9, 32, 38, 4, 6, 26, 43, 3, 8, 32];
+
+describe('KV-cache decoding', () => {
+  for (const [name, config] of Object.entries(TINY_CONFIGS)) {
+    // ≤1e-5 relative per position: both paths accumulate in double, and differ only in where f32
+    // stores round (the prefill keeps [T, ·] activations, decode one row, attention via LSE partials).
+    it(`equals the full-sequence forward at every position (${name}, chunked attention)`, () => {
+      const weights = loadDecoderWeights(randomCheckpoint(config, { seed: 5 }));
+      const full = forward(weights, PROMPT);
+      const V = config.vocabSize;
+      for (const chunks of [1, 3]) {
+        const session = new DecodeSession(weights, { maxSeqLen: 32, attentionChunks: chunks });
+        PROMPT.forEach((token, pos) => {
+          const logits = session.step(token);
+          expect(relativeError(logits, full.subarray(pos * V, (pos + 1) * V))).toBeLessThan(1e-5);
+        });
+      }
+    });
+  }
+
+  it('generateGreedy continues with the argmax of each step and never picks a suppressed token', () => {
+    const weights = loadDecoderWeights(randomCheckpoint(TINY_CONFIGS['llama-gqa']!, { seed: 9 }));
+    const prompt = PROMPT.slice(0, 6);
+    const tokens = generateGreedy(weights, prompt, 8);
+    // Re-derive every token from a full forward over the growing sequence.
+    const seq = [...prompt];
+    for (const t of tokens) {
+      const logits = forward(weights, seq);
+      const V = weights.config.vocabSize;
+      expect(t).toBe(argmax(logits.subarray((seq.length - 1) * V)));
+      seq.push(t);
+    }
+    const banned = [...new Set(tokens)];
+    expect(
+      generateGreedy(weights, prompt, 8, { suppressTokens: banned }).some((t) => banned.includes(t)),
+    ).toBe(false);
+  });
+
+  it('refuses to run past its cache', () => {
+    const session = new DecodeSession(randomCheckpoint(TINY_CONFIGS['gpt2-mha']!), { maxSeqLen: 2 });
+    session.step(1);
+    session.step(2);
+    expect(() => session.step(3)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Every weight the direct forward pass needs, read once from a Checkpoint by role (f32, linear
+ * weights [out, in]; GPT-2's c_attn already split and transposed by the model package).
+ */
+import type { RuntimeModelConfig } from '@megakernel/isa';
+import type { Checkpoint, LayerWeightRole, ModelWeightRole } from '@megakernel/model';
+
+export interface LayerWeights {
+  readonly attnNorm: Float32Array;
+  readonly attnNormBias: Float32Array | null;
+  readonly q: Float32Array;
+  readonly k: Float32Array;
+  readonly v: Float32Array;
+  readonly qBias: Float32Array | null;
+  readonly kBias: Float32Array | null;
+  readonly vBias: Float32Array | null;
+  readonly o: Float32Array;
+  readonly oBias: Float32Array | null;
+  readonly mlpNorm: Float32Array;
+  readonly mlpNormBias: Float32Array | null;
+  /** Null for non-gated MLPs (GPT-2): down(act(up(x))). */
+  readonly gate: Float32Array | null;
+  readonly gateBias: Float32Array | null;
+  readonly up: Float32Array;
+  readonly upBias: Float32Array | null;
+  readonly down: Float32Array;
+  readonly downBias: Float32Array | null;
+}
+
+export interface DecoderWeights {
+  readonly config: RuntimeModelConfig;
+  readonly embed: Float32Array;
+  readonly positions: Float32Array | null;
+  readonly layers: readonly LayerWeights[];
+  readonly finalNorm: Float32Array;
+  readonly finalNormBias: Float32Array | null;
+  /** [vocab, hidden]; the embedding itself when tied (the model package resolves the role). */
+  readonly lmHead: Float32Array;
+  readonly lmHeadBias: Float32Array | null;
+}
+
+export function loadDecoderWeights(checkpoint: Checkpoint): DecoderWeights {
+  const config = checkpoint.config;
+  const optional = (role: ModelWeightRole): Float32Array | null =>
+    checkpoint.hasWeight(role) ? checkpoint.weight(role) : null;
+  const layer = (l: number): LayerWeights => {
+    const req = (role: LayerWeightRole): Float32Array => checkpoint.weight(role, l);
+    const opt = (role: LayerWeightRole): Float32Array | null =>
+      checkpoint.hasWeight(role, l) ? checkpoint.weight(role, l) : null;
+    return {
+      attnNorm: req('attnNorm'),
+      attnNormBias: opt('attnNormBias'),
+      q: req('q'),
+      k: req('k'),
+      v: req('v'),
+      qBias: opt('qBias'),
+      kBias: opt('kBias'),
+      vBias: opt('vBias'),
+      o: req('o'),
+      oBias: opt('oBias'),
+      mlpNorm: req('mlpNorm'),
+      mlpNormBias: opt('mlpNormBias'),
+      gate: config.mlpGated ? req('gate') : null,
+      gateBias: config.mlpGated ? opt('gateBias') : null,
+      up: req('up'),
+      upBias: opt('upBias'),
+      down: req('down'),
+      downBias: opt('downBias'),
+    };
+  };
+  return {
+    config,
+    embed: checkpoint.weight('embed'),
+    positions: config.position === 'learned' ? checkpoint.weight('positions') : null,
+    layers: Array.from({ length: config.numLayers }, (_, l) => layer(l)),
+    finalNorm: checkpoint.weight('finalNorm'),
+    finalNormBias: optional('finalNormBias'),
+    lmHead: checkpoint.weight('lmHead'),
+    lmHeadBias: optional('lmHeadBias'),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The VM's memory: one typed array per tensor of the program's table (float dtypes as Float32Array
+ * holding values already rounded to the dtype, i32/u32 as Int32Array/Uint32Array). Tensors whose
+ * byte ranges overlap in an arena share storage, so a memory plan that reuses buffers behaves as on
+ * the GPU. Weights are materialised from their WeightSource, state from its init.
+ */
+import {
+  buildRopeTable,
+  DTYPE_BYTES,
+  type Program,
+  type TensorDtype,
+  type TensorEntry,
+  tensorElementCount,
+} from '@megakernel/isa';
+import { type Checkpoint, materializeWeightSource } from '@megakernel/model';
+import { roundArrayToDtype } from '../ops/dtype-convert.js';
+import { VmProgramError } from './errors.js';
+
+export type TensorData = Float32Array | Int32Array | Uint32Array;
+
+export function isFloatDtype(dtype: TensorDtype): boolean {
+  return dtype === 'f32' || dtype === 'bf16' || dtype === 'f16';
+}
+
+function allocate(dtype: TensorDtype, n: number): TensorData {
+  if (dtype === 'i32') return new Int32Array(n);
+  if (dtype === 'u32') return new Uint32Array(n);
+  return new Float32Array(n);
+}
+
+export class VmMemory {
+  /** data[id] is tensor id's storage (a view into a shared buffer when tensors alias). */
+  readonly data: readonly TensorData[];
+
+  constructor(
+    readonly program: Program,
+    checkpoint: Checkpoint,
+  ) {
+    program.tensors.forEach((t, i) => {
+      if (t.id !== i)
+        throw new VmProgramError(`tensor table entry ${i} has id ${t.id}; ids must be table positions`);
+    });
+    const data: TensorData[] = new Array(program.tensors.length);
+    for (const region of ['weights', 'state'] as const) {
+      for (const cluster of overlapClusters(program.tensors.filter((t) => t.region === region))) {
+        const dtype = cluster[0]!.dtype;
+        const bytes = DTYPE_BYTES[dtype];
+        if (cluster.some((t) => t.dtype !== dtype || (t.byteOffset - cluster[0]!.byteOffset) % bytes !== 0)) {
+          const names = cluster.map((t) => `${t.id} '${t.name}' ${t.dtype} @${t.byteOffset}`).join(', ');
+          throw new VmProgramError(`tensors overlap with different dtypes or misaligned offsets: ${names}`);
+        }
+        const start = cluster[0]!.byteOffset;
+        const end = Math.max(...cluster.map((t) => t.byteOffset + tensorElementCount(t) * bytes));
+        const backing = allocate(dtype, (end - start) / bytes);
+        for (const t of cluster) {
+          const first = (t.byteOffset - start) / bytes;
+          data[t.id] = backing.subarray(first, first + tensorElementCount(t));
+        }
+      }
+    }
+    this.data = data;
+    for (const t of program.tensors) this.initialise(t, checkpoint);
+  }
+
+  entry(id: number): TensorEntry {
+    return this.program.tensors[id]!;
+  }
+
+  private initialise(t: TensorEntry, checkpoint: Checkpoint): void {
+    const out = this.data[t.id]!;
+    const n = tensorElementCount(t);
+    let values: ArrayLike<number> | null = null;
+    if (t.region === 'weights') {
+      if (!t.source) throw new VmProgramError(`weight tensor ${t.id} '${t.name}' has no source`);
+      values = materializeWeightSource(checkpoint, t.source);
+    } else if (t.init?.kind === 'rope-table') {
+      values = buildRopeTable(this.program.config, t.shape[0] ?? 0);
+    } else if (t.init?.kind === 'minus-one') {
+      out.fill(-1);
+      return;
+    } else {
+      return; // 'zero' or no init: the fresh array is already zero
+    }
+    if (values.length !== n) {
+      throw new VmProgramError(
+        `tensor ${t.id} '${t.name}' [${t.shape.join(', ')}] has ${n} elements, its source ${values.length}`,
+      );
+    }
+    out.set(values);
+    if (out instanceof Float32Array) roundArrayToDtype(out, t.dtype);
+  }
+}
+
+/** Groups tensors whose byte ranges overlap (transitively); zero-sized tensors stand alone. */
+function overlapClusters(tensors: readonly TensorEntry[]): TensorEntry[][] {
+  const sorted = [...tensors].sort((a, b) => a.byteOffset - b.byteOffset);
+  const clusters: TensorEntry[][] = [];
+  let current: TensorEntry[] | null = null;
+  let end = -1;
+  for (const t of sorted) {
+    const tEnd = t.byteOffset + tensorElementCount(t) * DTYPE_BYTES[t.dtype];
+    if (tEnd === t.byteOffset) {
+      clusters.push([t]);
+    } else if (current && t.byteOffset < end) {
+      current.push(t);
+      end = Math.max(end, tEnd);
+    } else {
+      current = [t];
+      clusters.push(current);
+      end = tEnd;
+    }
+  }
+  return clusters;
+}

@@ -1,0 +1,198 @@
+/**
+ * Runs a program as the GPU would: materialise its tensors, write the prompt into the token
+ * buffer, then one decode step per position, each running every queue to its end under the
+ * dependency counters (which are never reset), and read the logits back after each step.
+ */
+import {
+  decodeQueue,
+  FLAG_EMBED_FROM_ARGMAX,
+  NONE16,
+  opcodeInfo,
+  operandField,
+  type Program,
+  tensorElementCount,
+} from '@megakernel/isa';
+import type { Checkpoint } from '@megakernel/model';
+import { argmax, argmaxKeyToken } from '../ops/argmax.js';
+import { createRng } from '../ops/prng.js';
+import { VmInstructionError, VmProgramError } from './errors.js';
+import { VmMemory } from './memory.js';
+import { type DecodedQueue, runDecodeStep, type StepOptions } from './queue-runner.js';
+
+export interface RunProgramOptions {
+  /** Which runnable queue executes next: cycling through the queues (default), or a seeded random pick. */
+  readonly interleaving?: 'round-robin' | 'random';
+  /** Seed of the random interleaving (default 0). */
+  readonly seed?: number;
+  /** Check every tensor access against the tensor's bounds (VmBoundsError). Default false. */
+  readonly strict?: boolean;
+  /** Most instructions the whole run may execute before VmStepLimitError (default: unlimited). */
+  readonly maxSteps?: number;
+}
+
+/** A loaded program ready to step: memory, decoded queues, counters (internal; tests drive it directly). */
+export class ProgramRun {
+  readonly memory: VmMemory;
+  readonly queues: DecodedQueue[];
+  readonly counters: Uint32Array;
+  private readonly step: StepOptions;
+  private epoch = 0;
+
+  constructor(
+    readonly program: Program,
+    checkpoint: Checkpoint,
+    opts: RunProgramOptions,
+  ) {
+    for (const key of ['tokens', 'logits', 'argmax'] as const) {
+      if (!program.tensors[program.io[key]])
+        throw new VmProgramError(`io.${key} = ${program.io[key]} names no tensor`);
+    }
+    this.memory = new VmMemory(program, checkpoint);
+    this.counters = new Uint32Array(program.counterCount);
+    this.queues = program.queues.map((bytes, q) => {
+      const instructions = decodeQueue(bytes);
+      instructions.forEach((inst, index) => {
+        for (const c of [inst.wait0Counter, inst.wait1Counter, inst.signalCounter]) {
+          if (c !== NONE16 && c >= program.counterCount) {
+            const opcode = opcodeInfo(inst.opcode)?.name ?? `0x${inst.opcode.toString(16)}`;
+            throw new VmInstructionError(
+              { queue: q, index, opcode, pos: -1 },
+              `counter ${c} ≥ counterCount ${program.counterCount}`,
+            );
+          }
+        }
+      });
+      return { instructions, infos: instructions.map((i) => opcodeInfo(i.opcode)) };
+    });
+    const limit = opts.maxSteps ?? Number.POSITIVE_INFINITY;
+    this.step = {
+      strict: opts.strict ?? false,
+      rng: opts.interleaving === 'random' ? createRng(opts.seed ?? 0) : null,
+      budget: { remaining: limit, limit },
+    };
+  }
+
+  get tokens(): Int32Array {
+    const t = this.memory.data[this.program.io.tokens];
+    if (!(t instanceof Int32Array)) throw new VmProgramError('io.tokens must be an i32 tensor');
+    return t;
+  }
+
+  get logits(): Float32Array {
+    const t = this.memory.data[this.program.io.logits];
+    if (!(t instanceof Float32Array)) throw new VmProgramError('io.logits must be a float tensor');
+    return t;
+  }
+
+  /** The argmax key words of `pos` (low, high). */
+  argmaxKey(pos: number): [number, number] {
+    const t = this.memory.data[this.program.io.argmax]!;
+    return [t[pos * 2]! >>> 0, t[pos * 2 + 1]! >>> 0];
+  }
+
+  /** Runs decode step `pos` (steps must come in order 0, 1, 2, ...). */
+  runStep(pos: number): void {
+    runDecodeStep(this.memory, this.queues, this.counters, pos, this.epoch, this.step);
+    this.epoch++;
+  }
+}
+
+function checkPrompt(program: Program, inputIds: readonly number[], steps: number): void {
+  if (inputIds.length === 0) throw new VmProgramError('empty prompt');
+  if (steps > program.maxSeqLen)
+    throw new VmProgramError(`${steps} positions exceed the program's maxSeqLen ${program.maxSeqLen}`);
+  const tokens = program.tensors[program.io.tokens]!;
+  if (tensorElementCount(tokens) < steps)
+    throw new VmProgramError(`io.tokens holds ${tensorElementCount(tokens)} positions, ${steps} needed`);
+}
+
+/** Logits [T, vocab] for every position of the prompt, computed by the program's instructions. */
+export function runProgram(
+  program: Program,
+  checkpoint: Checkpoint,
+  inputIds: readonly number[],
+  opts: RunProgramOptions = {},
+): Float32Array {
+  checkPrompt(program, inputIds, inputIds.length);
+  const run = new ProgramRun(program, checkpoint, opts);
+  const vocab = program.config.vocabSize;
+  if (run.logits.length !== vocab)
+    throw new VmProgramError(`io.logits holds ${run.logits.length} values, vocab is ${vocab}`);
+  run.tokens.fill(-1);
+  run.tokens.set(inputIds);
+  const out = new Float32Array(inputIds.length * vocab);
+  for (let pos = 0; pos < inputIds.length; pos++) {
+    run.runStep(pos);
+    out.set(run.logits, pos * vocab);
+  }
+  return out;
+}
+
+export interface RunGreedyOptions extends RunProgramOptions {
+  /**
+   * Token never chosen. With the in-program argmax it replaces the suppressToken operand of every
+   * ARGMAX / FUSED_NORM_LM_HEAD_ARGMAX instruction (undefined: as compiled); on the host path it is
+   * skipped when reading the logits.
+   */
+  readonly suppressToken?: number;
+}
+
+/**
+ * Greedy continuation of n tokens. When the program gathers its own next token (EMBED_GATHER with
+ * embedFromArgmax after an argmax into io.argmax), the host only leaves tokens[pos] = −1 and reads
+ * the argmax keys; otherwise the host takes argmax of the logits and writes the token itself.
+ */
+export function runGreedy(
+  program: Program,
+  checkpoint: Checkpoint,
+  inputIds: readonly number[],
+  n: number,
+  opts: RunGreedyOptions = {},
+): number[] {
+  const T = inputIds.length;
+  const steps = T + n - 1;
+  checkPrompt(program, inputIds, steps);
+  const run = new ProgramRun(program, checkpoint, opts);
+  const inProgram = selfFeeding(run.queues, program);
+  if (inProgram && opts.suppressToken !== undefined) {
+    for (const q of run.queues) {
+      q.instructions.forEach((inst, i) => {
+        const info = q.infos[i];
+        const field = info && operandField(info, 'suppressToken');
+        if (field) inst[field] = opts.suppressToken! >>> 0;
+      });
+    }
+  }
+  run.tokens.fill(-1);
+  run.tokens.set(inputIds);
+  const out: number[] = [];
+  for (let pos = 0; pos < steps; pos++) {
+    if (!inProgram && pos >= T) run.tokens[pos] = out[out.length - 1]!;
+    run.runStep(pos);
+    if (pos < T - 1) continue;
+    if (inProgram) {
+      const [low, high] = run.argmaxKey(pos);
+      if (low === 0 && high === 0) throw new VmProgramError(`the program wrote no argmax key for pos ${pos}`);
+      out.push(argmaxKeyToken(low));
+    } else {
+      out.push(argmax(run.logits, opts.suppressToken === undefined ? [] : [opts.suppressToken]));
+    }
+  }
+  return out;
+}
+
+/** True when the program feeds itself: it gathers from the argmax keys and something folds into io.argmax. */
+function selfFeeding(queues: readonly DecodedQueue[], program: Program): boolean {
+  let gathers = false;
+  let folds = false;
+  for (const q of queues) {
+    q.instructions.forEach((inst, i) => {
+      const info = q.infos[i];
+      const field = info && operandField(info, 'argmax');
+      if (!info || !field || inst[field] !== program.io.argmax) return;
+      if (info.name === 'EMBED_GATHER') gathers ||= (inst.flags & FLAG_EMBED_FROM_ARGMAX) !== 0;
+      else folds = true;
+    });
+  }
+  return gathers && folds;
+}
