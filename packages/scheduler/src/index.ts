@@ -1,1 +1,65 @@
-export const PACKAGE_NAME = '@megakernel/scheduler';
+/** @megakernel/scheduler: compiles transformer checkpoints into per-SM megakernel instruction queues. */
+export { compile, SCHEDULER_NAME } from './compile.js';
+export {
+  type CompileErrorCode,
+  CompileError,
+  type CompileOptions,
+  MATVEC_KINDS,
+  type MatvecKind,
+  NO_SUPPRESSED_TOKEN,
+  type PerMatvec,
+} from './options.js';
+export {
+  type ByteCount,
+  type MemoryPlan,
+  MemoryPlanError,
+  type MemoryReport,
+  planMemory,
+  TENSOR_ALIGNMENT,
+  type TensorCategory,
+  type TensorSpec,
+} from './plan-memory.js';
+export {
+  type AssignOptions,
+  AssignmentError,
+  assignToQueues,
+  type QueueAssignment,
+} from './assign-queues.js';
+export {
+  type CostModelParams,
+  costModelFor,
+  H100_COST_MODEL,
+  type InstructionCost,
+  instructionCost,
+} from './cost-model.js';
+export { verifyProgram, type VerifyOptions } from './verify/verify-program.js';
+export type { InstructionRef, VerifyResult, Violation, ViolationKind } from './verify/violations.js';
+export {
+  type Access,
+  type AccessContext,
+  AccessBoundsError,
+  type AccessKind,
+  attentionChunkRows,
+  instructionAccesses,
+} from './verify/accesses.js';
+export { type TensorClass, tensorClass } from './tensor-names.js';
+export {
+  EstimateError,
+  type EstimateOptions,
+  estimateCosts,
+  type InstructionEstimate,
+  type ScheduleEstimate,
+} from './estimate.js';
+export { formatScheduleReport, type RoleSummary, type ScheduleReport, scheduleReport } from './report.js';
+export { renderScheduleSvg, type SvgOptions } from './svg.js';
+export { instructionRole, type Role, ROLES } from './roles.js';
+export { expectedTokenTraffic, type TokenTraffic } from './traffic.js';
+export {
+  PRESET_REPORT_PATH,
+  type PresetReport,
+  presetReports,
+  REPORT_MAX_SEQ_LEN,
+  REPORT_PRESETS,
+  REPORT_QUEUES,
+  renderPresetReport,
+} from './preset-report.js';

@@ -1,0 +1,93 @@
+/**
+ * compile: model (checkpoint or bare config) → Program. Tensors and memory plan, tiling from the
+ * cost model, lowering to an op graph, counters from tile overlap, queue assignment, redundant-wait
+ * elision, encoding; then the program is verified (deadlock- and race-free) before it is returned.
+ */
+import { encodeQueue, PROGRAM_FORMAT_VERSION, type Program, type RuntimeModelConfig } from '@megakernel/isa';
+import type { Checkpoint } from '@megakernel/model';
+import { assignToQueues } from './assign-queues.js';
+import { instructionCost } from './cost-model.js';
+import { deriveCounters } from './counters.js';
+import { elideRedundantWaits } from './elide-waits.js';
+import { lowerFused } from './lower.js';
+import { lowerUnfused } from './lower-unfused.js';
+import { type CompileOptions, CompileError, resolveOptions } from './options.js';
+import { planMemory } from './plan-memory.js';
+import { programTensors } from './program-tensors.js';
+import { chooseTiling } from './tiling.js';
+import { verifyProgram } from './verify/verify-program.js';
+import { checkpointWeights, isCheckpoint, syntheticWeights } from './weight-provider.js';
+
+export const SCHEDULER_NAME = '@megakernel/scheduler';
+
+export function compile(model: Checkpoint | RuntimeModelConfig, options: CompileOptions): Program {
+  const checkpoint = isCheckpoint(model) ? model : undefined;
+  const config = checkpoint?.config ?? (model as RuntimeModelConfig);
+  const o = resolveOptions(config, options);
+  if (!o.fused && o.splitK !== 'auto' && o.splitK !== 1)
+    throw new CompileError('bad-option', 'split-K needs fused mode');
+  const tiling = chooseTiling(config, o);
+  const weights = checkpoint ? checkpointWeights(checkpoint) : syntheticWeights(config);
+  const { specs, ids } = programTensors(config, weights, {
+    maxSeqLen: o.maxSeqLen,
+    kvDtype: o.kvDtype,
+    attentionChunks: tiling.attentionChunks,
+    fused: o.fused,
+  });
+  const plan = planMemory(specs);
+  const graph = o.fused ? lowerFused(config, ids, tiling, o) : lowerUnfused(config, ids, tiling, o);
+  const counters = deriveCounters(graph, plan.tensors);
+  // Costs at the longest context: the schedule must hold up where attention is most expensive.
+  const ctx = { pos: o.maxSeqLen - 1, kvRows: 'visible' as const, sizesOnly: true };
+  const costs = counters.insts.map((inst) => instructionCost(inst, plan.tensors, o.costModel, ctx).us);
+  const assignment = assignToQueues(counters.insts, costs, {
+    queues: o.queues,
+    strategy: o.assignment,
+    syncUs: o.costModel.syncUs,
+  });
+  const elided = elideRedundantWaits(counters.insts, assignment.queues, assignment.order);
+  const counterNames: string[] = [];
+  elided.counterMap.forEach((to, from) => {
+    if (to >= 0) counterNames[to] = counters.counterNames[from]!;
+  });
+  const program: Program = {
+    formatVersion: PROGRAM_FORMAT_VERSION,
+    config,
+    maxSeqLen: o.maxSeqLen,
+    tensors: plan.tensors,
+    weightBytes: plan.weightBytes,
+    stateBytes: plan.stateBytes,
+    counterCount: elided.counterCount,
+    io: { tokens: ids.tokens, logits: ids.logits, argmax: ids.argmax },
+    queues: assignment.queues.map((list) => encodeQueue(list.map((i) => elided.insts[i]!))),
+    meta: {
+      scheduler: SCHEDULER_NAME,
+      options: {
+        queues: o.queues,
+        maxSeqLen: o.maxSeqLen,
+        assignment: o.assignment,
+        tileRows: o.tileRows,
+        rowsPerInstruction: o.rowsPerInstruction,
+        splitK: o.splitK,
+        attentionChunks: o.attentionChunks,
+        kvDtype: o.kvDtype,
+        fused: o.fused,
+        suppressToken: o.suppressToken,
+        costModel: o.costModel,
+      },
+      tiling: {
+        attentionChunks: tiling.attentionChunks,
+        splitK: tiling.matvec.down.splitK,
+        instructions: Object.fromEntries(Object.entries(tiling.matvec).map(([k, v]) => [k, v.tiles.length])),
+      },
+      elidedWaits: elided.removedWaits,
+      memory: plan.report,
+      counterNames,
+    },
+  };
+  if (o.verify) {
+    const result = verifyProgram(program);
+    if (!result.ok) throw new CompileError('verification-failed', result.violations[0]!.message);
+  }
+  return program;
+}

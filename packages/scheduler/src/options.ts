@@ -1,0 +1,164 @@
+/** Compile options, their defaults, and the checks that turn a bad request into a named error. */
+import { type RuntimeModelConfig, rotaryDim } from '@megakernel/isa';
+import { type CostModelParams, costModelFor } from './cost-model.js';
+
+/** The matrix-vector products a layer (and the LM head) is made of. */
+export type MatvecKind = 'qkv' | 'o' | 'gateUp' | 'down' | 'lmHead';
+export const MATVEC_KINDS: readonly MatvecKind[] = ['qkv', 'o', 'gateUp', 'down', 'lmHead'];
+
+export type PerMatvec<T> = T | Partial<Record<MatvecKind, T>>;
+
+export interface CompileOptions {
+  /** Instruction queues, one per SM (132 on an H100 SXM). */
+  readonly queues: number;
+  /** Longest context the program supports (KV cache rows, RoPE table rows). */
+  readonly maxSeqLen: number;
+  /** `list`: list scheduling on the cost model with critical-path priority (default); `round-robin`: baseline. */
+  readonly assignment?: 'list' | 'round-robin';
+  /** Row-block granularity of every matvec (default 16); an instruction covers whole blocks. */
+  readonly tileRows?: PerMatvec<number>;
+  /** Rows per instruction (a multiple of tileRows); default: chosen by the cost model. */
+  readonly rowsPerInstruction?: PerMatvec<number>;
+  /** K split of the down projection (split-K adds into the residual atomically); default: cost model. */
+  readonly splitK?: number | 'auto';
+  /** KV chunks per KV head (LSE partials + a reduction when > 1); default: cost model at maxSeqLen. */
+  readonly attentionChunks?: number | 'auto';
+  /** KV-cache element type: bf16 for the GPU, f32 for exact CPU comparisons. */
+  readonly kvDtype?: 'bf16' | 'f32';
+  /** Fused ops (default) or one op per step, for debugging. */
+  readonly fused?: boolean;
+  /** Token the greedy argmax never picks (0xFFFFFFFF: none). */
+  readonly suppressToken?: number;
+  /** Cost-model parameters (the SM count defaults to `queues`). */
+  readonly costModel?: Partial<CostModelParams>;
+  /** Run `verifyProgram` on the result and throw CompileError on a violation (default true). */
+  readonly verify?: boolean;
+}
+
+export interface ResolvedOptions {
+  readonly queues: number;
+  readonly maxSeqLen: number;
+  readonly assignment: 'list' | 'round-robin';
+  readonly tileRows: Readonly<Record<MatvecKind, number>>;
+  readonly rowsPerInstruction: Readonly<Record<MatvecKind, number | 'auto'>>;
+  readonly splitK: number | 'auto';
+  readonly attentionChunks: number | 'auto';
+  readonly kvDtype: 'bf16' | 'f32';
+  readonly fused: boolean;
+  readonly suppressToken: number;
+  readonly costModel: CostModelParams;
+  readonly verify: boolean;
+}
+
+export type CompileErrorCode = 'bad-option' | 'unsupported-model' | 'verification-failed';
+
+export class CompileError extends Error {
+  override readonly name = 'CompileError';
+  constructor(
+    readonly code: CompileErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export const NO_SUPPRESSED_TOKEN = 0xffffffff;
+const DEFAULT_TILE_ROWS = 16;
+
+const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+function perMatvec<T>(value: PerMatvec<T> | undefined, fallback: T, name: string): Record<MatvecKind, T> {
+  if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
+      if (!MATVEC_KINDS.includes(k as MatvecKind)) {
+        throw new CompileError('bad-option', `${name}.${k}: not one of ${MATVEC_KINDS.join(', ')}`);
+      }
+    }
+    const record = value as Partial<Record<MatvecKind, T>>;
+    return Object.fromEntries(MATVEC_KINDS.map((k) => [k, record[k] ?? fallback])) as Record<MatvecKind, T>;
+  }
+  return Object.fromEntries(MATVEC_KINDS.map((k) => [k, value ?? fallback])) as Record<MatvecKind, T>;
+}
+
+export function checkSupported(config: RuntimeModelConfig): void {
+  const fail = (why: string): never => {
+    throw new CompileError('unsupported-model', why);
+  };
+  if (config.position === 'alibi') fail('ALiBi position bias has no executable opcode');
+  if (config.numHeads % config.numKvHeads !== 0)
+    fail(`${config.numHeads} heads over ${config.numKvHeads} KV heads`);
+  if (config.position === 'rope' && rotaryDim(config) % 2 !== 0) fail('odd rotary dimension');
+  for (const [k, v] of Object.entries({
+    numLayers: config.numLayers,
+    hiddenSize: config.hiddenSize,
+    intermediateSize: config.intermediateSize,
+    vocabSize: config.vocabSize,
+    headDim: config.headDim,
+  })) {
+    if (!isPositiveInt(v)) fail(`${k} = ${v}`);
+  }
+}
+
+export function resolveOptions(config: RuntimeModelConfig, options: CompileOptions): ResolvedOptions {
+  const bad = (why: string): never => {
+    throw new CompileError('bad-option', why);
+  };
+  checkSupported(config);
+  if (!isPositiveInt(options.queues) || options.queues > 65535) bad(`queues = ${options.queues}`);
+  if (!isPositiveInt(options.maxSeqLen)) bad(`maxSeqLen = ${options.maxSeqLen}`);
+  if (config.position === 'learned' && options.maxSeqLen > config.maxPositionEmbeddings) {
+    bad(`maxSeqLen ${options.maxSeqLen} exceeds the ${config.maxPositionEmbeddings} learned positions`);
+  }
+  const assignment = options.assignment ?? 'list';
+  if (assignment !== 'list' && assignment !== 'round-robin') bad(`assignment = ${String(assignment)}`);
+  const tileRows = perMatvec(options.tileRows, DEFAULT_TILE_ROWS, 'tileRows');
+  const rowsPerInstruction = perMatvec<number | 'auto'>(
+    options.rowsPerInstruction,
+    'auto',
+    'rowsPerInstruction',
+  );
+  for (const k of MATVEC_KINDS) {
+    if (!isPositiveInt(tileRows[k])) bad(`tileRows.${k} = ${tileRows[k]}`);
+    const rpi = rowsPerInstruction[k];
+    if (rpi !== 'auto' && (!isPositiveInt(rpi) || rpi % tileRows[k] !== 0)) {
+      bad(`rowsPerInstruction.${k} = ${rpi} is not a positive multiple of tileRows.${k} = ${tileRows[k]}`);
+    }
+  }
+  // Interleaved RoPE pairs (2i, 2i+1) must never straddle a QKV tile.
+  if (config.position === 'rope' && tileRows.qkv % 2 !== 0)
+    bad(`tileRows.qkv = ${tileRows.qkv} must be even with RoPE`);
+  // Unfused MATVEC tiles cannot add into one output safely: no split-K there.
+  const splitK = options.splitK ?? (options.fused === false ? 1 : 'auto');
+  if (splitK !== 'auto') {
+    const i = config.intermediateSize;
+    if (!isPositiveInt(splitK) || i % splitK !== 0)
+      bad(`splitK = ${splitK} must divide intermediateSize ${i}`);
+  }
+  const attentionChunks = options.attentionChunks ?? 'auto';
+  if (
+    attentionChunks !== 'auto' &&
+    (!isPositiveInt(attentionChunks) || attentionChunks > options.maxSeqLen)
+  ) {
+    bad(`attentionChunks = ${attentionChunks}`);
+  }
+  const kvDtype = options.kvDtype ?? 'bf16';
+  if (kvDtype !== 'bf16' && kvDtype !== 'f32') bad(`kvDtype = ${String(kvDtype)}`);
+  const suppressToken = options.suppressToken ?? NO_SUPPRESSED_TOKEN;
+  if (!Number.isInteger(suppressToken) || suppressToken < 0 || suppressToken > NO_SUPPRESSED_TOKEN) {
+    bad(`suppressToken = ${suppressToken}`);
+  }
+  return {
+    queues: options.queues,
+    maxSeqLen: options.maxSeqLen,
+    assignment,
+    tileRows,
+    rowsPerInstruction,
+    splitK,
+    attentionChunks,
+    kvDtype,
+    fused: options.fused ?? true,
+    suppressToken,
+    costModel: costModelFor(options.queues, options.costModel),
+    verify: options.verify ?? true,
+  };
+}

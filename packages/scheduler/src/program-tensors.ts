@@ -1,0 +1,320 @@
+/**
+ * The tensor table of a decode program, as specs for `planMemory`: weights by layer and role (Q/K
+ * rows permuted into interleaved RoPE order, Q, K and V fused into one matrix), then the state the
+ * instructions share. Identical weight sources share one entry (a tied LM head is the embedding).
+ */
+import { qDim, qkvDim, type RuntimeModelConfig, rotaryDim, type WeightSource } from '@megakernel/isa';
+import type { WeightRole } from '@megakernel/model';
+import { CompileError } from './options.js';
+import type { TensorSpec } from './plan-memory.js';
+import { kvTensor, layerTensor } from './tensor-names.js';
+import type { WeightProvider } from './weight-provider.js';
+
+export interface LayerTensorIds {
+  readonly attnNorm: number;
+  readonly qkv: number;
+  readonly qkvBias?: number;
+  readonly o: number;
+  readonly oBias?: number;
+  readonly mlpNorm: number;
+  readonly gate?: number;
+  readonly up: number;
+  readonly gateBias?: number;
+  readonly upBias?: number;
+  readonly down: number;
+  readonly downBias?: number;
+  readonly kv: number;
+}
+
+export interface TensorIds {
+  readonly layers: readonly LayerTensorIds[];
+  readonly embed: number;
+  readonly positions?: number;
+  readonly finalNorm: number;
+  readonly lmHead: number;
+  readonly lmHeadBias?: number;
+  readonly tokens: number;
+  readonly argmax: number;
+  readonly hidden: number;
+  readonly q: number;
+  readonly attnOut: number;
+  readonly partialO?: number;
+  readonly partialLse?: number;
+  readonly mlpAct: number;
+  readonly logits: number;
+  readonly rope?: number;
+  /** Unfused mode only. */
+  readonly scratch?: UnfusedScratchIds;
+}
+
+/** Intermediate vectors the unfused lowering materialises. */
+export interface UnfusedScratchIds {
+  readonly normed: number;
+  readonly qkvOut: number;
+  readonly projOut: number;
+  readonly gateOut: number;
+  readonly upOut: number;
+}
+
+export interface ProgramTensors {
+  readonly specs: readonly TensorSpec[];
+  readonly ids: TensorIds;
+}
+
+export interface TensorPlanOptions {
+  readonly maxSeqLen: number;
+  readonly kvDtype: 'bf16' | 'f32';
+  readonly attentionChunks: number;
+  readonly fused: boolean;
+}
+
+export function programTensors(
+  config: RuntimeModelConfig,
+  weights: WeightProvider,
+  o: TensorPlanOptions,
+): ProgramTensors {
+  const specs: TensorSpec[] = [];
+  const bySource = new Map<string, number>();
+  const h = config.hiddenSize;
+  const i = config.intermediateSize;
+  const v = config.vocabSize;
+
+  /** Cross-checks the config against the checkpoint: the roles' element counts must add up to the tensor's. */
+  const expect = (name: string, elements: number, roles: readonly WeightRole[], layer?: number): void => {
+    if (weights.elements === undefined) return;
+    const known = roles.reduce((n, r) => n + weights.elements!(r, layer), 0);
+    if (known !== elements) {
+      throw new CompileError(
+        'unsupported-model',
+        `${name}: checkpoint has ${known} elements, the config implies ${elements}`,
+      );
+    }
+  };
+  const addWeight = (
+    spec: Omit<TensorSpec, 'region' | 'dtype'>,
+    roles: readonly WeightRole[],
+    layer?: number,
+  ): number => {
+    expect(
+      spec.name,
+      spec.shape.reduce((a, b) => a * b, 1),
+      roles,
+      layer,
+    );
+    const key = `${spec.shape.join('x')}|${JSON.stringify(spec.source)}`;
+    const existing = bySource.get(key);
+    if (existing !== undefined) return existing;
+    specs.push({ ...spec, region: 'weights', dtype: 'bf16' });
+    bySource.set(key, specs.length - 1);
+    return specs.length - 1;
+  };
+  const addState = (spec: Omit<TensorSpec, 'region'>): number => {
+    specs.push({ init: { kind: 'zero' }, ...spec, region: 'state' });
+    return specs.length - 1;
+  };
+  const optional = (role: WeightRole, layer: number | undefined, make: () => number): number | undefined =>
+    weights.has(role, layer) ? make() : undefined;
+  const normParams = (name: string, gamma: WeightRole, beta: WeightRole, layer?: number): number => {
+    const hasBeta = weights.has(beta, layer);
+    const source: WeightSource = hasBeta
+      ? { kind: 'concat', parts: [weights.source(gamma, layer), weights.source(beta, layer)] }
+      : weights.source(gamma, layer);
+    return addWeight(
+      {
+        name,
+        shape: [hasBeta ? 2 : 1, h],
+        source,
+        category: 'norms',
+        ...(layer !== undefined ? { layer } : {}),
+      },
+      hasBeta ? [gamma, beta] : [gamma],
+      layer,
+    );
+  };
+  // Interleaved-RoPE order for checkpoints stored in rotate-half order (decisions.md).
+  const rot = rotaryDim(config);
+  const permute = (source: WeightSource, heads: number): WeightSource =>
+    rot > 0 && config.ropeLayout === 'rotate-half'
+      ? { kind: 'rope-permute', source, heads, headDim: config.headDim, rotaryDim: rot }
+      : source;
+
+  const layers: LayerTensorIds[] = [];
+  for (let l = 0; l < config.numLayers; l++) {
+    const w = (name: string, shape: number[], source: WeightSource, ...roles: WeightRole[]): number =>
+      addWeight({ name: layerTensor(l, name), shape, source, category: 'layer-weights', layer: l }, roles, l);
+    const attnNorm = normParams(layerTensor(l, 'attnNorm'), 'attnNorm', 'attnNormBias', l);
+    const qkvSource: WeightSource = {
+      kind: 'concat',
+      parts: [
+        permute(weights.source('q', l), config.numHeads),
+        permute(weights.source('k', l), config.numKvHeads),
+        weights.source('v', l),
+      ],
+    };
+    const qkv = w('qkv', [qkvDim(config), h], qkvSource, 'q', 'k', 'v');
+    const biases = (['qBias', 'kBias', 'vBias'] as const).filter((r) => weights.has(r, l));
+    if (biases.length !== 0 && biases.length !== 3) {
+      throw new CompileError(
+        'unsupported-model',
+        `layer ${l} has ${biases.join(', ')} but not all of q/k/v biases`,
+      );
+    }
+    const qkvBias =
+      biases.length === 3
+        ? w(
+            'qkvBias',
+            [qkvDim(config)],
+            {
+              kind: 'concat',
+              parts: [
+                permute(weights.source('qBias', l), config.numHeads),
+                permute(weights.source('kBias', l), config.numKvHeads),
+                weights.source('vBias', l),
+              ],
+            },
+            'qBias',
+            'kBias',
+            'vBias',
+          )
+        : undefined;
+    const o = w('o', [h, qDim(config)], weights.source('o', l), 'o');
+    const oBias = optional('oBias', l, () => w('oBias', [h], weights.source('oBias', l), 'oBias'));
+    const mlpNorm = normParams(layerTensor(l, 'mlpNorm'), 'mlpNorm', 'mlpNormBias', l);
+    const gate = config.mlpGated ? w('gate', [i, h], weights.source('gate', l), 'gate') : undefined;
+    const up = w('up', [i, h], weights.source('up', l), 'up');
+    const gateBias = config.mlpGated
+      ? optional('gateBias', l, () => w('gateBias', [i], weights.source('gateBias', l), 'gateBias'))
+      : undefined;
+    const upBias = optional('upBias', l, () => w('upBias', [i], weights.source('upBias', l), 'upBias'));
+    const down = w('down', [h, i], weights.source('down', l), 'down');
+    const downBias = optional('downBias', l, () =>
+      w('downBias', [h], weights.source('downBias', l), 'downBias'),
+    );
+    layers.push({
+      attnNorm,
+      qkv,
+      o,
+      mlpNorm,
+      up,
+      down,
+      kv: -1,
+      ...(qkvBias !== undefined ? { qkvBias } : {}),
+      ...(oBias !== undefined ? { oBias } : {}),
+      ...(gate !== undefined ? { gate } : {}),
+      ...(gateBias !== undefined ? { gateBias } : {}),
+      ...(upBias !== undefined ? { upBias } : {}),
+      ...(downBias !== undefined ? { downBias } : {}),
+    });
+  }
+  const embed = addWeight(
+    { name: 'embed', shape: [v, h], source: weights.source('embed'), category: 'embedding' },
+    ['embed'],
+  );
+  const positions =
+    config.position === 'learned'
+      ? addWeight(
+          {
+            name: 'positions',
+            shape: [config.maxPositionEmbeddings, h],
+            source: weights.source('positions'),
+            category: 'embedding',
+          },
+          ['positions'],
+        )
+      : undefined;
+  const finalNorm = normParams('finalNorm', 'finalNorm', 'finalNormBias');
+  const lmHead = addWeight(
+    { name: 'lmHead', shape: [v, h], source: weights.source('lmHead'), category: 'lm-head' },
+    ['lmHead'],
+  );
+  const lmHeadBias = optional('lmHeadBias', undefined, () =>
+    addWeight({ name: 'lmHeadBias', shape: [v], source: weights.source('lmHeadBias'), category: 'lm-head' }, [
+      'lmHeadBias',
+    ]),
+  );
+
+  const s = o.maxSeqLen;
+  const d = config.headDim;
+  const tokens = addState({
+    name: 'tokens',
+    dtype: 'i32',
+    shape: [s],
+    category: 'io',
+    init: { kind: 'minus-one' },
+  });
+  const argmax = addState({ name: 'argmax', dtype: 'u32', shape: [s, 2], category: 'io' });
+  const hidden = addState({ name: 'hidden', dtype: 'f32', shape: [h], category: 'activations' });
+  const q = addState({ name: 'q', dtype: 'f32', shape: [config.numHeads, d], category: 'activations' });
+  const kvIds = layers.map((_, l) =>
+    addState({
+      name: kvTensor(l),
+      dtype: o.kvDtype,
+      shape: [2, s, config.numKvHeads, d],
+      category: 'kv-cache',
+      layer: l,
+    }),
+  );
+  const attnOut = addState({
+    name: 'attnOut',
+    dtype: 'f32',
+    shape: [config.numHeads, d],
+    category: 'activations',
+  });
+  const chunks = o.attentionChunks;
+  const partialO =
+    chunks > 1
+      ? addState({ name: 'partialO', dtype: 'f32', shape: [chunks, config.numHeads, d], category: 'scratch' })
+      : undefined;
+  const partialLse =
+    chunks > 1
+      ? addState({ name: 'partialLse', dtype: 'f32', shape: [chunks, config.numHeads], category: 'scratch' })
+      : undefined;
+  const mlpAct = addState({ name: 'mlpAct', dtype: 'f32', shape: [i], category: 'activations' });
+  const logits = addState({ name: 'logits', dtype: 'f32', shape: [v], category: 'logits' });
+  const rope =
+    rot > 0
+      ? addState({
+          name: 'rope',
+          dtype: 'f32',
+          shape: [s, rot / 2, 2],
+          category: 'rope-table',
+          init: { kind: 'rope-table' },
+        })
+      : undefined;
+  const scratch: UnfusedScratchIds | undefined = o.fused
+    ? undefined
+    : {
+        normed: addState({ name: 'normed', dtype: 'f32', shape: [h], category: 'scratch' }),
+        qkvOut: addState({
+          name: 'qkvOut',
+          dtype: 'f32',
+          shape: [config.numHeads + 2 * config.numKvHeads, d],
+          category: 'scratch',
+        }),
+        projOut: addState({ name: 'projOut', dtype: 'f32', shape: [h], category: 'scratch' }),
+        gateOut: addState({ name: 'gateOut', dtype: 'f32', shape: [i], category: 'scratch' }),
+        upOut: addState({ name: 'upOut', dtype: 'f32', shape: [i], category: 'scratch' }),
+      };
+  return {
+    specs,
+    ids: {
+      layers: layers.map((ids, l) => ({ ...ids, kv: kvIds[l]! })),
+      embed,
+      finalNorm,
+      lmHead,
+      tokens,
+      argmax,
+      hidden,
+      q,
+      attnOut,
+      mlpAct,
+      logits,
+      ...(positions !== undefined ? { positions } : {}),
+      ...(lmHeadBias !== undefined ? { lmHeadBias } : {}),
+      ...(partialO !== undefined ? { partialO } : {}),
+      ...(partialLse !== undefined ? { partialLse } : {}),
+      ...(rope !== undefined ? { rope } : {}),
+      ...(scratch !== undefined ? { scratch } : {}),
+    },
+  };
+}

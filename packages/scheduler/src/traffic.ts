@@ -1,0 +1,43 @@
+/**
+ * What one token must move, from the config alone (no program): every weight once, plus the KV
+ * cache rows attention reads at a given context and the row it appends. The independent yardstick
+ * the compiled program's byte count is checked against.
+ */
+import { kvDim, qDim, qkvDim, type RuntimeModelConfig } from '@megakernel/isa';
+
+export interface TokenTraffic {
+  readonly weights: number;
+  readonly kv: number;
+}
+
+const BF16 = 2;
+
+export function expectedTokenTraffic(
+  config: RuntimeModelConfig,
+  context: number,
+  kvBytes: 2 | 4,
+): TokenTraffic {
+  const h = config.hiddenSize;
+  const i = config.intermediateSize;
+  const norm = (config.normBias ? 2 : 1) * h;
+  const perLayer =
+    qkvDim(config) * h +
+    h * qDim(config) +
+    (config.mlpGated ? 2 : 1) * i * h +
+    h * i +
+    2 * norm +
+    (config.qkvBias ? qkvDim(config) : 0) +
+    (config.oBias ? h : 0) +
+    (config.mlpBias ? (config.mlpGated ? 2 : 1) * i + h : 0);
+  const model =
+    config.vocabSize * h + // LM head (the embedding itself when tied)
+    h + // the gathered embedding row
+    (config.position === 'learned' ? h : 0) + // the learned position row
+    norm + // final norm
+    (config.lmHeadBias ? config.vocabSize : 0);
+  const weights = (config.numLayers * perLayer + model) * BF16;
+  const visible = config.slidingWindow !== null ? Math.min(context, config.slidingWindow) : context;
+  // K and V: the visible rows are read, the current token's row is also written.
+  const kv = config.numLayers * 2 * (visible + 1) * kvDim(config) * kvBytes;
+  return { weights, kv };
+}

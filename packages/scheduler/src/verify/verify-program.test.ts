@@ -1,0 +1,84 @@
+import { decodeQueue, encodeQueue, NONE16, Op } from '@megakernel/isa';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../compile.js';
+import { withInstruction } from '../testing/mutate.js';
+import { tinyLlama } from '../testing/tiny-config.js';
+import { verifyProgram } from './verify-program.js';
+
+const base = compile(tinyLlama(), { queues: 4, maxSeqLen: 16 });
+const find = (opcode: number, nth = 0) => {
+  let seen = 0;
+  for (let q = 0; q < base.queues.length; q++) {
+    const list = decodeQueue(base.queues[q]!);
+    for (let i = 0; i < list.length; i++)
+      if (list[i]!.opcode === opcode && list[i]!.wait0Counter !== NONE16 && seen++ === nth)
+        return { q, i, inst: list[i]! };
+  }
+  throw new Error('not found');
+};
+
+describe('verifyProgram', () => {
+  it('accepts a compiled program', () => {
+    expect(verifyProgram(base)).toEqual({ ok: true, violations: [] });
+  });
+
+  it('reports the first stuck wait of a deadlock: queue, index, counter, target, value', () => {
+    const { q, i, inst } = find(Op.FUSED_MATMUL_RESIDUAL);
+    const r = verifyProgram(withInstruction(base, q, i, (x) => (x.wait0Target += 1)));
+    expect(r.ok).toBe(false);
+    expect(r.violations[0]).toMatchObject({
+      kind: 'deadlock',
+      counter: inst.wait0Counter,
+      target: inst.wait0Target + 1,
+      step: 0,
+    });
+    expect(r.violations[0]!.value).toBeLessThan(inst.wait0Target + 1);
+    expect(typeof r.violations[0]!.queue).toBe('number');
+  });
+
+  it('reports a race with the tensor, the element range and both instructions', () => {
+    const { q, i, inst } = find(Op.ATTENTION_PARTIAL);
+    const r = verifyProgram(withInstruction(base, q, i, (x) => (x.wait0Counter = NONE16)));
+    const race = r.violations.find((v) => v.kind === 'race')!;
+    expect(race.tensorName).toMatch(/^(q|kv\.\d)$/);
+    expect(race.range![1]).toBeGreaterThan(race.range![0]);
+    // The attention that lost its wait is one side; the QKV tile it should have waited for the other.
+    const sides = [`${race.queue}:${race.index}`, `${race.other!.queue}:${race.other!.index}`];
+    expect(sides).toContain(`${q}:${i}`);
+    expect(inst.wait0Counter).toBeLessThan(base.counterCount);
+  });
+
+  it('reports steps that may overlap when the EMBED no longer waits for the previous LM head', () => {
+    const { q, i } = find(Op.EMBED_GATHER);
+    const r = verifyProgram(withInstruction(base, q, i, (x) => (x.wait0Counter = NONE16)));
+    expect(r.violations[0]!.kind).toBe('step-overlap');
+  });
+
+  it('catches a signal of the wrong count as a deadlock in the second step', () => {
+    // A counter signalled twice per step by the same LM tile would over-satisfy the first step
+    // and under-satisfy nothing; an EMBED target above the LM tile count deadlocks in step 1.
+    const { q, i, inst } = find(Op.EMBED_GATHER);
+    const r = verifyProgram(withInstruction(base, q, i, (x) => (x.wait0Target = inst.wait0Target + 1)));
+    expect(r.violations[0]).toMatchObject({ kind: 'deadlock', step: 1 });
+  });
+
+  it('rejects operands out of bounds and unknown counters', () => {
+    const { q, i } = find(Op.FUSED_MATMUL_RESIDUAL);
+    expect(verifyProgram(withInstruction(base, q, i, (x) => (x.a0 = 1000))).violations[0]!.kind).toBe(
+      'bounds',
+    );
+    expect(
+      verifyProgram(withInstruction(base, q, i, (x) => (x.wait0Counter = 999))).violations[0]!.kind,
+    ).toBe('structure');
+  });
+
+  it('rejects a program with two EMBEDs', () => {
+    const queues = [...base.queues];
+    const embed = find(Op.EMBED_GATHER).inst;
+    queues[3] = encodeQueue([
+      ...decodeQueue(queues[3]!),
+      { ...embed, wait0Counter: NONE16, wait0Target: 0, syncFlags: 0 },
+    ]);
+    expect(verifyProgram({ ...base, queues }).violations.some((v) => v.kind === 'structure')).toBe(true);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * verifyProgram: proves a program free of deadlock (two-step simulation) and of data races (the
+ * happens-before of program order and exact counter waits orders every conflicting access of a
+ * step, and steps cannot overlap). Returns every violation found, first the most fundamental.
+ */
+import { NONE16, opcodeInfo, type Program, TENSOR_SLOT_FIELDS } from '@megakernel/isa';
+import { waitsOf } from '../dependency-graph.js';
+import { viewProgram } from '../program-view.js';
+import {
+  type Access,
+  AccessBoundsError,
+  conflictingAccesses,
+  instructionAccesses,
+  weightWrites,
+} from './accesses.js';
+import { findDeadlock } from './deadlock.js';
+import { happensBefore } from './happens-before.js';
+import { findRaces } from './races.js';
+import { findStepOverlap } from './steps.js';
+import type { VerifyResult, Violation } from './violations.js';
+
+export interface VerifyOptions {
+  /** Stop after this many violations (default 20). */
+  readonly maxViolations?: number;
+}
+
+export function verifyProgram(program: Program, options: VerifyOptions = {}): VerifyResult {
+  const max = options.maxViolations ?? 20;
+  const view = viewProgram(program);
+  const violations: Violation[] = [];
+  const done = (): VerifyResult => ({ ok: violations.length === 0, violations: violations.slice(0, max) });
+
+  // Structure: executable opcodes, known counters and tensors.
+  view.flat.forEach((inst, i) => {
+    const at = { queue: view.queueOf[i]!, index: view.indexOf[i]! };
+    const bad = (message: string, counter?: number): void => {
+      violations.push({ kind: 'structure', ...at, ...(counter !== undefined ? { counter } : {}), message });
+    };
+    if (opcodeInfo(inst.opcode)?.status !== 'executable')
+      bad(`opcode 0x${inst.opcode.toString(16)} is not executable`);
+    for (const w of waitsOf(inst))
+      if (w.counter >= program.counterCount)
+        bad(`waits on counter ${w.counter} of ${program.counterCount}`, w.counter);
+    if (inst.signalCounter !== NONE16 && inst.signalCounter >= program.counterCount) {
+      bad(`signals counter ${inst.signalCounter} of ${program.counterCount}`, inst.signalCounter);
+    }
+    for (const s of TENSOR_SLOT_FIELDS) {
+      if (inst[s] !== NONE16 && inst[s] >= program.tensors.length)
+        bad(`${s} names tensor ${inst[s]} of ${program.tensors.length}`);
+    }
+  });
+  if (violations.length > 0) return done();
+
+  // Bounds: every operand range lies inside its tensor. Accesses at an abstract position (see accesses.ts).
+  const pos = Math.min(1, program.maxSeqLen - 1);
+  const accesses: Access[][] = view.flat.map((inst, i) => {
+    try {
+      return instructionAccesses(inst, program.tensors, { pos, kvRows: 'current', skipWeights: true });
+    } catch (e) {
+      if (!(e instanceof AccessBoundsError)) throw e;
+      violations.push({
+        kind: 'bounds',
+        queue: view.queueOf[i]!,
+        index: view.indexOf[i]!,
+        message: e.message,
+      });
+      return [];
+    }
+  });
+  for (const i of weightWrites(accesses, program.tensors)) {
+    violations.push({
+      kind: 'bounds',
+      queue: view.queueOf[i]!,
+      index: view.indexOf[i]!,
+      message: 'writes a weights-region tensor',
+    });
+  }
+  if (violations.length > 0) return done();
+
+  const deadlock = findDeadlock(view, program.counterCount);
+  if (deadlock) {
+    violations.push(deadlock);
+    return done();
+  }
+  const hb = happensBefore(view, program.counterCount);
+  if (hb === undefined) {
+    violations.push({ kind: 'deadlock', queue: 0, index: 0, message: 'the exact waits form a cycle' });
+    return done();
+  }
+  violations.push(...findStepOverlap(view, hb, max));
+  violations.push(
+    ...findRaces(view, program.tensors, conflictingAccesses(accesses), hb, max - violations.length),
+  );
+  return done();
+}
