@@ -4,15 +4,13 @@
  * relative and its greedy tokens (and transformers' own), for 1, 3 and 132 queues, under round-robin
  * and 20 seeded random interleavings each. A missing fixture folder fails; nothing is skipped.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Checkpoint, loadCheckpoint, openSafetensors } from '@megakernel/model';
 import { forward, generateGreedy, runGreedy, runProgram } from '@megakernel/reference-cpu';
 import { type CompileOptions, compile, verifyProgram } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
+import { allFixtures } from '../../../test-support/fixtures.js';
 
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures');
 const SEEDS = 20;
 /** Random interleavings replay a prompt prefix (longer than the Mistral fixture's window of 8) and 4 greedy tokens. */
 const PREFIX = 12;
@@ -29,17 +27,6 @@ const VARIANTS: readonly { readonly queues: number; readonly options: Partial<Co
   { queues: 132, options: {} },
   { queues: 3, options: { fused: false, attentionChunks: 2 } },
 ];
-
-function fixtureFolders(): string[] {
-  if (!fs.existsSync(FIXTURES)) throw new Error(`fixture folder ${FIXTURES} is missing`);
-  const names = fs
-    .readdirSync(FIXTURES, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  if (names.length === 0) throw new Error(`no fixtures in ${FIXTURES}`);
-  return names;
-}
 
 function readReference(dir: string): { inputIds: number[]; greedy: number[] } {
   const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
@@ -66,8 +53,7 @@ function eosToSuppress(checkpoint: Checkpoint): number | undefined {
   return checkpoint.config.eosTokenIds.find((t) => t < checkpoint.config.vocabSize);
 }
 
-describe.each(fixtureFolders())('program ≡ forward on %s', (name) => {
-  const dir = path.join(FIXTURES, name);
+describe.each(allFixtures().map((f) => [f.name, f.dir]))('program ≡ forward on %s', (_name, dir) => {
   const checkpoint = loadCheckpoint(dir);
   const ref = readReference(dir);
   const suppress = eosToSuppress(checkpoint);
