@@ -62,16 +62,26 @@ export class VmMemory {
     for (const t of program.tensors) this.initialise(t, checkpoint);
   }
 
+  /** Returns every state tensor to its initial value (weights stay): a fresh KV cache without a reload. */
+  resetState(): void {
+    for (const t of this.program.tensors) {
+      if (t.region !== 'state') continue;
+      this.data[t.id]!.fill(0);
+      this.initialise(t, null);
+    }
+  }
+
   entry(id: number): TensorEntry {
     return this.program.tensors[id]!;
   }
 
-  private initialise(t: TensorEntry, checkpoint: Checkpoint): void {
+  private initialise(t: TensorEntry, checkpoint: Checkpoint | null): void {
     const out = this.data[t.id]!;
     const n = tensorElementCount(t);
     let values: ArrayLike<number> | null = null;
     if (t.region === 'weights') {
       if (!t.source) throw new VmProgramError(`weight tensor ${t.id} '${t.name}' has no source`);
+      if (!checkpoint) throw new VmProgramError(`weight tensor ${t.id} '${t.name}' needs a checkpoint`);
       values = materializeWeightSource(checkpoint, t.source);
     } else if (t.init?.kind === 'rope-table') {
       values = buildRopeTable(this.program.config, t.shape[0] ?? 0);

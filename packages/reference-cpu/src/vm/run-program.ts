@@ -90,6 +90,13 @@ export class ProgramRun {
     return [t[pos * 2]! >>> 0, t[pos * 2 + 1]! >>> 0];
   }
 
+  /** Back to step 0: state tensors re-initialised, counters zeroed; weights are kept. */
+  reset(): void {
+    this.memory.resetState();
+    this.counters.fill(0);
+    this.epoch = 0;
+  }
+
   /** Runs decode step `pos` (steps must come in order 0, 1, 2, ...). */
   runStep(pos: number): void {
     runDecodeStep(this.memory, this.queues, this.counters, pos, this.epoch, this.step);

@@ -12,12 +12,12 @@ export interface VmSession {
   readonly position: number;
   /** Feeds `token` at the current position; returns a copy of the logits for the next token. */
   step(token: number): Float32Array;
-  /** Forgets every token (fresh KV cache and counters). */
+  /** Forgets every token (fresh KV cache and counters; the weights stay loaded). */
   reset(): void;
 }
 
 export function createVmSession(program: Program, checkpoint: Checkpoint, opts: RunProgramOptions = {}): VmSession {
-  let run = new ProgramRun(program, checkpoint, opts);
+  const run = new ProgramRun(program, checkpoint, opts);
   let position = 0;
   const start = () => {
     run.tokens.fill(-1);
@@ -39,7 +39,7 @@ export function createVmSession(program: Program, checkpoint: Checkpoint, opts: 
       return Float32Array.from(run.logits);
     },
     reset(): void {
-      run = new ProgramRun(program, checkpoint, opts);
+      run.reset();
       start();
     },
   };
