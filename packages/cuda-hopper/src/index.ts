@@ -1,1 +1,36 @@
+/** @megakernel/cuda-hopper: the persistent Hopper megakernel, its Node-API addon and the GPU backend. */
 export const PACKAGE_NAME = '@megakernel/cuda-hopper';
+
+export {
+  addonCandidates,
+  type CudaProbe,
+  type DeviceInfo,
+  type KernelStatus,
+  loadAddon,
+  probeCuda,
+} from './addon.js';
+export {
+  type GreedyCudaOptions,
+  greedyCuda,
+  type RunProgramCudaOptions,
+  runProgramCuda,
+  withSuppressToken,
+} from './backend.js';
+export { checkGpuSupport, gpuSupportProblems, KERNEL_LIMITS } from './capabilities.js';
+export { decodeValues, encodeValues, f32ToBf16Array } from './convert.js';
+export {
+  CudaProgram,
+  type CudaProgramOptions,
+  type RunInfo,
+  type RunOptions,
+  type UploadProgress,
+} from './device-program.js';
+export { CudaKernelError, CudaUnavailableError, STATUS_NAMES, UnsupportedProgramError } from './errors.js';
+export { CudaSession, sharedSession } from './session.js';
+export {
+  type InstructionTiming,
+  type OpcodeTimingSummary,
+  parseTimings,
+  summariseTimings,
+} from './timings.js';
+export { perTokenTraffic, type TokenTraffic } from './traffic.js';

@@ -1,0 +1,61 @@
+/** `megakernel bench`: decode tokens/s of the CPU VM, the direct forward pass and, when it works, the GPU. */
+import type { Command } from 'commander';
+import {
+  type BackendName,
+  benchDecode,
+  DEFAULT_MODEL,
+  loadCheckpoint,
+  openBackend,
+  probeCuda,
+  resolveModelDir,
+} from '@megakernel/runtime';
+import { positiveInteger } from '../arguments.js';
+import type { CommandContext } from '../context.js';
+
+interface BenchFlags {
+  model?: string;
+  tokens: number;
+  queues?: number;
+}
+
+const WARMUP = 2;
+const LABELS: Record<BackendName, string> = {
+  cpu: 'program on the CPU VM',
+  reference: 'direct forward (CPU)',
+  cuda: 'program on the GPU',
+};
+
+export function registerBench(program: Command, ctx: CommandContext): void {
+  program
+    .command('bench')
+    .description('decode speed (tokens/s) of each backend that can run here')
+    .option('--model <dir>', 'checkpoint folder (default: the embedded model)')
+    .option('--tokens <n>', 'decode steps to time', positiveInteger, 32)
+    .option('--queues <n>', 'instruction queues of the compiled program', positiveInteger)
+    .action(async (flags: BenchFlags) => {
+      const checkpoint = loadCheckpoint(resolveModelDir(flags.model ?? DEFAULT_MODEL));
+      try {
+        const probe = await probeCuda();
+        const backends: BackendName[] = probe.ok ? ['cuda', 'cpu', 'reference'] : ['cpu', 'reference'];
+        ctx.out(`${checkpoint.dir}: ${flags.tokens} decode steps after ${WARMUP} warm-up steps`);
+        for (const name of backends) {
+          const { session } = await openBackend(name, checkpoint, {
+            maxSeqLen: WARMUP + flags.tokens,
+            ...(flags.queues === undefined ? {} : { queues: flags.queues }),
+          });
+          try {
+            const r = await benchDecode(session, { tokens: flags.tokens, warmup: WARMUP });
+            ctx.out(
+              `  ${name.padEnd(9)} ${LABELS[name].padEnd(22)} ${r.tokensPerSecond.toFixed(1).padStart(9)} tok/s ` +
+                `${(r.ms / r.tokens).toFixed(2).padStart(9)} ms/token`,
+            );
+          } finally {
+            session.close();
+          }
+        }
+        if (!probe.ok) ctx.out(`  cuda      skipped: ${probe.reason}`);
+      } finally {
+        checkpoint.close();
+      }
+    });
+}

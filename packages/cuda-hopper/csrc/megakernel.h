@@ -1,0 +1,18 @@
+// Host entry points of the megakernel (megakernel.cu).
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+#include "runtime.h"
+
+namespace mk {
+
+size_t megakernel_shared_bytes();
+int megakernel_threads();
+cudaError_t megakernel_prepare();
+cudaError_t megakernel_max_blocks_per_sm(int* blocks);
+// Cooperative launch of kp.numQueues blocks; they must all be co-resident (one per SM).
+cudaError_t megakernel_launch(const KernelParams& kp, cudaStream_t stream);
+
+}  // namespace mk

@@ -1,0 +1,28 @@
+// ARGMAX: folds a tile of logits into the argmax key of pos (atomic max of the 64-bit key).
+#pragma once
+#include "../argmax_key.cuh"
+
+namespace mk {
+
+__device__ __noinline__ bool op_argmax(Consumer& c, const Plan& p) {
+  const TRef &logits = p.t[0], &am = p.t[1];
+  const uint32_t r0 = p.inst.a0, R = p.inst.a1, suppress = p.inst.a2, pos = p.pos;
+  if (!present(logits) || !present(am) || logits.n < uint64_t(r0) + R || am.n < 2ull * (pos + 1) ||
+      (reinterpret_cast<uintptr_t>(am.ptr) & 7u)) {
+    c.fail(p, STATUS_BAD_EXTENT, 0);
+    return false;
+  }
+  if (!c.wait_deps(p)) return false;
+  unsigned long long best = 0;
+  for (uint32_t r = r0 + c.tid; r < r0 + R; r += Cfg::kConsumerThreads) {
+    if (r == suppress) continue;
+    const float v = load_f(logits, r);
+    if (isnan(v)) continue;  // NaN never wins
+    const unsigned long long k = argmax_key(v, r);
+    best = k > best ? k : best;
+  }
+  fold_argmax(c, best, reinterpret_cast<unsigned long long*>(am.ptr) + pos);
+  return true;
+}
+
+}  // namespace mk

@@ -1,0 +1,404 @@
+// ATTENTION_PARTIAL: for the query heads of one KV head, softmax(scale·q·k)·v over one chunk of
+// the visible keys (chunk c of n covers [lo + c·L/n, lo + (c+1)·L/n), as the CPU VM). Writes the
+// normalised output (direct) or the partial output and its natural-log LSE.
+// Two paths: attention_fast (below) when a K/V row splits into 16-byte chunks over a power of two
+// of lanes; attention_generic otherwise (lane = key for scores, lane = dim for V).
+#pragma once
+#include <type_traits>
+
+#include "../sync.cuh"
+
+namespace mk {
+
+namespace attn {
+constexpr int H = Cfg::kAttnHeadsPerPass;
+constexpr int DMAX = Cfg::kAttnMaxHeadDim;
+constexpr int U = DMAX / 32;             // dims per lane
+constexpr int kMergeStride = 2 * H + H * DMAX;  // floats per warp: m[H], l[H], o[H][DMAX]
+}  // namespace attn
+
+template <bool kBf16>
+__device__ __forceinline__ void attn_scores(const uint8_t* krow, const float* qs, uint32_t d, float* s) {
+  if (kBf16) {
+    const uint4* kr = reinterpret_cast<const uint4*>(krow);
+    for (uint32_t cc = 0; cc < d / 8; ++cc) {
+      const uint4 kk = __ldcg(kr + cc);
+      float kf[8];
+      bf16x8_to_f32(kk, kf);
+#pragma unroll
+      for (int h = 0; h < attn::H; ++h) {
+        const float4 qa = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + cc * 8);
+        const float4 qb = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + cc * 8 + 4);
+        s[h] += qa.x * kf[0] + qa.y * kf[1] + qa.z * kf[2] + qa.w * kf[3] + qb.x * kf[4] + qb.y * kf[5] +
+                qb.z * kf[6] + qb.w * kf[7];
+      }
+    }
+  } else {
+    const float4* kr = reinterpret_cast<const float4*>(krow);
+    for (uint32_t cc = 0; cc < d / 4; ++cc) {
+      const float4 kk = __ldcg(kr + cc);
+#pragma unroll
+      for (int h = 0; h < attn::H; ++h) {
+        const float4 qa = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + cc * 4);
+        s[h] += qa.x * kk.x + qa.y * kk.y + qa.z * kk.z + qa.w * kk.w;
+      }
+    }
+  }
+}
+
+__device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
+  const TRef &q = p.t[0], &kv = p.t[1], &out = p.t[2], &lse = p.t[3];
+  if (!present(q) || !present(kv) || !present(out) || kv.rank != 4) {
+    c.fail(p, STATUS_BAD_TENSOR, 1);
+    return false;
+  }
+  const uint32_t maxSeq = kv.shape[1], Hkv = kv.shape[2], d = kv.shape[3];
+  if (d == 0 || d > attn::DMAX || (kv.dtype != DTYPE_BF16 && kv.dtype != DTYPE_F32)) {
+    c.fail(p, STATUS_UNSUPPORTED, d);
+    return false;
+  }
+  const uint32_t Hq = uint32_t(q.n / d), g = Hkv ? Hq / Hkv : 0;
+  const uint32_t kvHead = p.inst.a0, chunk = p.inst.a1, chunks = p.inst.a2, window = p.inst.a3;
+  const bool direct = p.inst.flags & FLAG_ATTN_DIRECT;
+  const uint32_t pos = p.pos;
+  if (g == 0 || Hq % Hkv || kvHead >= Hkv || chunks == 0 || chunk >= chunks || pos >= maxSeq ||
+      (direct ? out.n < uint64_t(Hq) * d
+              : (out.n < uint64_t(chunks) * Hq * d || !present(lse) || lse.n < uint64_t(chunks) * Hq))) {
+    c.fail(p, STATUS_BAD_EXTENT, 2);
+    return false;
+  }
+  const uint32_t lo = (window && pos + 1 > window) ? pos + 1 - window : 0;
+  const uint64_t L = pos - lo + 1;
+  const uint32_t c0 = lo + uint32_t(chunk * L / chunks), c1 = lo + uint32_t((chunk + 1) * L / chunks);
+  const uint64_t posStride = uint64_t(Hkv) * d;
+  const bool bf16 = kv.dtype == DTYPE_BF16;
+  const uint32_t esz = bf16 ? 2 : 4;
+  const bool vec = aligned16(kv.ptr) && (bf16 ? d % 8 == 0 : d % 4 == 0);
+  const uint8_t* kbase = kv.ptr + uint64_t(kvHead) * d * esz;
+  const uint64_t vOffset = uint64_t(maxSeq) * posStride;  // elements from K to V
+
+  if (!c.wait_deps(p)) return false;
+  float* qs = &c.s.acc[0][0];  // [H][DMAX], pre-scaled (the accumulators are free during attention)
+  float* merge = c.s.xs;
+  const float scale = p.inst.f0;
+
+  for (uint32_t hp = 0; hp < g; hp += attn::H) {
+    const uint32_t nh = min(uint32_t(attn::H), g - hp);
+    for (uint32_t i = c.tid; i < attn::H * attn::DMAX; i += Cfg::kConsumerThreads) {
+      const uint32_t hh = i / attn::DMAX, j = i % attn::DMAX;
+      qs[i] = (hh < nh && j < d) ? load_f(q, uint64_t(kvHead * g + hp + hh) * d + j) * scale : 0.f;
+    }
+    c.sync();
+    float m[attn::H], l[attn::H], o[attn::H][attn::U];
+#pragma unroll
+    for (int h = 0; h < attn::H; ++h) {
+      m[h] = -INFINITY;
+      l[h] = 0.f;
+#pragma unroll
+      for (int u = 0; u < attn::U; ++u) o[h][u] = 0.f;
+    }
+    for (uint32_t base = c0 + c.warp * 32; base < c1; base += Cfg::kConsumerWarps * 32) {
+      const uint32_t key = base + c.lane;
+      const bool valid = key < c1;
+      float s[attn::H] = {};
+      if (valid) {
+        const uint8_t* krow = kbase + uint64_t(key) * posStride * esz;
+        if (vec && bf16) {
+          attn_scores<true>(krow, qs, d, s);
+        } else if (vec) {
+          attn_scores<false>(krow, qs, d, s);
+        } else {
+          for (uint32_t j = 0; j < d; ++j) {
+            const float kj = load_f(kv, uint64_t(key) * posStride + uint64_t(kvHead) * d + j);
+#pragma unroll
+            for (int h = 0; h < attn::H; ++h) s[h] += qs[h * attn::DMAX + j] * kj;
+          }
+        }
+      }
+      float pk[attn::H];
+#pragma unroll
+      for (int h = 0; h < attn::H; ++h) {
+        const float sv = valid ? s[h] : -INFINITY;
+        const float mn = fmaxf(m[h], warp_max(sv));  // finite: lane 0's key is always valid
+        const float alpha = __expf(m[h] - mn);        // exp(-inf) = 0 on the first batch
+        pk[h] = valid ? __expf(sv - mn) : 0.f;
+        l[h] = l[h] * alpha + warp_sum(pk[h]);
+        m[h] = mn;
+#pragma unroll
+        for (int u = 0; u < attn::U; ++u) o[h][u] *= alpha;
+      }
+      const uint32_t nk = min(32u, c1 - base);
+      for (uint32_t k = 0; k < nk; ++k) {
+        float pb[attn::H];
+#pragma unroll
+        for (int h = 0; h < attn::H; ++h) pb[h] = __shfl_sync(0xffffffffu, pk[h], k);
+        const uint64_t vrow = vOffset + uint64_t(base + k) * posStride + uint64_t(kvHead) * d;
+#pragma unroll
+        for (int u = 0; u < attn::U; ++u) {
+          const uint32_t j = c.lane + 32 * u;
+          if (j < d) {
+            const float v = bf16 ? bf16_bits_to_f32(__ldcg(reinterpret_cast<const unsigned short*>(kv.ptr) + vrow + j))
+                                 : __ldcg(reinterpret_cast<const float*>(kv.ptr) + vrow + j);
+#pragma unroll
+            for (int h = 0; h < attn::H; ++h) o[h][u] = fmaf(pb[h], v, o[h][u]);
+          }
+        }
+      }
+    }
+    float* w = merge + c.warp * attn::kMergeStride;
+    if (c.lane == 0) {
+#pragma unroll
+      for (int h = 0; h < attn::H; ++h) {
+        w[h] = m[h];
+        w[attn::H + h] = l[h];
+      }
+    }
+#pragma unroll
+    for (int h = 0; h < attn::H; ++h)
+#pragma unroll
+      for (int u = 0; u < attn::U; ++u) w[2 * attn::H + h * attn::DMAX + c.lane + 32 * u] = o[h][u];
+    c.sync();
+    for (uint32_t i = c.tid; i < nh * d; i += Cfg::kConsumerThreads) {
+      const uint32_t hh = i / d, j = i % d;
+      float M = -INFINITY;
+      for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) M = fmaxf(M, merge[wi * attn::kMergeStride + hh]);
+      float Lsum = 0.f, O = 0.f;
+      if (M != -INFINITY) {
+        for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) {
+          const float* ww = merge + wi * attn::kMergeStride;
+          if (ww[hh] == -INFINITY) continue;
+          const float e = __expf(ww[hh] - M);
+          Lsum += e * ww[attn::H + hh];
+          O += e * ww[2 * attn::H + hh * attn::DMAX + j];
+        }
+      }
+      const uint32_t h = kvHead * g + hp + hh;
+      const float val = Lsum > 0.f ? O / Lsum : 0.f;
+      if (direct) {
+        store_f(out, uint64_t(h) * d + j, val);
+      } else {
+        store_f(out, (uint64_t(chunk) * Hq + h) * d + j, val);
+        if (j == 0) store_f(lse, uint64_t(chunk) * Hq + h, Lsum > 0.f ? M + logf(Lsum) : -INFINITY);
+      }
+    }
+    c.sync();
+  }
+  return true;
+}
+
+
+// Fast path: a group of LPK lanes per key, each lane holding 4 consecutive dims of the key's K row
+// and V row (8 bytes in bf16, 16 in f32), loaded together (one L2 round trip for both, two keys in
+// flight per thread). Scores reduce over the group with shuffles; each thread keeps an online
+// softmax (m, l, o) for its dims; groups then merge within the warp (shuffles) and across warps
+// (shared memory).
+template <class Chunk>
+__device__ __forceinline__ void chunk_to_f32(const Chunk& v, float* f);
+template <>
+__device__ __forceinline__ void chunk_to_f32<uint2>(const uint2& v, float* f) {
+  f[0] = __uint_as_float(v.x << 16);
+  f[1] = __uint_as_float(v.x & 0xffff0000u);
+  f[2] = __uint_as_float(v.y << 16);
+  f[3] = __uint_as_float(v.y & 0xffff0000u);
+}
+template <>
+__device__ __forceinline__ void chunk_to_f32<uint4>(const uint4& v, float* f) {
+  f[0] = __uint_as_float(v.x);
+  f[1] = __uint_as_float(v.y);
+  f[2] = __uint_as_float(v.z);
+  f[3] = __uint_as_float(v.w);
+}
+
+template <int LPK, bool kBf16>
+__device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
+  using Chunk = typename std::conditional<kBf16, uint2, uint4>::type;
+  constexpr int E = 4;              // dims per lane
+  constexpr int H = attn::H;
+  constexpr int KPW = 32 / LPK;     // keys per warp per pass
+  const TRef &q = p.t[0], &kv = p.t[1], &out = p.t[2], &lse = p.t[3];
+  const uint32_t maxSeq = kv.shape[1], Hkv = kv.shape[2];
+  constexpr uint32_t d = LPK * E;
+  const uint32_t Hq = uint32_t(q.n / d), g = Hq / Hkv;
+  const uint32_t kvHead = p.inst.a0, chunk = p.inst.a1, chunks = p.inst.a2, window = p.inst.a3;
+  const bool direct = p.inst.flags & FLAG_ATTN_DIRECT;
+  const uint32_t pos = p.pos;
+  const uint32_t lo = (window && pos + 1 > window) ? pos + 1 - window : 0;
+  const uint64_t L = pos - lo + 1;
+  const uint32_t c0 = lo + uint32_t(chunk * L / chunks), c1 = lo + uint32_t((chunk + 1) * L / chunks);
+  const uint64_t posStride = uint64_t(Hkv) * d;  // elements
+  const int ci = c.lane % LPK, ks = c.lane / LPK;
+  const Chunk* kbase = reinterpret_cast<const Chunk*>(kv.ptr) + (uint64_t(kvHead) * d) / E + ci;
+  const uint64_t rowChunks = posStride / E;           // chunks per position
+  const uint64_t vOff = uint64_t(maxSeq) * rowChunks;  // chunks from K to V
+  const uint32_t keysPerPass = KPW * Cfg::kConsumerWarps;
+  float* qs = &c.s.acc[0][0];  // [H][DMAX], pre-scaled
+  float* merge = c.s.xs;       // [warps][kMergeStride]
+  static_assert(H * attn::DMAX <= 2 * Cfg::kRowBlock, "q scratch fits the accumulators");
+  static_assert(Cfg::kConsumerWarps * attn::kMergeStride <= Cfg::kMaxVector, "merge scratch fits the vector");
+
+  // K and V of the first two keys of this lane do not depend on q: their loads are issued first.
+  Chunk kk[2], vv[2];
+  bool valid[2];
+  auto load2 = [&](uint32_t base) {
+#pragma unroll
+    for (int u = 0; u < 2; ++u) {
+      const uint32_t key = base + ks + u * keysPerPass;
+      valid[u] = key < c1;
+      if (valid[u]) {
+        const Chunk* kr = kbase + uint64_t(key) * rowChunks;
+        kk[u] = __ldcg(kr);
+        vv[u] = __ldcg(kr + vOff);
+      } else {
+        kk[u] = Chunk{};
+        vv[u] = Chunk{};
+      }
+    }
+  };
+  if (!c.wait_deps(p)) return false;
+  const float scale = p.inst.f0;
+  for (uint32_t hp = 0; hp < g; hp += H) {
+    const uint32_t nh = min(uint32_t(H), g - hp);
+    load2(c0 + c.warp * KPW);
+    // q for these heads: one float4 per thread (q is f32 [Hq, d], rows 16-byte aligned when d % 4 == 0).
+    const float4* qsrc = reinterpret_cast<const float4*>(q.ptr) + (uint64_t(kvHead) * g + hp) * (d / 4);
+    for (uint32_t i = c.tid; i < H * d / 4; i += Cfg::kConsumerThreads) {
+      const uint32_t hh = i / (d / 4), j4 = i % (d / 4);
+      float4 v = hh < nh ? __ldcg(qsrc + i) : make_float4(0.f, 0.f, 0.f, 0.f);
+      v.x *= scale;
+      v.y *= scale;
+      v.z *= scale;
+      v.w *= scale;
+      *reinterpret_cast<float4*>(qs + hh * attn::DMAX + j4 * 4) = v;
+    }
+    c.sync();
+    float4 qr[H];
+#pragma unroll
+    for (int h = 0; h < H; ++h) qr[h] = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + ci * E);
+    float m[H], l[H], o[H][E];
+#pragma unroll
+    for (int h = 0; h < H; ++h) {
+      m[h] = -INFINITY;
+      l[h] = 0.f;
+#pragma unroll
+      for (int e = 0; e < E; ++e) o[h][e] = 0.f;
+    }
+    // Warp-uniform loop (the shuffles need every lane): the warp's first key slot advances by two
+    // passes; the next iteration's loads are issued before this one's arithmetic.
+    for (uint32_t base = c0 + c.warp * KPW; base < c1; base += 2 * keysPerPass) {
+      // bf16 keeps the next keys' loads in flight (8-byte chunks); f32 chunks are twice as wide and
+      // would spill, so f32 loads at the top of each iteration instead.
+      if (!kBf16 && base != c0 + c.warp * KPW) load2(base);
+      const Chunk ck[2] = {kk[0], kk[1]}, cv[2] = {vv[0], vv[1]};
+      const bool cvalid[2] = {valid[0], valid[1]};
+      if (kBf16 && base + 2 * keysPerPass < c1) load2(base + 2 * keysPerPass);
+#pragma unroll
+      for (int u = 0; u < 2; ++u) {
+        float kf[E], vf[E];
+        chunk_to_f32(ck[u], kf);
+        chunk_to_f32(cv[u], vf);
+#pragma unroll
+        for (int h = 0; h < H; ++h) {
+          float s = qr[h].x * kf[0];
+          s = fmaf(qr[h].y, kf[1], s);
+          s = fmaf(qr[h].z, kf[2], s);
+          s = fmaf(qr[h].w, kf[3], s);
+#pragma unroll
+          for (int off = 1; off < LPK; off <<= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
+          if (cvalid[u]) {
+            const float mn = fmaxf(m[h], s);
+            const float a = __expf(m[h] - mn);  // 0 on the first key (m = -inf)
+            const float pe = __expf(s - mn);
+            l[h] = fmaf(l[h], a, pe);
+#pragma unroll
+            for (int e = 0; e < E; ++e) o[h][e] = fmaf(o[h][e], a, pe * vf[e]);
+            m[h] = mn;
+          }
+        }
+      }
+    }
+    // Merge the key groups of the warp: lanes with the same chunk index, XOR over the group bits.
+#pragma unroll
+    for (int off = LPK; off < 32; off <<= 1) {
+#pragma unroll
+      for (int h = 0; h < H; ++h) {
+        const float mo = __shfl_xor_sync(0xffffffffu, m[h], off);
+        const float lo2 = __shfl_xor_sync(0xffffffffu, l[h], off);
+        const float M = fmaxf(m[h], mo);
+        const float a = M == -INFINITY ? 0.f : __expf(m[h] - M);
+        const float b = M == -INFINITY ? 0.f : __expf(mo - M);
+        l[h] = l[h] * a + lo2 * b;
+#pragma unroll
+        for (int e = 0; e < E; ++e) {
+          const float oo = __shfl_xor_sync(0xffffffffu, o[h][e], off);
+          o[h][e] = o[h][e] * a + oo * b;
+        }
+        m[h] = M;
+      }
+    }
+    float* w = merge + c.warp * attn::kMergeStride;
+    if (ks == 0) {
+#pragma unroll
+      for (int h = 0; h < H; ++h) {
+        if (ci == 0) {
+          w[h] = m[h];
+          w[H + h] = l[h];
+        }
+#pragma unroll
+        for (int e = 0; e < E; ++e) w[2 * H + h * attn::DMAX + ci * E + e] = o[h][e];
+      }
+    }
+    c.sync();
+    for (uint32_t i = c.tid; i < nh * d; i += Cfg::kConsumerThreads) {
+      const uint32_t hh = i / d, j = i % d;
+      float M = -INFINITY;
+#pragma unroll
+      for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) M = fmaxf(M, merge[wi * attn::kMergeStride + hh]);
+      float Lsum = 0.f, O = 0.f;
+      if (M != -INFINITY) {
+#pragma unroll
+        for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) {
+          const float* ww = merge + wi * attn::kMergeStride;
+          const float e = ww[hh] == -INFINITY ? 0.f : __expf(ww[hh] - M);
+          Lsum = fmaf(e, ww[H + hh], Lsum);
+          O = fmaf(e, ww[2 * H + hh * attn::DMAX + j], O);
+        }
+      }
+      const uint32_t h = kvHead * g + hp + hh;
+      const float val = Lsum > 0.f ? O / Lsum : 0.f;
+      if (direct) {
+        store_f(out, uint64_t(h) * d + j, val);
+      } else {
+        store_f(out, (uint64_t(chunk) * Hq + h) * d + j, val);
+        if (j == 0) store_f(lse, uint64_t(chunk) * Hq + h, Lsum > 0.f ? M + logf(Lsum) : -INFINITY);
+      }
+    }
+    c.sync();
+  }
+  return true;
+}
+
+__device__ __noinline__ bool op_attention_partial(Consumer& c, const Plan& p) {
+  const TRef &q = p.t[0], &kv = p.t[1];
+  if (present(q) && present(kv) && kv.rank == 4 && aligned16(kv.ptr) && aligned16(q.ptr) && q.dtype == DTYPE_F32 &&
+      p.inst.a2 != 0 && p.inst.a1 < p.inst.a2 && kv.shape[2] != 0 && p.inst.a0 < kv.shape[2] && p.pos < kv.shape[1] &&
+      (q.n % kv.shape[3]) == 0 && (q.n / kv.shape[3]) % kv.shape[2] == 0 && present(p.t[2]) &&
+      ((p.inst.flags & FLAG_ATTN_DIRECT) ? p.t[2].n >= q.n
+                                         : (present(p.t[3]) && p.t[2].n >= uint64_t(p.inst.a2) * q.n &&
+                                            p.t[3].n >= uint64_t(p.inst.a2) * (q.n / kv.shape[3])))) {
+    const uint32_t d = kv.shape[3];
+    const bool bf16 = kv.dtype == DTYPE_BF16;
+    if (bf16 || kv.dtype == DTYPE_F32) {
+      switch (d) {
+        case 8: return bf16 ? attention_fast<2, true>(c, p) : attention_fast<2, false>(c, p);
+        case 16: return bf16 ? attention_fast<4, true>(c, p) : attention_fast<4, false>(c, p);
+        case 32: return bf16 ? attention_fast<8, true>(c, p) : attention_fast<8, false>(c, p);
+        case 64: return bf16 ? attention_fast<16, true>(c, p) : attention_fast<16, false>(c, p);
+        case 128: return bf16 ? attention_fast<32, true>(c, p) : attention_fast<32, false>(c, p);
+        default: break;
+      }
+    }
+  }
+  return attention_generic(c, p);
+}
+
+}  // namespace mk

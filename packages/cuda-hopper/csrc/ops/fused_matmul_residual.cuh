@@ -1,0 +1,34 @@
+// FUSED_MATMUL_RESIDUAL: out[r] += W[r, k0:k0+kc]·x[k0:k0+kc] (+ bias[r] when k0 = 0): the O and
+// down projections with the residual add. Split-K tiles (several instructions on the same rows)
+// add with fp32 atomics (red.global.add.f32); otherwise a plain read-modify-write.
+#pragma once
+#include "../stream_matvec.cuh"
+#include "../vector.cuh"
+
+namespace mk {
+
+__device__ __noinline__ bool op_fused_matmul_residual(Consumer& c, const Plan& p) {
+  const TRef &x = p.t[0], &out = p.t[2], &bias = p.t[3];
+  const uint32_t r0 = p.inst.a0;
+  const bool splitK = p.inst.flags & FLAG_SPLIT_K;
+  if (!present(out) || out.n < uint64_t(r0) + p.rows || (splitK && out.dtype != DTYPE_F32) ||
+      (present(bias) && bias.n < uint64_t(r0) + p.rows)) {
+    c.fail(p, STATUS_BAD_EXTENT, 2);
+    return false;
+  }
+  zero_acc(c, p);
+  if (!wait_and_stage(c, p, x, p.k0, p.kc, NormSpec{}, TRef{})) return false;
+  const bool addBias = present(bias) && p.k0 == 0;
+  const float* acc = c.s.acc[0];
+  return run_matvec(c, p, [&](uint32_t r, uint32_t i) {
+    const uint64_t row = uint64_t(r0) + r;
+    const float v = acc[i] + (addBias ? load_f(bias, row) : 0.f);
+    if (splitK) {
+      atomicAdd(reinterpret_cast<float*>(out.ptr) + row, v);
+    } else {
+      store_f(out, row, load_f(out, row) + v);
+    }
+  });
+}
+
+}  // namespace mk

@@ -1,0 +1,39 @@
+// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, each tile folding
+// its best (logit, row) key into the argmax key of pos with one 64-bit atomic max.
+#pragma once
+#include "../argmax_key.cuh"
+#include "../stream_matvec.cuh"
+#include "../vector.cuh"
+
+namespace mk {
+
+__device__ __noinline__ bool op_fused_norm_lm_head_argmax(Consumer& c, const Plan& p) {
+  const TRef &x = p.t[0], &params = p.t[1], &bias = p.t[3], &logits = p.t[4], &am = p.t[5];
+  const uint32_t r0 = p.inst.a0, suppress = p.inst.a2, pos = p.pos;
+  const uint32_t V = p.t[2].shape[0];
+  // Logits are [V] (overwritten each step) or [maxSeq, V] (a row per position).
+  const uint64_t lbase = (logits.rank == 2 && logits.shape[0] > 1) ? uint64_t(pos) * logits.shape[1] : 0;
+  if (!present(logits) || !present(am) || logits.n < lbase + V || am.n < 2ull * (pos + 1) ||
+      (reinterpret_cast<uintptr_t>(am.ptr) & 7u) || (present(bias) && bias.n < V)) {
+    c.fail(p, STATUS_BAD_EXTENT, 4);
+    return false;
+  }
+  zero_acc(c, p);
+  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(p, params, true), params)) return false;
+  const float* acc = c.s.acc[0];
+  unsigned long long best = 0;
+  if (!run_matvec(c, p, [&](uint32_t r, uint32_t i) {
+        const uint32_t row = r0 + r;
+        const float v = acc[i] + (present(bias) ? load_f(bias, row) : 0.f);
+        store_f(logits, lbase + row, v);
+        if (row != suppress && !isnan(v)) {  // NaN never wins
+          const unsigned long long k = argmax_key(v, row);
+          best = k > best ? k : best;
+        }
+      }))
+    return false;
+  fold_argmax(c, best, reinterpret_cast<unsigned long long*>(am.ptr) + pos);
+  return true;
+}
+
+}  // namespace mk

@@ -1,0 +1,189 @@
+// A decoded instruction ("plan"): the loader warp resolves tensor ids into addresses, checks the
+// weight tile against its tensor, and describes the weight stream; the consumers read it from
+// shared memory. `for_each_stage` is the one definition of the stream order both roles follow.
+#pragma once
+#include <cstdint>
+
+#include "config.cuh"
+#include "generated/isa.h"
+#include "runtime.h"
+#include "tensor_ref.cuh"
+
+namespace mk {
+
+// One weight matrix tile: rows [r0, r0 + rows) x columns [k0, k0 + rowElems) of a bf16 [N, K] tensor.
+struct WStream {
+  const uint8_t* base;    // &W[r0, k0]
+  uint64_t rowStride;     // K * 2 bytes
+  uint32_t rowElems;      // columns streamed per row
+  uint32_t rowsPerStage;  // whole rows per 32 KB stage
+  uint32_t contiguous;    // rows are back to back in memory (full K): one copy per stage
+  uint32_t pad;
+};
+
+struct Plan {
+  Instruction inst;
+  TRef t[8];
+  WStream w[2];
+  uint32_t nstreams;  // 0, 1 or 2 weight matrices
+  uint32_t rows;      // tile rows (same for both matrices)
+  uint32_t k0;        // first input column
+  uint32_t kc;        // input columns
+  uint32_t vec;       // 16-byte weight path usable (alignment and K multiple of 8)
+  uint32_t th0, th1;  // wait thresholds for this epoch
+  uint32_t pos, epoch, step, index;
+  uint32_t error;     // StatusCode; the loader stops after publishing an erroneous plan
+  uint32_t detail;
+  uint32_t pad[3];
+};
+
+// One stage of a plan's weight stream: `nr` rows starting at row `row` of matrix `m`.
+struct StageDesc {
+  uint32_t m;
+  uint32_t row;        // tile-relative first row
+  uint32_t nr;
+  uint32_t blockBase;  // first row of the current row block (accumulator index base)
+};
+
+// Row blocks of kRowBlock rows; inside a block, each matrix's rows in stage-sized groups.
+// `stage(desc)` runs per stage and `block_end(base, end)` after each row block.
+template <class StageFn, class BlockFn>
+__device__ __forceinline__ bool for_each_stage(const Plan& p, StageFn&& stage, BlockFn&& block_end) {
+  for (uint32_t b0 = 0; b0 < p.rows; b0 += Cfg::kRowBlock) {
+    const uint32_t bEnd = min(p.rows, b0 + Cfg::kRowBlock);
+    for (uint32_t m = 0; m < p.nstreams; ++m) {
+      const uint32_t rps = p.w[m].rowsPerStage;
+      for (uint32_t r = b0; r < bEnd; r += rps) {
+        if (!stage(StageDesc{m, r, min(rps, bEnd - r), b0})) return false;
+      }
+    }
+    if (!block_end(b0, bEnd)) return false;
+  }
+  return true;
+}
+
+__device__ __forceinline__ TRef resolve_tensor(const KernelParams& kp, uint16_t id) {
+  TRef r{};
+  if (id == NONE16) return r;
+  const TensorDesc d = load_tensor_desc(kp.tensors + size_t(id) * TENSOR_DESC_BYTES);
+  r.ptr = (d.region == REGION_WEIGHTS ? const_cast<uint8_t*>(kp.weights) : kp.state) + d.byteOffset;
+  r.n = tensor_elements(d);
+  for (int i = 0; i < 4; ++i) r.shape[i] = d.shape[i];
+  r.dtype = d.dtype;
+  r.rank = d.rank;
+  r.region = d.region;
+  return r;
+}
+
+__device__ __forceinline__ void plan_fail(Plan& p, uint32_t code, uint32_t detail) {
+  if (p.error == STATUS_OK) {
+    p.error = code;
+    p.detail = detail;
+  }
+}
+
+// Describes the weight stream of matrix ops and checks every tile bound it will read.
+__device__ inline void plan_weight_streams(Plan& p) {
+  const Instruction& in = p.inst;
+  int wa = -1, wb = -1;
+  bool kRange = false;
+  switch (in.opcode) {
+    case OP_MATVEC:
+    case OP_FUSED_MATMUL_RESIDUAL:
+      wa = 1;
+      kRange = true;
+      break;
+    case OP_FUSED_NORM_MATMUL:
+    case OP_FUSED_NORM_QKV_ROPE:
+    case OP_FUSED_NORM_LM_HEAD_ARGMAX:
+      wa = 2;
+      break;
+    case OP_FUSED_NORM_GATE_UP_ACT:
+      if (in.flags & FLAG_GATED) {
+        wa = 2;
+        wb = 3;
+      } else {
+        wa = 3;
+      }
+      break;
+    default:
+      p.nstreams = 0;
+      return;
+  }
+  const TRef& W = p.t[wa];
+  const TRef& x = p.t[0];
+  if (!present(W)) return plan_fail(p, STATUS_BAD_TENSOR, wa);
+  if (!present(x)) return plan_fail(p, STATUS_BAD_TENSOR, 0);
+  if (W.dtype != DTYPE_BF16 || W.rank != 2) return plan_fail(p, STATUS_BAD_DTYPE, wa);
+  const uint32_t N = W.shape[0], K = W.shape[1];
+  const uint32_t r0 = in.a0, R = in.a1;
+  if (r0 > N || R > N - r0) return plan_fail(p, STATUS_BAD_EXTENT, wa);
+  uint32_t k0 = 0, kc = K;
+  if (kRange) {
+    k0 = in.a2;
+    if (k0 > K) return plan_fail(p, STATUS_BAD_EXTENT, 100 + wa);
+    kc = in.a3 ? in.a3 : K - k0;
+    if (kc > K - k0) return plan_fail(p, STATUS_BAD_EXTENT, 100 + wa);
+  }
+  if (kc > Cfg::kMaxVector || kc == 0) return plan_fail(p, STATUS_UNSUPPORTED, kc);
+  if (x.n < uint64_t(k0) + kc) return plan_fail(p, STATUS_BAD_EXTENT, 0);
+  bool vec = (kc % 8 == 0) && (K % 8 == 0) && (k0 % 8 == 0) && aligned16(W.ptr);
+  p.nstreams = 0;
+  const int slots[2] = {wa, wb};
+  for (int m = 0; m < 2; ++m) {
+    if (slots[m] < 0) break;
+    const TRef& M = p.t[slots[m]];
+    if (!present(M)) return plan_fail(p, STATUS_BAD_TENSOR, slots[m]);
+    if (M.dtype != DTYPE_BF16 || M.rank != 2) return plan_fail(p, STATUS_BAD_DTYPE, slots[m]);
+    if (M.shape[0] != N || M.shape[1] != K) return plan_fail(p, STATUS_BAD_EXTENT, slots[m]);
+    vec = vec && aligned16(M.ptr);
+    WStream& s = p.w[m];
+    s.base = M.ptr + (uint64_t(r0) * K + k0) * 2;
+    s.rowStride = uint64_t(K) * 2;
+    s.rowElems = kc;
+    s.rowsPerStage = max(1u, min(Cfg::kStageBytes / (kc * 2), Cfg::kRowBlock));
+    s.contiguous = kc == K;
+    p.nstreams = m + 1;
+  }
+  p.rows = R;
+  p.k0 = k0;
+  p.kc = kc;
+  p.vec = vec;
+}
+
+// Built by the loader warp: lanes 0-7 resolve one tensor slot each, lane 0 the rest.
+__device__ inline void build_plan(Plan& p, const Instruction& in, const KernelParams& kp, uint32_t step,
+                                  uint32_t index, int lane) {
+  bool bad = false;
+  if (lane < 8) {
+    const uint16_t id = tensor_slot(in, lane);
+    bad = id != NONE16 && id >= kp.tensorCount;
+    p.t[lane] = bad ? TRef{} : resolve_tensor(kp, id);
+  }
+  const uint32_t badMask = __ballot_sync(0xffffffffu, bad);
+  __syncwarp();
+  if (lane == 0) {
+    p.error = STATUS_OK;
+    p.detail = 0;
+    if (badMask) plan_fail(p, STATUS_BAD_TENSOR, __ffs(badMask) - 1);
+    p.inst = in;
+    p.step = step;
+    p.index = index;
+    p.pos = kp.pos0 + step;
+    p.epoch = kp.epoch0 + step;
+    p.th0 = wait0_threshold(in, p.epoch);
+    p.th1 = wait1_threshold(in, p.epoch);
+    p.nstreams = 0;
+    p.rows = 0;
+    if ((in.wait0Counter != NONE16 && in.wait0Counter >= kp.counterCount) ||
+        (in.wait1Counter != NONE16 && in.wait1Counter >= kp.counterCount) ||
+        (in.signalCounter != NONE16 && in.signalCounter >= kp.counterCount)) {
+      plan_fail(p, STATUS_BAD_EXTENT, 0xC0);
+    }
+    if (!is_executable_opcode(in.opcode)) plan_fail(p, STATUS_BAD_OPCODE, in.opcode);
+    if (p.error == STATUS_OK) plan_weight_streams(p);
+  }
+  __syncwarp();
+}
+
+}  // namespace mk

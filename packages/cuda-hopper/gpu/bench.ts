@@ -1,0 +1,173 @@
+/**
+ * Benchmark on the GPU host: Llama-3.2-1B, GPT-2 124M and Mistral-7B shapes (presets), compiled for
+ * one queue per SM, random bf16 weights written on the device. ms/token at contexts 128 and 1,024
+ * (many steps per launch; also one step per launch), the copy-bandwidth floor measured in the same
+ * run, per-opcode timings from the kernel's timing buffer, and the torch.compile baseline read from
+ * bench/torch_baseline.py's JSON. Writes <out>/bench.json and prints a table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { preset } from '@megakernel/isa';
+import { compile } from '@megakernel/scheduler';
+import { CudaProgram, CudaSession, perTokenTraffic, summariseTimings } from '../src/index.js';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+};
+const outDir = arg('out', '.');
+const torchFile = arg('torch', '');
+const models = arg('models', 'llama-3.2-1b,gpt2-124m,mistral-7b').split(',');
+const steps = Number(arg('steps', '32'));
+const reps = Number(arg('reps', '5'));
+const contexts = arg('contexts', '128,1024').split(',').map(Number);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+const session = CudaSession.open(0);
+const card = session.device.name;
+const sms = session.device.smCount;
+console.log(`device ${card}, ${sms} SMs`);
+const bwSamples = [0, 1, 2].map(() => session.copyBandwidth(2 ** 30, 20));
+const copyGBs = median(bwSamples);
+console.log(
+  `device-to-device copy: ${copyGBs.toFixed(0)} GB/s (read + write), samples ${bwSamples.map((b) => b.toFixed(0)).join(', ')}`,
+);
+
+type TorchEntry = {
+  model: string;
+  context: number;
+  ms_per_token: number | null;
+  mode: string;
+  note?: string;
+};
+let torch: TorchEntry[] = [];
+if (torchFile && fs.existsSync(torchFile)) {
+  try {
+    torch = (JSON.parse(fs.readFileSync(torchFile, 'utf8')) as { results: TorchEntry[] }).results ?? [];
+  } catch (e) {
+    console.log(`torch baseline unreadable: ${(e as Error).message}`);
+  }
+}
+
+interface Row {
+  model: string;
+  context: number;
+  pos0: number;
+  msPerToken: number;
+  msPerTokenOneStepLaunch: number;
+  floorMs: number;
+  fractionOfFloor: number;
+  bytesPerToken: number;
+  weightBytes: number;
+  kvBytes: number;
+  torchMs: number | null;
+  torchMode: string | null;
+  speedupVsTorch: number | null;
+  instructionsPerQueue: { min: number; max: number };
+  perOpcode: { opcode: string; count: number; meanUs: number; meanWaitUs: number; busyShare: number }[];
+  timedMsPerToken: number;
+}
+const rows: Row[] = [];
+
+for (const name of models) {
+  const cfg = preset(name);
+  const maxPos = cfg.position === 'learned' ? cfg.maxPositionEmbeddings : Number.POSITIVE_INFINITY;
+  const pos0s = contexts.map((c) => Math.min(c, maxPos - steps));
+  const maxSeqLen = Math.max(...pos0s) + steps;
+  const t0 = performance.now();
+  const program = compile(cfg, { queues: sms, maxSeqLen });
+  const lens = program.queues.map((q) => q.byteLength / 64);
+  console.log(
+    `${name}: compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${lens.reduce((a, b) => a + b, 0)} instructions, weights ${(program.weightBytes / 1e9).toFixed(2)} GB`,
+  );
+  const p = new CudaProgram(session, program, { watchdogMs: 5000 });
+  p.fillRandomWeights(1);
+  for (let ci = 0; ci < contexts.length; ci++) {
+    const pos0 = pos0s[ci]!;
+    const prepare = () => {
+      p.reset();
+      p.setTokens(new Array(pos0 + 1).fill(1));
+    };
+    prepare();
+    p.run({ steps, pos0 }); // warm-up
+    const multi: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      prepare();
+      multi.push(p.run({ steps, pos0 }).elapsedMs / steps);
+    }
+    const single: number[] = [];
+    prepare();
+    for (let r = 0; r < Math.min(steps, 16); r++) single.push(p.run({ steps: 1, pos0: pos0 + r }).elapsedMs);
+    prepare();
+    const timed = p.run({ steps: 4, pos0, timing: true });
+    const summary = summariseTimings(p.timings());
+    const busy = summary.reduce((a, s) => a + s.totalNs, 0);
+    const traffic = perTokenTraffic(program, pos0);
+    const ms = median(multi);
+    const floorMs = (traffic.totalBytes / (copyGBs * 1e9)) * 1e3;
+    const t = torch.find((e) => e.model === name && e.context === contexts[ci]);
+    const torchMs = t?.ms_per_token ?? null;
+    rows.push({
+      model: name,
+      context: contexts[ci]!,
+      pos0,
+      msPerToken: ms,
+      msPerTokenOneStepLaunch: median(single),
+      floorMs,
+      fractionOfFloor: floorMs / ms,
+      bytesPerToken: traffic.totalBytes,
+      weightBytes: traffic.weightBytes,
+      kvBytes: traffic.kvBytes,
+      torchMs,
+      torchMode: t?.mode ?? null,
+      speedupVsTorch: torchMs ? torchMs / ms : null,
+      instructionsPerQueue: { min: Math.min(...lens), max: Math.max(...lens) },
+      perOpcode: summary.map((s) => ({
+        opcode: s.opcode,
+        count: s.count / 4,
+        meanUs: s.meanNs / 1000,
+        meanWaitUs: s.meanWaitNs / 1000,
+        busyShare: s.totalNs / busy,
+      })),
+      timedMsPerToken: timed.elapsedMs / 4,
+    });
+    const r = rows[rows.length - 1]!;
+    console.log(
+      `${name} ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
+    );
+    for (const s of r.perOpcode) {
+      console.log(
+        `    ${s.opcode.padEnd(26)} ${String(s.count).padStart(6)}/token  mean ${s.meanUs.toFixed(2)} µs  wait ${s.meanWaitUs.toFixed(2)} µs  share ${(s.busyShare * 100).toFixed(1)}%`,
+      );
+    }
+  }
+}
+
+const commitFile = path.join(path.dirname(process.argv[1] ?? '.'), 'commit.txt');
+const commit = fs.existsSync(commitFile) ? fs.readFileSync(commitFile, 'utf8').trim() : 'unknown';
+const date = new Date().toISOString().slice(0, 10);
+const result = {
+  card,
+  date,
+  commit,
+  smCount: sms,
+  copyBandwidthGBs: copyGBs,
+  stepsPerLaunch: steps,
+  note: 'ms/token = kernel time (CUDA events) / steps, many decode steps per launch; floor = (weights read + KV read) / measured D2D copy bandwidth (read+write)',
+  torchBaseline: torch,
+  results: rows,
+};
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log('\n| model | context | ms/token | card | floor ms | % of floor | torch.compile ms | speed-up |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  console.log(
+    `| ${r.model} | ${r.pos0} | ${r.msPerToken.toFixed(3)} | ${card} | ${r.floorMs.toFixed(3)} | ${(r.fractionOfFloor * 100).toFixed(1)}% | ${r.torchMs ? `${r.torchMs.toFixed(3)} (${r.torchMode})` : 'n/a'} | ${r.speedupVsTorch ? `${r.speedupVsTorch.toFixed(2)}×` : 'n/a'} |`,
+  );
+}
+session.close();

@@ -1,0 +1,315 @@
+/**
+ * GPU tests, bundled into .device/gpu-tests.mjs and run on the GPU host: every op against the CPU VM
+ * on random inputs; every fixture's program against the CPU VM (logits) and transformers (greedy
+ * tokens) over varied queue counts and assignments; 1,000 consecutive launches; the watchdog; and
+ * rejection of programs the kernel cannot run. Without a GPU it runs the CPU half and skips the rest.
+ * Closes with `N passed, N failed` and exits non-zero on any failure.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeInstruction, Op, type Program } from '@megakernel/isa';
+import { loadCheckpoint, openSafetensors } from '@megakernel/model';
+import { runGreedy, runProgram } from '@megakernel/reference-cpu';
+import { type CompileOptions, compile } from '@megakernel/scheduler';
+import {
+  CudaKernelError,
+  CudaProgram,
+  CudaSession,
+  gpuSupportProblems,
+  greedyCuda,
+  probeCuda,
+  runProgramCuda,
+  summariseTimings,
+  UnsupportedProgramError,
+} from '../src/index.js';
+import { argmaxExcept, assert, Harness, relativeError } from './harness.js';
+import { opCases } from './op-cases.js';
+import { OpProgramBuilder } from './op-program.js';
+
+const h = new Harness();
+const probe = probeCuda();
+const noGpu = probe.available ? undefined : `no GPU (${probe.reason})`;
+console.log(
+  `megakernel GPU tests; probe: ${JSON.stringify({ ...probe, devices: probe.devices.map((d) => d.name) })}`,
+);
+const session = probe.available ? CudaSession.open(0) : undefined;
+const sms = session?.device.smCount ?? 132;
+if (session)
+  console.log(`device: ${session.device.name}, ${sms} SMs, cc ${session.device.computeCapability}`);
+
+function fixturesDir(): string {
+  const candidates = [
+    process.env.MEGAKERNEL_FIXTURES,
+    path.join(path.dirname(process.argv[1] ?? '.'), 'fixtures'),
+    '../shared/fixtures',
+    '../../shared/fixtures',
+  ];
+  for (const c of candidates) if (c && fs.existsSync(path.join(c, 'llama-tiny'))) return c;
+  throw new Error('fixtures not found (set MEGAKERNEL_FIXTURES)');
+}
+
+// ---- ops against the CPU VM ----
+for (const c of opCases()) {
+  const { program, checkpoint } = c.build();
+  const prompt = Array.from({ length: c.positions }, (_, i) => (i * 7 + 3) % 50);
+  let cpu: Float32Array | undefined;
+  await h.test(`op ${c.name}: CPU side builds, validates and runs`, () => {
+    const problems = gpuSupportProblems(program, sms);
+    assert(problems.length === 0, problems.join('; '));
+    cpu = runProgram(program, checkpoint, prompt);
+    return `${cpu.length} values, max |v| ${cpu.reduce((m, v) => Math.max(m, Math.abs(v)), 0).toPrecision(3)}`;
+  });
+  await h.test(
+    `op ${c.name}: GPU = CPU VM (tol ${c.tol})`,
+    () => {
+      assert(cpu, 'no CPU result');
+      const p = new CudaProgram(session!, program, { watchdogMs: 2000 });
+      p.uploadWeights(checkpoint);
+      const gpu = p.runPrompt(prompt);
+      const vocab = program.config.vocabSize;
+      let worst = 0;
+      for (let pos = 0; pos < c.positions; pos++) {
+        const e = relativeError(
+          gpu.subarray(pos * vocab, (pos + 1) * vocab),
+          cpu.subarray(pos * vocab, (pos + 1) * vocab),
+        );
+        worst = Math.max(worst, e);
+        assert(e <= c.tol, `pos ${pos}: relative error ${e.toExponential(2)} > ${c.tol}`);
+      }
+      if (c.argmax) {
+        const got = p.readArgmaxTokens(0, c.positions);
+        for (let pos = 0; pos < c.positions; pos++) {
+          const want = argmaxExcept(cpu, pos * vocab + c.argmax.offset, c.argmax.count, c.argmax.suppress);
+          assert(got[pos] === want, `pos ${pos}: argmax ${got[pos]} != ${want}`);
+        }
+      }
+      return `max relative error ${worst.toExponential(2)}`;
+    },
+    noGpu,
+  );
+}
+
+// ---- whole programs of every fixture ----
+interface Reference {
+  readonly inputIds: number[];
+  readonly greedy: number[];
+}
+function readReference(dir: string): Reference {
+  const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
+  try {
+    const ids = (t: string): number[] => Array.from(ref.readTyped(t) as BigInt64Array, Number);
+    return { inputIds: ids('input_ids'), greedy: ids('greedy') };
+  } finally {
+    ref.close();
+  }
+}
+
+let fixtures: string[] = [];
+let fdir = '';
+await h.test('fixtures are present', () => {
+  fdir = fixturesDir();
+  fixtures = fs
+    .readdirSync(fdir)
+    .filter((f) => fs.existsSync(path.join(fdir, f, 'config.json')))
+    .sort();
+  assert(fixtures.length >= 4, `only ${fixtures.length} fixtures in ${fdir}`);
+  return fixtures.join(', ');
+});
+
+const variants: { label: string; options: Partial<CompileOptions> }[] = [
+  { label: `queues=${sms}`, options: { queues: sms } },
+  { label: 'queues=1', options: { queues: 1 } },
+  { label: 'queues=5 round-robin', options: { queues: 5, assignment: 'round-robin' } },
+  { label: 'queues=16 chunks=3 splitK=2', options: { queues: 16, attentionChunks: 3, splitK: 2 } },
+  { label: `queues=${sms} kv=f32`, options: { queues: sms, kvDtype: 'f32' } },
+];
+
+for (const name of fixtures) {
+  const dir = path.join(fdir, name);
+  const checkpoint = loadCheckpoint(dir);
+  const ref = readReference(dir);
+  const T = ref.inputIds.length;
+  const n = ref.greedy.length;
+  const eos = checkpoint.config.eosTokenIds.filter((t) => t < checkpoint.config.vocabSize);
+  const suppressToken = eos[0] ?? 0xffffffff;
+  for (const v of variants) {
+    const label = `${name} [${v.label}]`;
+    let program: Program | undefined;
+    let cpu: Float32Array | undefined;
+    await h.test(`program ${label}: compiles and runs on the CPU VM`, () => {
+      program = compile(checkpoint, { maxSeqLen: T + n, suppressToken, ...v.options } as CompileOptions);
+      const problems = gpuSupportProblems(program, sms);
+      assert(problems.length === 0, problems.join('; '));
+      cpu = runProgram(program, checkpoint, ref.inputIds);
+      return `${program.queues.length} queues, ${program.queues.reduce((a, q) => a + q.byteLength / 64, 0)} instructions`;
+    });
+    // bf16 KV: the two VMs round the same K/V values to bf16 unless fp32 accumulation order flips a
+    // rounding (one bf16 ulp = 0.4%), which then propagates; f32 KV leaves only accumulation order.
+    const tol = v.options.kvDtype === 'f32' ? 2e-3 : 2e-2;
+    await h.test(
+      `program ${label}: GPU logits = CPU VM logits (tol ${tol})`,
+      () => {
+        assert(program && cpu, 'no program');
+        const gpu = runProgramCuda(program, checkpoint, ref.inputIds, { session: session! });
+        const e = relativeError(gpu, cpu);
+        assert(e <= tol, `relative error ${e.toExponential(2)} > ${tol}`);
+        return `relative error ${e.toExponential(2)}`;
+      },
+      noGpu,
+    );
+    await h.test(
+      `program ${label}: greedy in one launch = transformers and = CPU VM`,
+      () => {
+        assert(program, 'no program');
+        const gpu = greedyCuda(program, checkpoint, ref.inputIds, n, { session: session! });
+        const cpuTokens = runGreedy(program, checkpoint, ref.inputIds, n);
+        const same = gpu.filter((t, i) => t === ref.greedy[i]).length;
+        assert(
+          same === n,
+          `${same}/${n} tokens equal transformers': ${gpu.join(',')} vs ${ref.greedy.join(',')}`,
+        );
+        assert(gpu.join() === cpuTokens.join(), 'GPU and CPU VM greedy tokens differ');
+        return `${n}/${n} tokens`;
+      },
+      noGpu,
+    );
+  }
+}
+
+// ---- 1,000 consecutive launches (counters never reset: epoch = launch index) ----
+await h.test(
+  '1,000 consecutive launches: no deadlock, no mismatch',
+  () => {
+    const dir = path.join(fdir, 'llama-tiny');
+    const checkpoint = loadCheckpoint(dir);
+    const ref = readReference(dir);
+    const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
+    const cpu = runProgram(program, checkpoint, ref.inputIds);
+    const vocab = program.config.vocabSize;
+    const p = new CudaProgram(session!, program, { watchdogMs: 2000 });
+    p.uploadWeights(checkpoint);
+    p.reset();
+    p.setTokens(ref.inputIds);
+    const T = ref.inputIds.length;
+    let worst = 0;
+    let kernelMs = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      const pos = i % T;
+      kernelMs += p.run({ steps: 1, pos0: pos }).elapsedMs;
+      const e = relativeError(p.readLogits(), cpu.subarray(pos * vocab, (pos + 1) * vocab));
+      worst = Math.max(worst, e);
+      assert(e <= 2e-2, `launch ${i} (pos ${pos}): relative error ${e.toExponential(2)}`);
+    }
+    const wall = performance.now() - t0;
+    return `max error ${worst.toExponential(2)}; ${((kernelMs / 1000) * 1000).toFixed(1)} µs kernel, ${((wall / 1000) * 1000).toFixed(0)} µs wall per launch`;
+  },
+  noGpu,
+);
+
+// ---- many steps in one launch, and timing records ----
+await h.test(
+  'timing buffer: every instruction of a 4-step launch is recorded',
+  () => {
+    const dir = path.join(fdir, 'llama-tiny');
+    const checkpoint = loadCheckpoint(dir);
+    const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
+    const p = new CudaProgram(session!, program);
+    p.uploadWeights(checkpoint);
+    p.reset();
+    p.setTokens([1, 2, 3, 4]);
+    p.run({ steps: 4, pos0: 0, timing: true });
+    const rows = p.timings();
+    const total = program.queues.reduce((a, q) => a + q.byteLength / 64, 0) * 4;
+    assert(rows.length === total, `${rows.length} of ${total} instructions recorded`);
+    const top = summariseTimings(rows)
+      .slice(0, 3)
+      .map((s) => `${s.opcode} ${(s.meanNs / 1000).toFixed(2)} µs`);
+    return top.join(', ');
+  },
+  noGpu,
+);
+
+// ---- the watchdog and rejected programs ----
+await h.test(
+  'watchdog: a wait that is never satisfied stops the kernel and names the counter',
+  () => {
+    const b = new OpProgramBuilder(2, 1);
+    const x = b.input('x', 'f32', [8], 1);
+    const y = b.state('y', 'f32', [8]);
+    const never = b.counter();
+    const done = b.counter();
+    b.push(
+      1,
+      makeInstruction(Op.COPY, {
+        t0: x,
+        t1: y,
+        a0: 0,
+        a1: 0,
+        a2: 8,
+        wait0Counter: never,
+        wait0Target: 1,
+        signalCounter: done,
+      }),
+    );
+    b.output(y, 8, done, 1);
+    const { program, checkpoint } = b.build();
+    const p = new CudaProgram(session!, program, { watchdogMs: 200 });
+    p.uploadWeights(checkpoint);
+    const t0 = performance.now();
+    try {
+      p.run({ steps: 1, pos0: 0 });
+    } catch (e) {
+      assert(e instanceof CudaKernelError, `expected CudaKernelError, got ${String(e)}`);
+      assert(e.status.code === 1 && e.status.counter === never, e.message);
+      p.reset();
+      return `${(performance.now() - t0).toFixed(0)} ms: ${e.message}`;
+    }
+    throw new Error('the kernel did not stop');
+  },
+  noGpu,
+);
+
+await h.test('a reserved opcode is rejected before launch, by name', () => {
+  const b = new OpProgramBuilder(2, 1);
+  const x = b.input('x', 'f32', [8], 1);
+  const done = b.counter();
+  b.push(0, makeInstruction(0x30, { signalCounter: done }));
+  b.output(x, 8, done, 1);
+  const { program } = b.build();
+  const problems = gpuSupportProblems(program, sms);
+  assert(
+    problems.some((p) => /reserved|MATMUL|opcode/i.test(p)),
+    problems.join('; ') || 'accepted',
+  );
+  if (session) {
+    try {
+      new CudaProgram(session, program);
+      throw new Error('accepted');
+    } catch (e) {
+      assert(e instanceof UnsupportedProgramError, String(e));
+    }
+  }
+  return problems[0];
+});
+
+await h.test('f32 matrix weights are rejected with a clear message', () => {
+  const b = new OpProgramBuilder(2, 1);
+  const x = b.input('x', 'f32', [16], 1);
+  const W = b.input('W', 'f32', [4, 16], 1);
+  const y = b.state('y', 'f32', [4]);
+  const done = b.counter();
+  b.push(0, makeInstruction(Op.MATVEC, { t0: x, t1: W, t2: y, a0: 0, a1: 4, signalCounter: done }));
+  b.output(y, 4, done, 1);
+  const problems = gpuSupportProblems(b.build().program, sms);
+  assert(
+    problems.some((p) => p.includes('bf16')),
+    problems.join('; ') || 'accepted',
+  );
+  return problems[0];
+});
+
+const s = h.summary();
+console.log(`\n${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}`);
+session?.close();
+process.exit(s.failed ? 1 : 0);

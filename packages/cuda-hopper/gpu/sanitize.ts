@@ -1,0 +1,24 @@
+/**
+ * A small program for compute-sanitizer (memcheck, racecheck): llama-tiny on 8 queues, 6 decode
+ * steps in one launch and one single-step launch. Prints the tokens; exit code 0 when it ran.
+ */
+import path from 'node:path';
+import { loadCheckpoint } from '@megakernel/model';
+import { compile } from '@megakernel/scheduler';
+import { CudaProgram, CudaSession } from '../src/index.js';
+
+const dir = path.join(
+  process.env.MEGAKERNEL_FIXTURES ?? path.join(path.dirname(process.argv[1] ?? '.'), 'fixtures'),
+  'llama-tiny',
+);
+const checkpoint = loadCheckpoint(dir);
+const program = compile(checkpoint, { queues: 8, maxSeqLen: 16, attentionChunks: 2, splitK: 2 });
+const session = CudaSession.open(0);
+const p = new CudaProgram(session, program, { watchdogMs: 60000 });
+p.uploadWeights(checkpoint);
+const tokens = p.greedy([1, 2, 3], 4);
+p.reset();
+p.setTokens([5]);
+p.run({ steps: 1, pos0: 0 });
+console.log(`sanitize run ok: greedy ${tokens.join(',')}, logits[0] ${p.readLogits()[0]}`);
+session.close();

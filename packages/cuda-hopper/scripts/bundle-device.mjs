@@ -1,0 +1,74 @@
+// Bundles the GPU-host entry points (tests, benchmark, sanitizer run) with every workspace package
+// into single .mjs files under <repo>/.device/, copies the addon and the fixtures beside them.
+// Usage: node scripts/bundle-device.mjs   (after building the addon)
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'tsup';
+
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repo = path.resolve(pkg, '../..');
+const out = path.join(repo, '.device');
+const packages = ['isa', 'model', 'scheduler', 'reference-cpu', 'cuda-hopper', 'runtime', 'cli'];
+const alias = Object.fromEntries(
+  packages.map((p) => [`@megakernel/${p}`, path.join(repo, 'packages', p, 'src', 'index.ts')]),
+);
+
+await build({
+  entry: {
+    'gpu-tests': path.join(pkg, 'gpu', 'gpu-tests.ts'),
+    bench: path.join(pkg, 'gpu', 'bench.ts'),
+    sanitize: path.join(pkg, 'gpu', 'sanitize.ts'),
+  },
+  outDir: out,
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  bundle: true,
+  splitting: false,
+  sourcemap: false,
+  clean: false,
+  dts: false,
+  noExternal: [/.*/],
+  outExtension: () => ({ js: '.mjs' }),
+  esbuildOptions(o) {
+    o.alias = alias;
+    // Bundled CommonJS dependencies may call require(); give ESM output one.
+    o.banner = {
+      js: "import { createRequire as __mkCreateRequire } from 'node:module'; const require = __mkCreateRequire(import.meta.url);",
+    };
+  },
+  silent: true,
+});
+
+const addon = [
+  path.join(pkg, 'build', 'Release', 'megakernel_cuda.node'),
+  path.join(pkg, 'prebuilds', 'linux-x64', 'megakernel_cuda.node'),
+].find((p) => fs.existsSync(p));
+if (addon) fs.copyFileSync(addon, path.join(out, 'megakernel_cuda.node'));
+else console.warn('bundle-device: no addon built; the bundles will report "no addon"');
+
+const fixtures = path.join(repo, '..', 'shared', 'fixtures');
+if (fs.existsSync(fixtures)) {
+  for (const f of fs.readdirSync(fixtures)) {
+    const src = path.join(fixtures, f);
+    if (!fs.statSync(src).isDirectory()) continue;
+    fs.mkdirSync(path.join(out, 'fixtures', f), { recursive: true });
+    for (const file of fs.readdirSync(src))
+      fs.copyFileSync(path.join(src, file), path.join(out, 'fixtures', f, file));
+  }
+}
+try {
+  const head = execSync('git rev-parse HEAD', { cwd: repo }).toString().trim();
+  const dirty = execSync('git status --porcelain', { cwd: repo }).toString().trim() ? '-dirty' : '';
+  fs.writeFileSync(path.join(out, 'commit.txt'), `${head}${dirty}\n`);
+} catch {
+  fs.writeFileSync(path.join(out, 'commit.txt'), 'unknown\n');
+}
+fs.mkdirSync(path.join(out, 'bench'), { recursive: true });
+fs.copyFileSync(path.join(repo, 'bench', 'torch_baseline.py'), path.join(out, 'bench', 'torch_baseline.py'));
+for (const f of fs.readdirSync(out)) {
+  const s = fs.statSync(path.join(out, f));
+  if (s.isFile()) console.log(`${f}\t${(s.size / 1e6).toFixed(2)} MB`);
+}

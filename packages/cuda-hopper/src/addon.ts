@@ -1,0 +1,202 @@
+/**
+ * Finding and loading the native addon. Loading is lazy and never throws from `probeCuda`: a missing
+ * binary, driver or GPU is reported as data. Search order: MEGAKERNEL_CUDA_ADDON, a local build
+ * (build/Release/*.node), the prebuilt binary (prebuilds/linux-x64/*.node), then a .node next to
+ * the running bundle (how the GPU-host bundles ship it).
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface DeviceInfo {
+  readonly index: number;
+  readonly name: string;
+  readonly computeCapability: string;
+  readonly smCount: number;
+  readonly memoryBytes: number;
+  readonly l2Bytes: number;
+  readonly sharedPerBlockOptin: number;
+  readonly clockKHz: number;
+  readonly memoryClockKHz: number;
+  readonly busWidthBits: number;
+  readonly cooperativeLaunch: boolean;
+}
+
+export interface NativeProbe {
+  readonly ok: boolean;
+  readonly error: string;
+  readonly driverVersion: number;
+  readonly runtimeVersion: number;
+  readonly devices: readonly DeviceInfo[];
+  readonly kernelSharedBytes: number;
+  readonly kernelThreads: number;
+}
+
+/** The record the first failing block writes (see csrc/runtime.h KernelStatus). */
+export interface KernelStatus {
+  readonly code: number;
+  readonly queue: number;
+  readonly instruction: number;
+  readonly step: number;
+  readonly opcode: number;
+  readonly counter: number;
+  readonly threshold: number;
+  readonly seen: number;
+  readonly detail: number;
+}
+
+/** The native Session (csrc/addon/addon.cc); byte offsets and sizes are plain numbers (< 2^53). */
+export interface NativeSession {
+  info(): DeviceInfo;
+  allocWeights(bytes: number): void;
+  writeWeights(offset: number, data: ArrayBufferView): void;
+  readWeights(offset: number, bytes: number): Uint8Array;
+  fillWeightsRandom(
+    offset: number,
+    count: number,
+    dtype: number,
+    seed: number,
+    scale: number,
+    center: number,
+  ): void;
+  loadProgram(
+    table: Uint8Array,
+    queues: Uint8Array,
+    queueLens: Uint32Array,
+    counterCount: number,
+    stateBytes: number,
+  ): void;
+  writeState(offset: number, data: ArrayBufferView): void;
+  readState(offset: number, bytes: number): Uint8Array;
+  fillState(offset: number, bytes: number, value: number): void;
+  zeroCounters(): void;
+  readCounters(count: number): Uint32Array;
+  run(
+    steps: number,
+    pos0: number,
+    epoch0: number,
+    timing: boolean,
+    watchdogNs: number,
+  ): {
+    elapsedMs: number;
+    status: KernelStatus;
+  };
+  readTimings(): { bytes: Uint8Array; queues: number; maxQueueLen: number };
+  copyBandwidth(bytes: number, iterations: number): number;
+  close(): void;
+}
+
+export interface NativeAddon {
+  probe(): NativeProbe;
+  readonly Session: new (device: number) => NativeSession;
+  readonly abiVersion: number;
+}
+
+/** Where the addon was looked for and what happened; `addon` is set when loading worked. */
+export interface AddonLoad {
+  readonly addon?: NativeAddon;
+  readonly path?: string;
+  readonly error?: string;
+  readonly tried: readonly string[];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// src/ and dist/ both sit one level below the package root.
+const packageRoot = path.resolve(here, '..');
+
+function nodeFiles(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.node'))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Candidate addon paths in search order. */
+export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  if (env.MEGAKERNEL_CUDA_ADDON) out.push(path.resolve(env.MEGAKERNEL_CUDA_ADDON));
+  out.push(...nodeFiles(path.join(packageRoot, 'build', 'Release')));
+  out.push(...nodeFiles(path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`)));
+  out.push(...nodeFiles(here));
+  return out;
+}
+
+let cached: AddonLoad | undefined;
+
+/** Loads the addon once; never throws. */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const tried = addonCandidates();
+  const require = createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const p of tried) {
+    if (!fs.existsSync(p)) {
+      errors.push(`${p}: not found`);
+      continue;
+    }
+    try {
+      const addon = require(p) as NativeAddon;
+      cached = { addon, path: p, tried };
+      return cached;
+    } catch (e) {
+      errors.push(`${p}: ${(e as Error).message}`);
+    }
+  }
+  cached = {
+    tried,
+    error:
+      tried.length === 0
+        ? 'no megakernel addon found (build it with `pnpm --filter @megakernel/cuda-hopper build:addon`)'
+        : `could not load the megakernel addon: ${errors.join('; ')}`,
+  };
+  return cached;
+}
+
+/** What `probeCuda` reports: whether a GPU can run the megakernel, and why not. */
+export interface CudaProbe {
+  readonly available: boolean;
+  /** Why not, when unavailable: no addon, no driver, no GPU, or a GPU that is not Hopper. */
+  readonly reason?: string;
+  readonly addonPath?: string;
+  readonly driverVersion?: number;
+  readonly runtimeVersion?: number;
+  readonly devices: readonly DeviceInfo[];
+}
+
+/** Never throws: a missing addon, driver or GPU comes back as `available: false` with a reason. */
+export function probeCuda(): CudaProbe {
+  const load = loadAddon();
+  if (!load.addon) return { available: false, reason: load.error ?? 'addon not loaded', devices: [] };
+  let p: NativeProbe;
+  try {
+    p = load.addon.probe();
+  } catch (e) {
+    return {
+      available: false,
+      reason: `probe failed: ${(e as Error).message}`,
+      addonPath: load.path!,
+      devices: [],
+    };
+  }
+  const base = {
+    addonPath: load.path!,
+    driverVersion: p.driverVersion,
+    runtimeVersion: p.runtimeVersion,
+    devices: p.devices,
+  };
+  if (!p.ok) return { available: false, reason: p.error, ...base };
+  if (!p.devices.some((d) => d.computeCapability.startsWith('9.'))) {
+    return {
+      available: false,
+      reason: `no Hopper GPU (found ${p.devices.map((d) => d.name).join(', ')})`,
+      ...base,
+    };
+  }
+  return { available: true, ...base };
+}

@@ -1,0 +1,264 @@
+/**
+ * A program resident on the GPU: its tensor table and queues loaded, weights uploaded (from a
+ * checkpoint, one tensor at a time, or random on the device), state initialised. Runs any number of
+ * decode steps per launch; counters are never reset between launches, so the epoch carries on.
+ */
+import {
+  buildRopeTable,
+  DTYPE_BYTES,
+  DTYPE_CODES,
+  encodeTensorTable,
+  INSTRUCTION_BYTES,
+  opcodeInfo,
+  type Program,
+  type TensorEntry,
+  tensorElementCount,
+} from '@megakernel/isa';
+import { materializeWeightSource, type TensorReader } from '@megakernel/model';
+import { checkGpuSupport } from './capabilities.js';
+import { decodeValues, encodeValues } from './convert.js';
+import { CudaKernelError } from './errors.js';
+import type { CudaSession } from './session.js';
+import { type InstructionTiming, parseTimings } from './timings.js';
+
+export interface UploadProgress {
+  readonly tensor: string;
+  readonly index: number;
+  readonly count: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface CudaProgramOptions {
+  /** Stop the kernel when one dependency wait exceeds this many milliseconds (default 2000). */
+  readonly watchdogMs?: number;
+}
+
+export interface RunOptions {
+  readonly steps: number;
+  /** Position of the first step's token. */
+  readonly pos0: number;
+  /** Record per-instruction timings (read them with `timings`). */
+  readonly timing?: boolean;
+}
+
+export interface RunInfo {
+  /** Kernel time measured with CUDA events, ms. */
+  readonly elapsedMs: number;
+  readonly steps: number;
+}
+
+const owners = new WeakMap<CudaSession, CudaProgram>();
+
+export class CudaProgram {
+  readonly program: Program;
+  readonly session: CudaSession;
+  watchdogMs: number;
+  private epoch = 0;
+  private lastSteps = 0;
+  private faulted = false;
+
+  /** Loads `program` into `session` (replacing whatever program it held). */
+  constructor(session: CudaSession, program: Program, options: CudaProgramOptions = {}) {
+    checkGpuSupport(program, session.device.smCount);
+    this.session = session;
+    this.program = program;
+    this.watchdogMs = options.watchdogMs ?? 2000;
+    const queueLens = Uint32Array.from(program.queues, (q) => q.byteLength / INSTRUCTION_BYTES);
+    const all = new Uint8Array(program.queues.reduce((n, q) => n + q.byteLength, 0));
+    let o = 0;
+    for (const q of program.queues) {
+      all.set(q, o);
+      o += q.byteLength;
+    }
+    session.native.allocWeights(program.weightBytes);
+    session.native.loadProgram(
+      encodeTensorTable(program.tensors),
+      all,
+      queueLens,
+      program.counterCount,
+      program.stateBytes,
+    );
+    owners.set(session, this);
+    this.reset();
+  }
+
+  private native() {
+    if (owners.get(this.session) !== this)
+      throw new Error('another program was loaded into this CUDA session since');
+    return this.session.native;
+  }
+
+  get weightTensors(): TensorEntry[] {
+    return this.program.tensors.filter((t) => t.region === 'weights');
+  }
+
+  /** Materialises each weight tensor from the checkpoint (one at a time), converts it and uploads it. */
+  uploadWeights(checkpoint: TensorReader, onProgress?: (p: UploadProgress) => void): void {
+    const native = this.native();
+    const weights = this.weightTensors;
+    const bytesTotal = weights.reduce((n, t) => n + tensorElementCount(t) * DTYPE_BYTES[t.dtype], 0);
+    let bytesDone = 0;
+    weights.forEach((t, index) => {
+      if (!t.source) throw new Error(`weight tensor ${t.id} '${t.name}' has no source`);
+      const values = materializeWeightSource(checkpoint, t.source);
+      const n = tensorElementCount(t);
+      if (values.length !== n) {
+        throw new Error(
+          `weight tensor '${t.name}': source gives ${values.length} values, the table says ${n}`,
+        );
+      }
+      const bytes = encodeValues(values, t.dtype);
+      native.writeWeights(t.byteOffset, bytes);
+      bytesDone += bytes.byteLength;
+      onProgress?.({ tensor: t.name, index, count: weights.length, bytesDone, bytesTotal });
+    });
+  }
+
+  /**
+   * Deterministic random weights written on the device (benchmarks): matrices uniform in
+   * ±1/sqrt(K), norm gammas 1 ± 0.02, vectors ±0.02, so activations stay finite through the layers.
+   */
+  fillRandomWeights(seed = 1): void {
+    const native = this.native();
+    this.weightTensors.forEach((t, i) => {
+      if (t.dtype !== 'bf16' && t.dtype !== 'f32' && t.dtype !== 'f16') return;
+      const n = tensorElementCount(t);
+      const isNorm = /norm/i.test(t.name);
+      const isMatrix = t.shape.length === 2 && !isNorm;
+      const scale = isMatrix ? 1 / Math.sqrt(t.shape[1]!) : 0.02;
+      native.fillWeightsRandom(
+        t.byteOffset,
+        n,
+        DTYPE_CODES[t.dtype],
+        (seed * 7919 + i) >>> 0,
+        scale,
+        isNorm ? 1 : 0,
+      );
+    });
+  }
+
+  /** Zeroes the state arena, applies every state tensor's init, zeroes the counters (epoch 0). */
+  reset(): void {
+    const native = this.native();
+    native.fillState(0, this.program.stateBytes, 0);
+    for (const t of this.program.tensors) {
+      if (t.region !== 'state' || !t.init) continue;
+      const bytes = tensorElementCount(t) * DTYPE_BYTES[t.dtype];
+      if (t.init.kind === 'minus-one') native.fillState(t.byteOffset, bytes, 0xff);
+      else if (t.init.kind === 'rope-table') {
+        const table = buildRopeTable(this.program.config, t.shape[0] ?? 0);
+        if (table.length !== tensorElementCount(t)) {
+          throw new Error(
+            `rope table '${t.name}': ${table.length} values for ${tensorElementCount(t)} elements`,
+          );
+        }
+        native.writeState(t.byteOffset, encodeValues(table, t.dtype));
+      }
+    }
+    native.zeroCounters();
+    this.epoch = 0;
+    this.faulted = false;
+  }
+
+  /** tokens[from ..] = ids (the rest keep their values; -1 means "continue from the argmax"). */
+  setTokens(ids: readonly number[], from = 0): void {
+    const t = this.program.tensors[this.program.io.tokens]!;
+    if (from + ids.length > tensorElementCount(t)) throw new RangeError('setTokens: past the token buffer');
+    this.native().writeState(t.byteOffset + from * 4, Int32Array.from(ids));
+  }
+
+  /** Runs `steps` decode steps from pos0 in one launch; throws CudaKernelError if the kernel stopped itself. */
+  run(opts: RunOptions): RunInfo {
+    if (this.faulted) throw new Error('the previous launch faulted; call reset() first');
+    const { steps, pos0 } = opts;
+    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps = ${steps}`);
+    if (!Number.isInteger(pos0) || pos0 < 0 || pos0 + steps > this.program.maxSeqLen) {
+      throw new RangeError(
+        `positions ${pos0}..${pos0 + steps - 1} exceed maxSeqLen ${this.program.maxSeqLen}`,
+      );
+    }
+    const r = this.native().run(
+      steps,
+      pos0,
+      this.epoch,
+      opts.timing ?? false,
+      Math.round(this.watchdogMs * 1e6),
+    );
+    this.epoch += steps;
+    this.lastSteps = steps;
+    if (r.status.code !== 0) {
+      this.faulted = true;
+      const inst = this.program.queues[r.status.queue];
+      const opcode = inst ? (opcodeInfo(r.status.opcode)?.name ?? `0x${r.status.opcode.toString(16)}`) : '?';
+      throw new CudaKernelError(r.status, opcode);
+    }
+    return { elapsedMs: r.elapsedMs, steps };
+  }
+
+  /** A tensor's current values as f32 (integers converted). */
+  readTensor(id: number): Float32Array {
+    const t = this.program.tensors[id]!;
+    const bytes = tensorElementCount(t) * DTYPE_BYTES[t.dtype];
+    const raw =
+      t.region === 'state'
+        ? this.native().readState(t.byteOffset, bytes)
+        : this.native().readWeights(t.byteOffset, bytes);
+    return decodeValues(raw, t.dtype);
+  }
+
+  /** Writes f32 values into a tensor, converted to its dtype. */
+  writeTensor(id: number, values: Float32Array): void {
+    const t = this.program.tensors[id]!;
+    if (values.length !== tensorElementCount(t))
+      throw new RangeError(`writeTensor '${t.name}': wrong length`);
+    const bytes = encodeValues(values, t.dtype);
+    if (t.region === 'state') this.native().writeState(t.byteOffset, bytes);
+    else this.native().writeWeights(t.byteOffset, bytes);
+  }
+
+  readLogits(): Float32Array {
+    return this.readTensor(this.program.io.logits);
+  }
+
+  /** The argmax tokens of positions [from, from + count) (-1 where no key was folded). */
+  readArgmaxTokens(from: number, count: number): number[] {
+    const t = this.program.tensors[this.program.io.argmax]!;
+    const raw = this.native().readState(t.byteOffset + from * 8, count * 8);
+    const words = new Uint32Array(raw.buffer, raw.byteOffset, count * 2);
+    return Array.from({ length: count }, (_, i) =>
+      words[2 * i] === 0 && words[2 * i + 1] === 0 ? -1 : (0xffffffff - words[2 * i]!) >>> 0,
+    );
+  }
+
+  readCounters(): Uint32Array {
+    return this.native().readCounters(this.program.counterCount);
+  }
+
+  /** Per-instruction timings of the last run made with `timing: true`. */
+  timings(): InstructionTiming[] {
+    return parseTimings(this.program, this.native().readTimings(), this.lastSteps);
+  }
+
+  /** Logits [T * vocab] for each position of the prompt (one launch per position, as the CPU VM reads them). */
+  runPrompt(inputIds: readonly number[]): Float32Array {
+    const vocab = this.program.config.vocabSize;
+    this.reset();
+    this.setTokens(inputIds);
+    const out = new Float32Array(inputIds.length * vocab);
+    for (let pos = 0; pos < inputIds.length; pos++) {
+      this.run({ steps: 1, pos0: pos });
+      out.set(this.readLogits().subarray(0, vocab), pos * vocab);
+    }
+    return out;
+  }
+
+  /** Greedy continuation of n tokens in ONE launch: the program feeds its own argmax back (embedFromArgmax). */
+  greedy(inputIds: readonly number[], n: number): number[] {
+    const T = inputIds.length;
+    this.reset();
+    this.setTokens(inputIds);
+    this.run({ steps: T + n - 1, pos0: 0 });
+    return this.readArgmaxTokens(T - 1, n);
+  }
+}

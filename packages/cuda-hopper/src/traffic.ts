@@ -1,0 +1,58 @@
+/**
+ * Bytes a decode step must move at a given context: every weight tensor a matrix or norm op reads
+ * (once each), one row of the embedding (and position) table, and the visible K and V rows of every
+ * layer. Divided by the measured copy bandwidth this is the bandwidth floor of a token.
+ */
+import {
+  DTYPE_BYTES,
+  decodeQueue,
+  NONE16,
+  Op,
+  type Program,
+  TENSOR_SLOT_FIELDS,
+  tensorElementCount,
+} from '@megakernel/isa';
+
+export interface TokenTraffic {
+  readonly weightBytes: number;
+  readonly kvBytes: number;
+  readonly totalBytes: number;
+}
+
+export function perTokenTraffic(program: Program, context: number): TokenTraffic {
+  const full = new Set<number>();
+  const embedRows = new Map<number, number>();
+  const kv = new Map<number, number>();
+  for (const bytes of program.queues) {
+    for (const inst of decodeQueue(bytes)) {
+      if (inst.opcode === Op.EMBED_GATHER) {
+        for (const slot of ['t1', 't2'] as const) {
+          const id = inst[slot];
+          if (id === NONE16) continue;
+          const t = program.tensors[id]!;
+          embedRows.set(id, (t.shape[1] ?? 0) * DTYPE_BYTES[t.dtype]);
+        }
+        continue;
+      }
+      if (inst.opcode === Op.ATTENTION_PARTIAL) {
+        const t = program.tensors[inst.t1]!;
+        const [, , hkv = 0, d = 0] = t.shape;
+        const visible = inst.a3 ? Math.min(inst.a3, context + 1) : context + 1;
+        kv.set(inst.t1, 2 * visible * hkv * d * DTYPE_BYTES[t.dtype]);
+        continue;
+      }
+      for (const slot of TENSOR_SLOT_FIELDS) {
+        const id = inst[slot];
+        if (id !== NONE16 && program.tensors[id]?.region === 'weights') full.add(id);
+      }
+    }
+  }
+  let weightBytes = 0;
+  for (const id of full) {
+    const t = program.tensors[id]!;
+    weightBytes += tensorElementCount(t) * DTYPE_BYTES[t.dtype];
+  }
+  for (const [id, row] of embedRows) if (!full.has(id)) weightBytes += row;
+  const kvBytes = [...kv.values()].reduce((a, b) => a + b, 0);
+  return { weightBytes, kvBytes, totalBytes: weightBytes + kvBytes };
+}

@@ -1,0 +1,128 @@
+/**
+ * One generate() call: prefill the prompt token by token through the decode session, then sample,
+ * stream text and stop (length, end-of-text token or stop string). Prefill goes through the same
+ * single-token step as decode because that is the only thing a megakernel program does.
+ */
+import type { TextTokenizer } from '@megakernel/model';
+import { createRng, sampleToken } from '@megakernel/reference-cpu';
+import type { DecodeSession } from './backend.js';
+import { RuntimeError } from './errors.js';
+import type { ResolvedGenerateOptions } from './generate-options.js';
+import { StopSequences } from './stop-sequences.js';
+
+export interface GeneratedToken {
+  readonly id: number;
+  /** Text this token completes ('' while a multi-byte character or a possible stop string is open). */
+  readonly text: string;
+}
+
+export type FinishReason = 'length' | 'eos' | 'stop';
+
+export interface GenerationStats {
+  readonly promptTokens: number;
+  readonly generatedTokens: number;
+  /** Time to feed the prompt (its logits give the first new token). */
+  readonly prefillMs: number;
+  /** Time of the decode steps after the first new token. */
+  readonly decodeMs: number;
+  readonly decodeSteps: number;
+  readonly seed: number;
+  /** Null until the generation has ended. */
+  readonly finishReason: FinishReason | null;
+}
+
+/** The tokens of one generate() call as an async iterator; `stats` fills in as it runs. */
+export interface Generation extends AsyncIterable<GeneratedToken> {
+  readonly stats: GenerationStats;
+  /** Runs to the end: all ids and text. */
+  collect(): Promise<{ ids: number[]; text: string; stats: GenerationStats }>;
+}
+
+export interface GenerationContext {
+  readonly session: DecodeSession;
+  readonly tokenizer: TextTokenizer;
+  readonly eosTokenIds: ReadonlySet<number>;
+  readonly prompt: readonly number[];
+  readonly options: ResolvedGenerateOptions;
+  /** False once a newer generate() call has taken the session. */
+  readonly isCurrent: () => boolean;
+}
+
+export function startGeneration(ctx: GenerationContext): Generation {
+  const stats: { -readonly [K in keyof GenerationStats]: GenerationStats[K] } = {
+    promptTokens: ctx.prompt.length,
+    generatedTokens: 0,
+    prefillMs: 0,
+    decodeMs: 0,
+    decodeSteps: 0,
+    seed: ctx.options.seed,
+    finishReason: null,
+  };
+  const tokens = run(ctx, stats);
+  return {
+    stats,
+    [Symbol.asyncIterator]: () => tokens,
+    async collect() {
+      const ids: number[] = [];
+      let text = '';
+      for await (const t of tokens) {
+        ids.push(t.id);
+        text += t.text;
+      }
+      return { ids, text, stats };
+    },
+  };
+}
+
+async function* run(
+  ctx: GenerationContext,
+  stats: { -readonly [K in keyof GenerationStats]: GenerationStats[K] },
+): AsyncGenerator<GeneratedToken> {
+  const { session, tokenizer, options } = ctx;
+  const step = async (token: number): Promise<Float32Array> => {
+    if (!ctx.isCurrent()) throw new RuntimeError('this generation was superseded by a newer generate() call');
+    return session.step(token);
+  };
+  const rng = createRng(options.seed);
+  const sampling = {
+    temperature: options.temperature,
+    topK: options.topK,
+    topP: options.topP,
+    suppress: options.suppressTokens,
+  };
+  const decoder = tokenizer.decodeStream({ skipSpecialTokens: true });
+  const stops = new StopSequences(options.stop);
+
+  const t0 = performance.now();
+  let logits: Float32Array = new Float32Array(0);
+  for (const token of ctx.prompt) logits = await step(token);
+  const t1 = performance.now();
+  stats.prefillMs = t1 - t0;
+
+  for (let i = 0; ; i++) {
+    const id = sampleToken(logits, rng, sampling);
+    stats.generatedTokens = i + 1;
+    const eos = ctx.eosTokenIds.has(id);
+    // End-of-text ids carry no text (the byte model's eos is byte 0).
+    const piece = stops.push(eos ? '' : decoder.push(id));
+    const finish: FinishReason | null = piece.stopped
+      ? 'stop'
+      : eos
+        ? 'eos'
+        : i + 1 === options.maxTokens
+          ? 'length'
+          : null;
+    if (finish !== null) {
+      stats.finishReason = finish;
+      // Bytes of an unfinished character (or a held stop-string prefix) belong to the last token.
+      const tail = finish === 'stop' ? '' : stops.push(decoder.flush()).text + stops.flush();
+      yield { id, text: piece.text + tail };
+      return;
+    }
+    yield { id, text: piece.text };
+    const t = performance.now();
+    logits = await step(id);
+    stats.decodeMs += performance.now() - t;
+    stats.decodeSteps++;
+  }
+}
