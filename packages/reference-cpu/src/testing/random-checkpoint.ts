@@ -4,7 +4,7 @@
  * optionally rounded to bf16 as real checkpoints are. Tensor names are `<role>` or `layers.<l>.<role>`.
  */
 import type { RuntimeModelConfig, WeightSource } from '@megakernel/isa';
-import type { Checkpoint, TensorInfo, WeightRole } from '@megakernel/model';
+import { type Checkpoint, isLayerRole, type TensorInfo, type WeightRole } from '@megakernel/model';
 import { roundArrayToDtype } from '../ops/dtype-convert.js';
 import { createRng } from '../ops/prng.js';
 
@@ -14,26 +14,6 @@ export interface RandomCheckpointOptions {
   readonly bf16?: boolean;
 }
 
-const LAYER_ROLES = [
-  'attnNorm',
-  'attnNormBias',
-  'q',
-  'k',
-  'v',
-  'qBias',
-  'kBias',
-  'vBias',
-  'o',
-  'oBias',
-  'mlpNorm',
-  'mlpNormBias',
-  'gate',
-  'gateBias',
-  'up',
-  'upBias',
-  'down',
-  'downBias',
-] as const;
 
 /** Shape of each role the config calls for; roles the model lacks are absent. */
 function roleShapes(
@@ -110,10 +90,10 @@ export function randomCheckpoint(config: RuntimeModelConfig, opts: RandomCheckpo
     return data;
   };
   const nameOf = (role: WeightRole, layer?: number): string => {
-    const isLayerRole = (LAYER_ROLES as readonly string[]).includes(role);
-    if (isLayerRole && layer === undefined) throw new RangeError(`weight role '${role}' needs a layer`);
+    const perLayer = isLayerRole(role);
+    if (perLayer && layer === undefined) throw new RangeError(`weight role '${role}' needs a layer`);
     if (role === 'lmHead' && config.tieWordEmbeddings) return 'embed';
-    return isLayerRole ? `layers.${layer}.${role}` : role;
+    return perLayer ? `layers.${layer}.${role}` : role;
   };
   const shapeOf = (name: string): number[] => {
     const spec = shapes.get(name);
