@@ -55,7 +55,9 @@ export function resolveTarget(arg: string | undefined, flags: CompileFlags, prog
   // Any file is taken for a program (ProgramFormatError names it if it is not one); folders are models.
   if (fs.existsSync(arg) && fs.statSync(arg).isFile()) {
     if (flags.queues !== undefined || flags.maxSeqLen !== undefined || flags.kvDtype !== undefined) {
-      throw new UsageError(`${arg} is already compiled; --queues, --max-seq-len and --kv-dtype apply to models`);
+      throw new UsageError(
+        `${arg} is already compiled; --queues, --max-seq-len and --kv-dtype apply to models`,
+      );
     }
     return { kind: 'program', name: path.basename(arg), program: readProgramFile(arg) };
   }

@@ -60,7 +60,7 @@ describe('sharded safetensors', () => {
     expect(problem(dir)).toMatch(/tensor 'a': weight_map names shard .* which lacks it/);
     writeJson(indexFile, { weight_map: { ...index.weight_map, a: 'model-00009-of-00009.safetensors' } });
     expect(problem(dir)).toMatch(/does not exist/);
-        writeJson(indexFile, { weight_map: { a: `../${first}` } });
+    writeJson(indexFile, { weight_map: { a: `../${first}` } });
     expect(problem(dir)).toMatch(/not a file next to the index/);
   });
 

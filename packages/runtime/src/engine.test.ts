@@ -64,7 +64,8 @@ describe('engine on the CPU VM', () => {
     const direct = await createEngine({ backend: 'reference', maxSeqLen: 64 });
     try {
       expect(vm.backend).toBe('cpu');
-      const run = (e: Engine) => e.generate('It was the whale', { maxTokens: 16, temperature: 0.7, seed: 3 }).collect();
+      const run = (e: Engine) =>
+        e.generate('It was the whale', { maxTokens: 16, temperature: 0.7, seed: 3 }).collect();
       const [a, b] = [await run(vm), await run(direct)];
       expect(a.ids).toEqual(b.ids);
       // A second call starts over from an empty KV cache.

@@ -14,7 +14,6 @@ export interface RandomCheckpointOptions {
   readonly bf16?: boolean;
 }
 
-
 /** Shape of each role the config calls for; roles the model lacks are absent. */
 function roleShapes(
   c: RuntimeModelConfig,

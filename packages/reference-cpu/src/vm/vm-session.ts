@@ -16,7 +16,11 @@ export interface VmSession {
   reset(): void;
 }
 
-export function createVmSession(program: Program, checkpoint: Checkpoint, opts: RunProgramOptions = {}): VmSession {
+export function createVmSession(
+  program: Program,
+  checkpoint: Checkpoint,
+  opts: RunProgramOptions = {},
+): VmSession {
   const run = new ProgramRun(program, checkpoint, opts);
   let position = 0;
   const start = () => {
