@@ -1,11 +1,13 @@
 // Records a GPU-host run in the repository: <repo>/bench/results/<date>-<card>.json from the files
 // a device run left in one folder (bench.json, torch.json, gpu-tests.log, sanitizer.log, info.txt).
-// Usage: node scripts/record-results.mjs <folder>
+// Usage: node scripts/record-results.mjs <folder> [suffix]   (suffix: <date>-<card>-<suffix>.json, so a
+// second run on the same day and card does not overwrite the first)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = process.argv[2];
+const suffix = (process.argv[3] ?? '').replace(/[^a-z0-9-]+/gi, '-');
 if (!dir) throw new Error('usage: record-results.mjs <folder with bench.json>');
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : '');
@@ -41,7 +43,7 @@ const card = bench.card
   .replace(/^nvidia\s+/, '')
   .replace(/[^a-z0-9]+/g, '-')
   .replace(/-+$/, '');
-const file = path.join(repo, 'bench', 'results', `${bench.date}-${card}.json`);
+const file = path.join(repo, 'bench', 'results', `${bench.date}-${card}${suffix ? `-${suffix}` : ''}.json`);
 fs.mkdirSync(path.dirname(file), { recursive: true });
 fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
 console.log(`wrote ${path.relative(repo, file)}`);

@@ -188,10 +188,12 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
 
 
 // Fast path: a group of LPK lanes per key, each lane holding 4 consecutive dims of the key's K row
-// and V row (8 bytes in bf16, 16 in f32), loaded together (one L2 round trip for both, two keys in
-// flight per thread). Scores reduce over the group with shuffles; each thread keeps an online
-// softmax (m, l, o) for its dims; groups then merge within the warp (shuffles) and across warps
-// (shared memory).
+// and V row (8 bytes in bf16, 16 in f32). A batch is NK keys per thread (4 bf16, 2 f32: 120 or 60
+// keys per instruction pass for head_dim 64), all loaded in one round trip together with q, which
+// goes straight to registers; keys written before this launch are loaded before the dependency
+// wait. Scores of the batch reduce over the group with shuffles (all independent); each thread
+// keeps an online softmax (m, l, o) per batch for its dims; groups then merge within the warp
+// (shuffles) and across warps (shared memory, one barrier).
 template <class Chunk>
 __device__ __forceinline__ void chunk_to_f32(const Chunk& v, float* f);
 template <>
@@ -215,6 +217,7 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
   constexpr int E = 4;              // dims per lane
   constexpr int H = attn::H;
   constexpr int KPW = 32 / LPK;     // keys per warp per pass
+  constexpr int NK = kBf16 ? 4 : 2;  // key slots per thread loaded together (one round trip per batch)
   const TRef &q = p.t[0], &kv = p.t[1], &out = p.t[2], &lse = p.t[3];
   const uint32_t maxSeq = kv.shape[1], Hkv = kv.shape[2];
   constexpr uint32_t d = LPK * E;
@@ -231,49 +234,43 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
   const uint64_t rowChunks = posStride / E;           // chunks per position
   const uint64_t vOff = uint64_t(maxSeq) * rowChunks;  // chunks from K to V
   const uint32_t keysPerPass = KPW * Cfg::kConsumerWarps;
-  float* qs = &c.s.acc[0][0];  // [H][DMAX], pre-scaled
-  float* merge = c.s.xs;       // [warps][kMergeStride]
-  static_assert(H * attn::DMAX <= 2 * Cfg::kRowBlock, "q scratch fits the accumulators");
+  const uint32_t batchKeys = NK * keysPerPass;
+  float* merge = c.s.xs;  // [warps][kMergeStride]
   static_assert(Cfg::kConsumerWarps * attn::kMergeStride <= Cfg::kMaxVector, "merge scratch fits the vector");
 
-  // K and V of the first two keys of this lane do not depend on q: their loads are issued first.
-  Chunk kk[2], vv[2];
-  bool valid[2];
-  auto load2 = [&](uint32_t base) {
+  // Slot u of a batch starting at b0 is key b0 + warp * KPW + ks + u * keysPerPass.
+  Chunk kk[NK], vv[NK];
 #pragma unroll
-    for (int u = 0; u < 2; ++u) {
-      const uint32_t key = base + ks + u * keysPerPass;
-      valid[u] = key < c1;
-      if (valid[u]) {
+  for (int u = 0; u < NK; ++u) {
+    kk[u] = Chunk{};
+    vv[u] = Chunk{};
+  }
+  auto issue = [&](uint32_t b0, uint32_t from, uint32_t to) {
+#pragma unroll
+    for (int u = 0; u < NK; ++u) {
+      const uint32_t key = b0 + c.warp * KPW + ks + u * keysPerPass;
+      if (key >= from && key < to) {
         const Chunk* kr = kbase + uint64_t(key) * rowChunks;
         kk[u] = __ldcg(kr);
         vv[u] = __ldcg(kr + vOff);
-      } else {
-        kk[u] = Chunk{};
-        vv[u] = Chunk{};
       }
     }
   };
+  // Keys below the launch's first position were written by earlier launches (a kernel boundary
+  // orders them): their K/V loads go out before the dependency wait. Keys written in this launch
+  // (this step's, or earlier steps') are loaded after it.
+  const uint32_t early = min(c1, c.kp.pos0);
+  issue(c0, c0, early);
   if (!c.wait_deps(p)) return false;
   const float scale = p.inst.f0;
   for (uint32_t hp = 0; hp < g; hp += H) {
     const uint32_t nh = min(uint32_t(H), g - hp);
-    load2(c0 + c.warp * KPW);
-    // q for these heads: one float4 per thread (q is f32 [Hq, d], rows 16-byte aligned when d % 4 == 0).
-    const float4* qsrc = reinterpret_cast<const float4*>(q.ptr) + (uint64_t(kvHead) * g + hp) * (d / 4);
-    for (uint32_t i = c.tid; i < H * d / 4; i += Cfg::kConsumerThreads) {
-      const uint32_t hh = i / (d / 4), j4 = i % (d / 4);
-      float4 v = hh < nh ? __ldcg(qsrc + i) : make_float4(0.f, 0.f, 0.f, 0.f);
-      v.x *= scale;
-      v.y *= scale;
-      v.z *= scale;
-      v.w *= scale;
-      *reinterpret_cast<float4*>(qs + hh * attn::DMAX + j4 * 4) = v;
-    }
-    c.sync();
+    // q for these heads straight into registers (f32 [Hq, d], rows 16-byte aligned), in the same
+    // round trip as the keys that could not be prefetched.
+    const float4* qsrc = reinterpret_cast<const float4*>(q.ptr) + (uint64_t(kvHead) * g + hp) * (d / 4) + ci;
     float4 qr[H];
 #pragma unroll
-    for (int h = 0; h < H; ++h) qr[h] = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + ci * E);
+    for (int h = 0; h < H; ++h) qr[h] = uint32_t(h) < nh ? __ldcg(qsrc + h * (d / 4)) : make_float4(0.f, 0.f, 0.f, 0.f);
     float m[H], l[H], o[H][E];
 #pragma unroll
     for (int h = 0; h < H; ++h) {
@@ -282,37 +279,67 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
 #pragma unroll
       for (int e = 0; e < E; ++e) o[h][e] = 0.f;
     }
-    // Warp-uniform loop (the shuffles need every lane): the warp's first key slot advances by two
-    // passes; the next iteration's loads are issued before this one's arithmetic.
-    for (uint32_t base = c0 + c.warp * KPW; base < c1; base += 2 * keysPerPass) {
-      // bf16 keeps the next keys' loads in flight (8-byte chunks); f32 chunks are twice as wide and
-      // would spill, so f32 loads at the top of each iteration instead.
-      if (!kBf16 && base != c0 + c.warp * KPW) load2(base);
-      const Chunk ck[2] = {kk[0], kk[1]}, cv[2] = {vv[0], vv[1]};
-      const bool cvalid[2] = {valid[0], valid[1]};
-      if (kBf16 && base + 2 * keysPerPass < c1) load2(base + 2 * keysPerPass);
-#pragma unroll
-      for (int u = 0; u < 2; ++u) {
-        float kf[E], vf[E];
-        chunk_to_f32(ck[u], kf);
-        chunk_to_f32(cv[u], vf);
+    // Warp-uniform loop (the shuffles need every lane).
+    for (uint32_t b0 = c0; b0 < c1; b0 += batchKeys) {
+      // Warp-uniform: a warp with no key left in the chunk (short chunks) skips the batch.
+      const uint32_t wb = b0 + c.warp * KPW;
+      if (wb >= c1) break;
+      issue(b0, (hp == 0 && b0 == c0) ? early : c0, c1);
+      if (b0 == c0) {  // q of this pass, pre-scaled
 #pragma unroll
         for (int h = 0; h < H; ++h) {
-          float s = qr[h].x * kf[0];
-          s = fmaf(qr[h].y, kf[1], s);
-          s = fmaf(qr[h].z, kf[2], s);
-          s = fmaf(qr[h].w, kf[3], s);
+          qr[h].x *= scale;
+          qr[h].y *= scale;
+          qr[h].z *= scale;
+          qr[h].w *= scale;
+        }
+      }
+      float s[NK][H];
+      bool valid[NK];
 #pragma unroll
-          for (int off = 1; off < LPK; off <<= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
-          if (cvalid[u]) {
-            const float mn = fmaxf(m[h], s);
-            const float a = __expf(m[h] - mn);  // 0 on the first key (m = -inf)
-            const float pe = __expf(s - mn);
-            l[h] = fmaf(l[h], a, pe);
+      for (int u = 0; u < NK; ++u) {
+        valid[u] = wb + ks + u * keysPerPass < c1;
+        float kf[E];
+        chunk_to_f32(kk[u], kf);
 #pragma unroll
-            for (int e = 0; e < E; ++e) o[h][e] = fmaf(o[h][e], a, pe * vf[e]);
-            m[h] = mn;
+        for (int h = 0; h < H; ++h) {
+          float t = qr[h].x * kf[0];
+          t = fmaf(qr[h].y, kf[1], t);
+          t = fmaf(qr[h].z, kf[2], t);
+          t = fmaf(qr[h].w, kf[3], t);
+          s[u][h] = t;
+        }
+      }
+#pragma unroll
+      for (int off = 1; off < LPK; off <<= 1)
+#pragma unroll
+        for (int u = 0; u < NK; ++u)
+#pragma unroll
+          for (int h = 0; h < H; ++h) s[u][h] += __shfl_xor_sync(0xffffffffu, s[u][h], off);
+#pragma unroll
+      for (int h = 0; h < H; ++h) {
+        float mb = -INFINITY;
+#pragma unroll
+        for (int u = 0; u < NK; ++u)
+          if (valid[u]) mb = fmaxf(mb, s[u][h]);
+        const float mn = fmaxf(m[h], mb);
+        if (mn != -INFINITY) {
+          const float a = __expf(m[h] - mn);  // 0 while m = -inf
+          l[h] *= a;
+#pragma unroll
+          for (int e = 0; e < E; ++e) o[h][e] *= a;
+#pragma unroll
+          for (int u = 0; u < NK; ++u) {
+            if (valid[u]) {
+              float vf[E];
+              chunk_to_f32(vv[u], vf);
+              const float pe = __expf(s[u][h] - mn);
+              l[h] += pe;
+#pragma unroll
+              for (int e = 0; e < E; ++e) o[h][e] = fmaf(pe, vf[e], o[h][e]);
+            }
           }
+          m[h] = mn;
         }
       }
     }
@@ -372,7 +399,7 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
         if (j == 0) store_f(lse, uint64_t(chunk) * Hq + h, Lsum > 0.f ? M + logf(Lsum) : -INFINITY);
       }
     }
-    c.sync();
+    if (hp + H < g) c.sync();  // the merge scratch is reused by the next pass; signal() syncs the last
   }
   return true;
 }

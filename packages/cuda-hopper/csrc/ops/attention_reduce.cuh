@@ -1,11 +1,77 @@
 // ATTENTION_REDUCE: out[h] = sum_c exp(lse[c,h] - M) O[c,h] / sum_c exp(lse[c,h] - M) for the
 // tile's heads, M = max_c lse[c,h]; chunks whose LSE is -inf (empty) weigh nothing. Latency-bound
-// (it sits between attention and the O projection), so all loads go out in one round: the LSEs and
-// every partial output (16-byte loads) into shared memory, then weights, then the weighted sums.
+// (it sits between attention and the O projection). Warp path (f32, head_dim/4 a power of two up to
+// 32, at most 32 chunks): one warp per head, lanes split into head_dim/4 float4 columns x chunk
+// subsets; every LSE and partial load of the head goes out in one round (16-byte loads), the
+// softmax weights come from warp shuffles and the chunk subsets merge with shuffles: no shared
+// memory, no barrier, no dependent load chain. Otherwise: the LSEs and partial outputs go to shared
+// memory in one round, then weights, then the weighted sums.
 #pragma once
 #include "../sync.cuh"
 
 namespace mk {
+
+constexpr int kReduceBatch = 16;  // float4 partial loads in flight per lane
+
+__device__ __noinline__ bool reduce_warps(Consumer& c, const Plan& p, const TRef& po, const TRef& lse, const TRef& out,
+                                          uint32_t chunks, uint32_t Hq, uint32_t d, uint32_t h0, uint32_t hc) {
+  const uint32_t d4 = d / 4, S = 32 / d4;  // lanes per chunk row, chunk subsets per warp
+  const uint32_t sub = c.lane / d4, j4 = c.lane % d4;
+  const float4* src = reinterpret_cast<const float4*>(po.ptr);
+  const float* lsep = reinterpret_cast<const float*>(lse.ptr);
+  const bool vout = out.dtype == DTYPE_F32 && aligned16(out.ptr);
+  if (!c.wait_deps(p)) return false;
+  for (uint32_t h = c.warp; h < hc; h += Cfg::kConsumerWarps) {
+    const uint32_t head = h0 + h;
+    const float lv = c.lane < chunks ? __ldcg(lsep + uint64_t(c.lane) * Hq + head) : -INFINITY;
+    float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+    float wl = 0.f;
+    for (uint32_t kb = 0; kb * S < chunks; kb += kReduceBatch) {
+      float4 v[kReduceBatch];
+#pragma unroll
+      for (int k = 0; k < kReduceBatch; ++k) {
+        const uint32_t ch = sub + (kb + k) * S;
+        v[k] = ch < chunks ? __ldcg(src + (uint64_t(ch) * Hq + head) * d4 + j4) : make_float4(0.f, 0.f, 0.f, 0.f);
+      }
+      if (kb == 0) {  // softmax weights of the chunks: lane l holds chunk l's
+        const float M = warp_max(lv);
+        const float e = (M == -INFINITY || lv == -INFINITY) ? 0.f : __expf(lv - M);
+        const float sum = warp_sum(e);
+        const float inv = sum > 0.f ? 1.f / sum : 0.f;
+        wl = e * inv;
+      }
+#pragma unroll
+      for (int k = 0; k < kReduceBatch; ++k) {
+        const uint32_t ch = sub + (kb + k) * S;
+        const float wt = __shfl_sync(0xffffffffu, wl, ch & 31u);
+        if (ch < chunks) {
+          acc.x = fmaf(wt, v[k].x, acc.x);
+          acc.y = fmaf(wt, v[k].y, acc.y);
+          acc.z = fmaf(wt, v[k].z, acc.z);
+          acc.w = fmaf(wt, v[k].w, acc.w);
+        }
+      }
+    }
+    for (uint32_t off = d4; off < 32; off <<= 1) {
+      acc.x += __shfl_xor_sync(0xffffffffu, acc.x, off);
+      acc.y += __shfl_xor_sync(0xffffffffu, acc.y, off);
+      acc.z += __shfl_xor_sync(0xffffffffu, acc.z, off);
+      acc.w += __shfl_xor_sync(0xffffffffu, acc.w, off);
+    }
+    if (sub == 0) {
+      const uint64_t o = uint64_t(head) * d + uint64_t(j4) * 4;
+      if (vout) {
+        __stcg(reinterpret_cast<float4*>(out.ptr) + o / 4, acc);
+      } else {
+        store_f(out, o, acc.x);
+        store_f(out, o + 1, acc.y);
+        store_f(out, o + 2, acc.z);
+        store_f(out, o + 3, acc.w);
+      }
+    }
+  }
+  return true;
+}
 
 __device__ __noinline__ bool op_attention_reduce(Consumer& c, const Plan& p) {
   const TRef &po = p.t[0], &lse = p.t[1], &out = p.t[2];
@@ -20,6 +86,10 @@ __device__ __noinline__ bool op_attention_reduce(Consumer& c, const Plan& p) {
     c.fail(p, STATUS_BAD_EXTENT, 2);
     return false;
   }
+  const uint32_t d4w = d / 4;
+  const bool warpPath = d % 4 == 0 && d4w <= 32 && (d4w & (d4w - 1)) == 0 && chunks <= 32 && po.dtype == DTYPE_F32 &&
+                        lse.dtype == DTYPE_F32 && aligned16(po.ptr);
+  if (warpPath) return reduce_warps(c, p, po, lse, out, chunks, Hq, d, h0, hc);
   if (!c.wait_deps(p)) return false;
   float* w = c.s.xs;  // [chunks][hc] weights
   const uint32_t d4 = d / 4;

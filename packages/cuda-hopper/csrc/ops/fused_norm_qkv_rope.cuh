@@ -22,39 +22,70 @@ __device__ __noinline__ bool op_fused_norm_qkv_rope(Consumer& c, const Plan& p) 
     return false;
   }
   zero_acc(c, p);
-  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(p, params, true), params)) return false;
   const uint32_t r0 = p.inst.a0, pos = p.pos;
-  const float* acc = c.s.acc[0];
-  return run_matvec(c, p, [&](uint32_t r, uint32_t i) {
-    const uint64_t row = uint64_t(r0) + r;
-    float y = acc[i] + (present(bias) ? load_f(bias, row) : 0.f);
-    uint64_t e = row;
-    int section = 0;  // 0 Q, 1 K, 2 V
-    if (row >= qd + kvd) {
-      section = 2;
-      e = row - qd - kvd;
-    } else if (row >= qd) {
-      section = 1;
-      e = row - qd;
+  // Where row r (tile-relative, accumulator index i) goes, and whether it is rotated with a partner.
+  struct RowInfo {
+    uint64_t row, e;
+    int section;  // 0 Q, 1 K, 2 V
+    bool rot, odd;
+    uint32_t j;
+  };
+  auto info = [&](uint32_t r, uint32_t i) {
+    RowInfo ri{};
+    ri.row = uint64_t(r0) + r;
+    ri.e = ri.row;
+    if (ri.row >= qd + kvd) {
+      ri.section = 2;
+      ri.e = ri.row - qd - kvd;
+    } else if (ri.row >= qd) {
+      ri.section = 1;
+      ri.e = ri.row - qd;
     }
-    if (section < 2 && rot2) {
-      const uint32_t j = uint32_t(e % d);
-      if (j < 2 * rot2) {
-        const bool odd = j & 1u;
-        const uint32_t pi = odd ? i - 1 : i + 1;  // the partner row, same block
-        if (odd ? i > 0 : (r + 1 < p.rows && pi < Cfg::kRowBlock)) {
-          const uint64_t prow = odd ? row - 1 : row + 1;
-          const float yp = acc[pi] + (present(bias) ? load_f(bias, prow) : 0.f);
-          const uint64_t t = (uint64_t(pos) * rot2 + j / 2) * 2;
-          const float cs = load_f(rope, t), sn = load_f(rope, t + 1);
-          y = odd ? yp * sn + y * cs : y * cs - yp * sn;
-        }
+    if (ri.section < 2 && rot2) {
+      ri.j = uint32_t(ri.e % d);
+      if (ri.j < 2 * rot2) {
+        ri.odd = ri.j & 1u;
+        ri.rot = ri.odd ? i > 0 : (r + 1 < p.rows && i + 1 < Cfg::kRowBlock);
       }
     }
-    if (section == 0) {
-      store_f(q, e, y);
+    return ri;
+  };
+  // Bias and RoPE table entries are weights: with one row per consumer thread (one row block),
+  // each thread loads its row's before the dependency wait, off the critical path.
+  const bool pre = p.rows <= uint32_t(Cfg::kConsumerThreads);
+  float pb = 0.f, pbp = 0.f, pcs = 1.f, psn = 0.f;
+  if (pre && uint32_t(c.tid) < p.rows) {
+    const RowInfo ri = info(c.tid, c.tid);
+    if (present(bias)) pb = load_f(bias, ri.row);
+    if (ri.rot) {
+      if (present(bias)) pbp = load_f(bias, ri.odd ? ri.row - 1 : ri.row + 1);
+      const uint64_t t = (uint64_t(pos) * rot2 + ri.j / 2) * 2;
+      pcs = load_f(rope, t);
+      psn = load_f(rope, t + 1);
+    }
+  }
+  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(p, params, true), params)) return false;
+  const float* acc = c.s.acc[0];
+  return run_matvec(c, p, [&](uint32_t r, uint32_t i) {
+    const RowInfo ri = info(r, i);
+    const bool mine = pre && r == uint32_t(c.tid);  // prefetched (always so when pre)
+    float y = acc[i] + (mine ? pb : (present(bias) ? load_f(bias, ri.row) : 0.f));
+    if (ri.rot) {
+      const uint32_t pi = ri.odd ? i - 1 : i + 1;  // the partner row, same block
+      const uint64_t prow = ri.odd ? ri.row - 1 : ri.row + 1;
+      const float yp = acc[pi] + (mine ? pbp : (present(bias) ? load_f(bias, prow) : 0.f));
+      float cs = pcs, sn = psn;
+      if (!mine) {
+        const uint64_t t = (uint64_t(pos) * rot2 + ri.j / 2) * 2;
+        cs = load_f(rope, t);
+        sn = load_f(rope, t + 1);
+      }
+      y = ri.odd ? yp * sn + y * cs : y * cs - yp * sn;
+    }
+    if (ri.section == 0) {
+      store_f(q, ri.e, y);
     } else {
-      store_f(kv, (uint64_t(section - 1) * maxSeq + pos) * kvd + e, y);
+      store_f(kv, (uint64_t(ri.section - 1) * maxSeq + pos) * kvd + ri.e, y);
     }
   });
 }
