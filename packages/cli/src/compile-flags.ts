@@ -1,6 +1,7 @@
 /** The options every program-level command shares to compile a model or preset on the spot. */
-import { type Command, Option } from 'commander';
+
 import { PRESET_NAMES } from '@megakernel/runtime';
+import { type Command, Option } from 'commander';
 import { positiveInteger } from './arguments.js';
 
 export function addCompileFlags(command: Command): Command {

@@ -1,6 +1,7 @@
 /** Progress bars on stderr for weight loading and compiling, only when stderr is a terminal. */
-import { SingleBar } from 'cli-progress';
+
 import type { ProgressEvent, ProgressListener } from '@megakernel/runtime';
+import { SingleBar } from 'cli-progress';
 import type { OutputStream } from './io.js';
 
 const LABELS: Record<ProgressEvent['phase'], string> = {

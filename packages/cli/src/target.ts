@@ -12,9 +12,9 @@ import {
   PRESET_NAMES,
   type Program,
   preset,
+  type RuntimeModelConfig,
   readProgramFile,
   resolveModelDir,
-  type RuntimeModelConfig,
 } from '@megakernel/runtime';
 import { UsageError } from './exit-codes.js';
 import type { Progress } from './progress.js';

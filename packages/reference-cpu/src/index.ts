@@ -1,10 +1,16 @@
 // Ops: one per ISA concept, plain TypeScript over Float32Array, double accumulation.
+
+// The direct forward pass.
+export { DecodeSession, type DecodeSessionOptions } from './forward/decode-session.js';
+export { type DecoderWeights, type LayerWeights, loadDecoderWeights } from './forward/decoder-weights.js';
+export { type ForwardOptions, forward } from './forward/forward.js';
+export { type GenerateGreedyOptions, generateGreedy } from './forward/generate.js';
 export {
   activationFunction,
   applyActivation,
   gatedActivation,
-  gelu,
   geglu,
+  gelu,
   geluTanh,
   relu,
   silu,
@@ -12,25 +18,25 @@ export {
 } from './ops/activations.js';
 export { alibiSlopes } from './ops/alibi.js';
 export {
+  type ArgmaxKey,
   argmax,
   argmaxKey,
   argmaxKeyGreater,
   argmaxKeyToken,
   orderedBits,
-  type ArgmaxKey,
 } from './ops/argmax.js';
 export {
+  type AttentionHeadQuery,
   attentionChunkRange,
   attentionPartialHead,
   attentionReduceHead,
+  type DecodeAttentionArgs,
   decodeAttention,
   firstVisibleKey,
-  kvCacheLayout,
-  type AttentionHeadQuery,
-  type DecodeAttentionArgs,
   type KvLayout,
+  kvCacheLayout,
 } from './ops/attention.js';
-export { causalAttention, type CausalAttentionArgs } from './ops/causal-attention.js';
+export { type CausalAttentionArgs, causalAttention } from './ops/causal-attention.js';
 export {
   bf16BitsToF32,
   f16BitsToF32,
@@ -44,29 +50,24 @@ export {
   roundToF16,
 } from './ops/dtype-convert.js';
 export { add, mul, mulAdd, residualAdd, scale } from './ops/elementwise.js';
-export { embeddingGather, type EmbeddingArgs } from './ops/embedding.js';
+export { type EmbeddingArgs, embeddingGather } from './ops/embedding.js';
 export { erf, erfc } from './ops/erf.js';
 export { layerNorm } from './ops/layer-norm.js';
-export { matmul, matvec, matvecTile, rowDot, type MatvecTile } from './ops/matvec.js';
-export { createRng, xoshiro128StarStar, type Rng } from './ops/prng.js';
+export { type MatvecTile, matmul, matvec, matvecTile, rowDot } from './ops/matvec.js';
+export { createRng, type Rng, xoshiro128StarStar } from './ops/prng.js';
 export { rmsNorm } from './ops/rms-norm.js';
 export {
   applyRope,
+  type RopeAngles,
+  type RopeFrequencyPrecision,
   ropeAngles,
   ropeFrequencies,
   ropeInterleavePermutation,
-  type RopeAngles,
-  type RopeFrequencyPrecision,
 } from './ops/rope.js';
-export { sampleToken, samplingDistribution, type SamplingOptions } from './ops/sampling.js';
+export { type SamplingOptions, sampleToken, samplingDistribution } from './ops/sampling.js';
 export { logSumExp, softmax } from './ops/softmax.js';
-
-// The direct forward pass.
-export { DecodeSession, type DecodeSessionOptions } from './forward/decode-session.js';
-export { loadDecoderWeights, type DecoderWeights, type LayerWeights } from './forward/decoder-weights.js';
-export { forward, type ForwardOptions } from './forward/forward.js';
-export { generateGreedy, type GenerateGreedyOptions } from './forward/generate.js';
-
+// Test support: random-weight checkpoints of any config.
+export { type RandomCheckpointOptions, randomCheckpoint } from './testing/random-checkpoint.js';
 // The program VM.
 export {
   type InstructionSite,
@@ -80,8 +81,5 @@ export {
 export { missingExecutors } from './vm/executors.js';
 export { type RunGreedyOptions, type RunProgramOptions, runGreedy, runProgram } from './vm/run-program.js';
 export { createVmSession, type VmSession } from './vm/vm-session.js';
-
-// Test support: random-weight checkpoints of any config.
-export { randomCheckpoint, type RandomCheckpointOptions } from './testing/random-checkpoint.js';
 
 export const PACKAGE_NAME = '@megakernel/reference-cpu';

@@ -7,7 +7,7 @@ import type { RuntimeModelConfig } from '@megakernel/isa';
 import type { TextTokenizer } from '@megakernel/model';
 import type { BackendChoice, BackendName, DecodeSession, ProgressListener } from './backend.js';
 import { openBackend } from './backends/open.js';
-import { ChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
+import { type ChatMessage, ChatTemplate, type ChatTemplateOptions } from './chat-template.js';
 import { ContextLengthError, OptionError, PromptError } from './errors.js';
 import { type GenerateOptions, resolveGenerateOptions } from './generate-options.js';
 import { type Generation, startGeneration } from './generation.js';

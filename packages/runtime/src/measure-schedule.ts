@@ -2,9 +2,10 @@
  * A schedule measured on the GPU instead of estimated: the kernel's per-instruction timestamps of
  * one decode step laid over the cost model's estimate, so renderScheduleSvg draws what happened.
  */
+
+import { CudaProgram, sharedSession } from '@megakernel/cuda-hopper';
 import type { Program } from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
-import { CudaProgram, sharedSession } from '@megakernel/cuda-hopper';
 import { estimateCosts, type ScheduleEstimate } from '@megakernel/scheduler';
 
 /** Decode steps per timed launch; the last one is drawn (the first pays for cold caches). */

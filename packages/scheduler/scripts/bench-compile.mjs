@@ -1,8 +1,9 @@
 // Compile time of a preset (default llama-3.2-1b, 132 queues, maxSeqLen 1024) from the built package.
 // Usage: pnpm --filter @megakernel/scheduler bench [preset] [queues] [runs]
-import { preset } from '@megakernel/isa';
+
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preset } from '@megakernel/isa';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { compile, verifyProgram } = await import(resolve(here, '../dist/index.js'));

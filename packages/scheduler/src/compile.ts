@@ -11,7 +11,7 @@ import { deriveCounters } from './counters.js';
 import { elideRedundantWaits } from './elide-waits.js';
 import { lowerFused } from './lower.js';
 import { lowerUnfused } from './lower-unfused.js';
-import { type CompileOptions, CompileError, resolveOptions } from './options.js';
+import { CompileError, type CompileOptions, resolveOptions } from './options.js';
 import { planMemory } from './plan-memory.js';
 import { programTensors } from './program-tensors.js';
 import { chooseTiling } from './tiling.js';

@@ -3,10 +3,9 @@
  * SM gets 1/N of the memory bandwidth (batch-1 decode is bandwidth-bound), plus a fixed cost per
  * instruction (decode, waits, staging the input vector) and a latency per cross-SM dependency.
  */
-import { FLAG_GATED, type Instruction, Op, type TensorEntry } from '@megakernel/isa';
-import { type AccessContext, accessElementCount, instructionAccesses } from './verify/accesses.js';
-import { DTYPE_BYTES } from '@megakernel/isa';
+import { DTYPE_BYTES, FLAG_GATED, type Instruction, Op, type TensorEntry } from '@megakernel/isa';
 import { tensorClass } from './tensor-names.js';
+import { type AccessContext, accessElementCount, instructionAccesses } from './verify/accesses.js';
 
 export interface CostModelParams {
   /** SMs sharing the bandwidth (the queue count). */

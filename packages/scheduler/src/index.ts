@@ -1,8 +1,29 @@
 /** @megakernel/scheduler: compiles transformer checkpoints into per-SM megakernel instruction queues. */
+
+export {
+  AssignmentError,
+  type AssignOptions,
+  assignToQueues,
+  type QueueAssignment,
+} from './assign-queues.js';
 export { compile, SCHEDULER_NAME } from './compile.js';
 export {
-  type CompileErrorCode,
+  type CostModelParams,
+  costModelFor,
+  H100_COST_MODEL,
+  type InstructionCost,
+  instructionCost,
+} from './cost-model.js';
+export {
+  EstimateError,
+  type EstimateOptions,
+  estimateCosts,
+  type InstructionEstimate,
+  type ScheduleEstimate,
+} from './estimate.js';
+export {
   CompileError,
+  type CompileErrorCode,
   type CompileOptions,
   MATVEC_KINDS,
   type MatvecKind,
@@ -20,41 +41,6 @@ export {
   type TensorSpec,
 } from './plan-memory.js';
 export {
-  type AssignOptions,
-  AssignmentError,
-  assignToQueues,
-  type QueueAssignment,
-} from './assign-queues.js';
-export {
-  type CostModelParams,
-  costModelFor,
-  H100_COST_MODEL,
-  type InstructionCost,
-  instructionCost,
-} from './cost-model.js';
-export { verifyProgram, type VerifyOptions } from './verify/verify-program.js';
-export type { InstructionRef, VerifyResult, Violation, ViolationKind } from './verify/violations.js';
-export {
-  type Access,
-  type AccessContext,
-  AccessBoundsError,
-  type AccessKind,
-  attentionChunkRows,
-  instructionAccesses,
-} from './verify/accesses.js';
-export { type TensorClass, tensorClass } from './tensor-names.js';
-export {
-  EstimateError,
-  type EstimateOptions,
-  estimateCosts,
-  type InstructionEstimate,
-  type ScheduleEstimate,
-} from './estimate.js';
-export { formatScheduleReport, type RoleSummary, type ScheduleReport, scheduleReport } from './report.js';
-export { renderScheduleSvg, type SvgOptions } from './svg.js';
-export { instructionRole, type Role, ROLES } from './roles.js';
-export { expectedTokenTraffic, type TokenTraffic } from './traffic.js';
-export {
   PRESET_REPORT_PATH,
   type PresetReport,
   presetReports,
@@ -63,3 +49,18 @@ export {
   REPORT_QUEUES,
   renderPresetReport,
 } from './preset-report.js';
+export { formatScheduleReport, type RoleSummary, type ScheduleReport, scheduleReport } from './report.js';
+export { instructionRole, ROLES, type Role } from './roles.js';
+export { renderScheduleSvg, type SvgOptions } from './svg.js';
+export { type TensorClass, tensorClass } from './tensor-names.js';
+export { expectedTokenTraffic, type TokenTraffic } from './traffic.js';
+export {
+  type Access,
+  AccessBoundsError,
+  type AccessContext,
+  type AccessKind,
+  attentionChunkRows,
+  instructionAccesses,
+} from './verify/accesses.js';
+export { type VerifyOptions, verifyProgram } from './verify/verify-program.js';
+export type { InstructionRef, VerifyResult, Violation, ViolationKind } from './verify/violations.js';

@@ -1,8 +1,8 @@
 import { preset } from '@megakernel/isa';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from './options.js';
-import { chooseRowTiles, chooseTiling, fixedRowTiles, qkvRegions, type RowTile } from './tiling.js';
 import { tinyLlama } from './testing/tiny-config.js';
+import { chooseRowTiles, chooseTiling, fixedRowTiles, qkvRegions, type RowTile } from './tiling.js';
 
 const covered = (tiles: readonly RowTile[]): number => tiles.reduce((a, t) => a + t.rowCount, 0);
 

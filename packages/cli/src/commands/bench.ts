@@ -1,5 +1,5 @@
 /** `megakernel bench`: decode tokens/s of the CPU VM, the direct forward pass and, when it works, the GPU. */
-import type { Command } from 'commander';
+
 import {
   type BackendName,
   benchDecode,
@@ -9,6 +9,7 @@ import {
   probeCuda,
   resolveModelDir,
 } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import { positiveInteger } from '../arguments.js';
 import type { CommandContext } from '../context.js';
 

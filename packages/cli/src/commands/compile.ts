@@ -1,7 +1,7 @@
 /** `megakernel compile`: a model folder or preset → a program file. */
 import * as path from 'node:path';
-import type { Command } from 'commander';
 import { writeProgramFile } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import { addCompileFlags } from '../compile-flags.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../exit-codes.js';

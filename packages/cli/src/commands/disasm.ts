@@ -1,6 +1,7 @@
 /** `megakernel disasm`: a program (or a model compiled on the spot) as text, optionally filtered. */
-import type { Command } from 'commander';
+
 import { NONE16, OPCODES, opcodeByName, printProgram } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import { collect, indexRange, nonNegativeInteger } from '../arguments.js';
 import { addCompileFlags } from '../compile-flags.js';
 import type { CommandContext } from '../context.js';

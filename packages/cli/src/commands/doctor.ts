@@ -1,6 +1,7 @@
 /** `megakernel doctor`: what this machine can run, and why the GPU path is off when it is. */
-import type { Command } from 'commander';
+
 import { diagnose } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 
 export function registerDoctor(program: Command, ctx: CommandContext): void {

@@ -1,5 +1,5 @@
 /** `megakernel generate`: stream a continuation (or raw token ids) and report tokens per second. */
-import { type Command, Option } from 'commander';
+
 import {
   BACKEND_CHOICES,
   createEngine,
@@ -8,6 +8,7 @@ import {
   type Engine,
   type GenerateInput,
 } from '@megakernel/runtime';
+import { type Command, Option } from 'commander';
 import {
   collect,
   nonNegativeInteger,

@@ -1,6 +1,7 @@
 /** `megakernel inspect`: what a program costs: instructions per op, bytes per token, estimated time, critical path. */
-import type { Command } from 'commander';
+
 import { formatScheduleReport, scheduleReport } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import { positiveInteger } from '../arguments.js';
 import { addCompileFlags } from '../compile-flags.js';
 import type { CommandContext } from '../context.js';

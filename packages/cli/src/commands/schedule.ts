@@ -3,7 +3,6 @@
  * or measured by the kernel's own timestamps with --measured on a Hopper GPU.
  */
 import * as fs from 'node:fs';
-import type { Command } from 'commander';
 import {
   BackendUnavailableError,
   estimateCosts,
@@ -12,10 +11,11 @@ import {
   renderScheduleSvg,
   type ScheduleEstimate,
 } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import { positiveInteger } from '../arguments.js';
 import { addCompileFlags } from '../compile-flags.js';
 import type { CommandContext } from '../context.js';
-import { checkpointFor, type CompileFlags, resolveTarget, type Target } from '../target.js';
+import { type CompileFlags, checkpointFor, resolveTarget, type Target } from '../target.js';
 
 interface ScheduleFlags extends CompileFlags {
   svg: string;

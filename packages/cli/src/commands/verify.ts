@@ -1,15 +1,16 @@
 /** `megakernel verify`: a program on the CPU VM against the direct forward pass (and transformers' logits). */
-import type { Command } from 'commander';
+
 import {
   type LogitComparison,
   loadTokenizer,
   readReferenceOutputs,
   verifyNumerics,
 } from '@megakernel/runtime';
+import type { Command } from 'commander';
 import { positiveNumber, tokenIds } from '../arguments.js';
 import { addCompileFlags } from '../compile-flags.js';
 import type { CommandContext } from '../context.js';
-import { checkpointFor, type CompileFlags, resolveTarget } from '../target.js';
+import { type CompileFlags, checkpointFor, resolveTarget } from '../target.js';
 
 interface VerifyFlags extends CompileFlags {
   model?: string;

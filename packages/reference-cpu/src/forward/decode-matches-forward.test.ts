@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { argmax } from '../ops/argmax.js';
 import { randomCheckpoint } from '../testing/random-checkpoint.js';
 import { relativeError } from '../testing/test-helpers.js';
 import { TINY_CONFIGS } from '../testing/tiny-configs.js';
-import { argmax } from '../ops/argmax.js';
 import { DecodeSession } from './decode-session.js';
 import { loadDecoderWeights } from './decoder-weights.js';
 import { forward } from './forward.js';

@@ -1,8 +1,8 @@
 /** Greedy generation with the KV cache: the prompt goes through the cache token by token, then argmax. */
 import type { Checkpoint } from '@megakernel/model';
 import { argmax } from '../ops/argmax.js';
-import type { DecoderWeights } from './decoder-weights.js';
 import { DecodeSession } from './decode-session.js';
+import type { DecoderWeights } from './decoder-weights.js';
 import type { ForwardOptions } from './forward.js';
 
 export interface GenerateGreedyOptions extends ForwardOptions {

@@ -1,7 +1,7 @@
 import { type RuntimeModelConfig, ropeInverseFrequencies } from '@megakernel/isa';
 import { describe, expect, it } from 'vitest';
-import { TINY_CONFIGS } from '../testing/tiny-configs.js';
 import { maxAbsDiff, randomArray, rngFor } from '../testing/test-helpers.js';
+import { TINY_CONFIGS } from '../testing/tiny-configs.js';
 import { applyRope, ropeAngles, ropeInterleavePermutation } from './rope.js';
 
 const permuteHeads = (x: Float32Array, d: number, perm: Int32Array): Float32Array =>

@@ -1,13 +1,13 @@
 /** The VM's dispatch table: one executor per executable opcode of the ISA table, by name. */
 import { OPCODES, type OpcodeName } from '@megakernel/isa';
 import type { ExecContext } from './context.js';
+import { executeArgmax, executeFusedNormLmHeadArgmax } from './exec-argmax.js';
 import {
   executeAttentionPartial,
   executeAttentionReduce,
   executeFusedNormQkvRope,
   executeRopeEmbed,
 } from './exec-attention.js';
-import { executeArgmax, executeFusedNormLmHeadArgmax } from './exec-argmax.js';
 import {
   executeAdd,
   executeGeglu,

@@ -4,9 +4,9 @@
  * programs get the same check in its package.
  */
 import { describe, expect, it } from 'vitest';
+import { loadDecoderWeights } from '../forward/decoder-weights.js';
 import { forward } from '../forward/forward.js';
 import { generateGreedy } from '../forward/generate.js';
-import { loadDecoderWeights } from '../forward/decoder-weights.js';
 import { lowerForTests } from '../testing/lower-for-tests.js';
 import { randomCheckpoint } from '../testing/random-checkpoint.js';
 import { relativeError } from '../testing/test-helpers.js';

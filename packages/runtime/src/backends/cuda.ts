@@ -2,9 +2,10 @@
  * The 'cuda' backend: the checkpoint compiled for the GPU's SM count and run by cuda-hopper's
  * persistent megakernel, one launch per token (the host samples between tokens).
  */
+
+import { CudaProgram, probeCuda as probeAddon, sharedSession } from '@megakernel/cuda-hopper';
 import type { Program } from '@megakernel/isa';
 import type { LoadedCheckpoint } from '@megakernel/model';
-import { CudaProgram, probeCuda as probeAddon, sharedSession } from '@megakernel/cuda-hopper';
 import { compile } from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
 

@@ -4,8 +4,8 @@
  */
 import type { Checkpoint } from '@megakernel/model';
 import {
-  DecodeSession as ForwardSession,
   type DecoderWeights,
+  DecodeSession as ForwardSession,
   loadDecoderWeights,
 } from '@megakernel/reference-cpu';
 import type { DecodeSession } from '../backend.js';

@@ -6,10 +6,10 @@
  * induction over steps, steps then never overlap and the one-step race check covers all of them.
  */
 import { NONE16, Op } from '@megakernel/isa';
+import { waitsOf } from '../dependency-graph.js';
 import type { ProgramView } from '../program-view.js';
 import type { HappensBefore } from './happens-before.js';
 import type { Violation } from './violations.js';
-import { waitsOf } from '../dependency-graph.js';
 
 export function findStepOverlap(view: ProgramView, hb: HappensBefore, max: number): Violation[] {
   const embeds = view.flat.flatMap((inst, i) => (inst.opcode === Op.EMBED_GATHER ? [i] : []));
