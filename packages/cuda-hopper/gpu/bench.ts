@@ -21,6 +21,8 @@ const models = arg('models', 'llama-3.2-1b,gpt2-124m,mistral-7b').split(',');
 const steps = Number(arg('steps', '32'));
 const reps = Number(arg('reps', '5'));
 const contexts = arg('contexts', '128,1024').split(',').map(Number);
+// Attention chunk counts to compare ('auto' = the scheduler's cost model), e.g. --chunks auto,1,4.
+const chunkSettings = arg('chunks', 'auto').split(',');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,6 +57,7 @@ if (torchFile && fs.existsSync(torchFile)) {
 
 interface Row {
   model: string;
+  attentionChunks: string;
   context: number;
   pos0: number;
   msPerToken: number;
@@ -73,16 +76,20 @@ interface Row {
 }
 const rows: Row[] = [];
 
-for (const name of models) {
+for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, c] as const))) {
   const cfg = preset(name);
   const maxPos = cfg.position === 'learned' ? cfg.maxPositionEmbeddings : Number.POSITIVE_INFINITY;
   const pos0s = contexts.map((c) => Math.min(c, maxPos - steps));
   const maxSeqLen = Math.max(...pos0s) + steps;
   const t0 = performance.now();
-  const program = compile(cfg, { queues: sms, maxSeqLen });
+  const program = compile(cfg, {
+    queues: sms,
+    maxSeqLen,
+    ...(chunks === 'auto' ? {} : { attentionChunks: Number(chunks) }),
+  });
   const lens = program.queues.map((q) => q.byteLength / 64);
   console.log(
-    `${name}: compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${lens.reduce((a, b) => a + b, 0)} instructions, weights ${(program.weightBytes / 1e9).toFixed(2)} GB`,
+    `${name} (attention chunks ${chunks}): compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${lens.reduce((a, b) => a + b, 0)} instructions, weights ${(program.weightBytes / 1e9).toFixed(2)} GB`,
   );
   const p = new CudaProgram(session, program, { watchdogMs: 5000 });
   p.fillRandomWeights(1);
@@ -113,6 +120,7 @@ for (const name of models) {
     const torchMs = t?.ms_per_token ?? null;
     rows.push({
       model: name,
+      attentionChunks: chunks,
       context: contexts[ci]!,
       pos0,
       msPerToken: ms,
@@ -137,7 +145,7 @@ for (const name of models) {
     });
     const r = rows[rows.length - 1]!;
     console.log(
-      `${name} ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
+      `${name} (chunks ${chunks}) ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
     );
     for (const s of r.perOpcode) {
       console.log(
@@ -163,11 +171,13 @@ const result = {
 };
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log('\n| model | context | ms/token | card | floor ms | % of floor | torch.compile ms | speed-up |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  '\n| model | attention chunks | context | ms/token | card | floor ms | % of floor | torch.compile ms | speed-up |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   console.log(
-    `| ${r.model} | ${r.pos0} | ${r.msPerToken.toFixed(3)} | ${card} | ${r.floorMs.toFixed(3)} | ${(r.fractionOfFloor * 100).toFixed(1)}% | ${r.torchMs ? `${r.torchMs.toFixed(3)} (${r.torchMode})` : 'n/a'} | ${r.speedupVsTorch ? `${r.speedupVsTorch.toFixed(2)}×` : 'n/a'} |`,
+    `| ${r.model} | ${r.attentionChunks} | ${r.pos0} | ${r.msPerToken.toFixed(3)} | ${card} | ${r.floorMs.toFixed(3)} | ${(r.fractionOfFloor * 100).toFixed(1)}% | ${r.torchMs ? `${r.torchMs.toFixed(3)} (${r.torchMode})` : 'n/a'} | ${r.speedupVsTorch ? `${r.speedupVsTorch.toFixed(2)}×` : 'n/a'} |`,
   );
 }
 session.close();
