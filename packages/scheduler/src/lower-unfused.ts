@@ -6,29 +6,19 @@
  * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles.
  */
 import {
-  FLAG_ATTN_DIRECT,
   FLAG_EMBED_FROM_ARGMAX,
   type Instruction,
   kvDim,
-  kvGroupSize,
-  makeInstruction,
   Op,
   qDim,
   type RuntimeModelConfig,
 } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
+import { lowerAttention, makeTile, opt } from './lower-attention.js';
 import { CompileError } from './options.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
-
-const NEUTRAL = makeInstruction(0, {});
-const make = (opcode: number, fields: Partial<Instruction>): Instruction => ({
-  ...NEUTRAL,
-  ...fields,
-  opcode,
-});
-const opt = (id: number | undefined): number => id ?? 0xffff;
 
 function activationOpcode(config: RuntimeModelConfig): number {
   if (config.mlpGated) {
@@ -64,7 +54,7 @@ export function lowerUnfused(
       layer,
       [after],
       [
-        make(normOpcode, {
+        makeTile(normOpcode, {
           layer: layer ?? 0xffff,
           t0: ids.hidden,
           t1: params,
@@ -85,7 +75,7 @@ export function lowerUnfused(
       layer,
       after,
       tiles.map((t) =>
-        make(Op.MATVEC, {
+        makeTile(Op.MATVEC, {
           layer: layer ?? 0xffff,
           a0: t.rowStart,
           a1: t.rowCount,
@@ -100,7 +90,7 @@ export function lowerUnfused(
       'residual',
       layer,
       [after],
-      [make(Op.RESIDUAL_ADD, { layer, t0: s.projOut, t1: ids.hidden, a0: 0, a1: h })],
+      [makeTile(Op.RESIDUAL_ADD, { layer, t0: s.projOut, t1: ids.hidden, a0: 0, a1: h })],
     );
 
   const embed = g.op(
@@ -108,7 +98,7 @@ export function lowerUnfused(
     null,
     [],
     [
-      make(Op.EMBED_GATHER, {
+      makeTile(Op.EMBED_GATHER, {
         flags: FLAG_EMBED_FROM_ARGMAX,
         t0: ids.tokens,
         t1: ids.embed,
@@ -121,7 +111,6 @@ export function lowerUnfused(
   );
   let previous = embed;
   const chunks = tiling.attentionChunks;
-  const group = kvGroupSize(config);
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
     const attnNorm = norm('attn-norm', l, previous, w.attnNorm);
@@ -138,7 +127,7 @@ export function lowerUnfused(
             l,
             [qkv],
             [
-              make(Op.ROPE_EMBED, {
+              makeTile(Op.ROPE_EMBED, {
                 layer: l,
                 t0: s.qkvOut,
                 t1: ids.rope,
@@ -150,50 +139,13 @@ export function lowerUnfused(
         : qkv;
     const after = rotated === qkv ? [qkv] : [qkv, rotated];
     const copyQ = g.op('q-copy', l, after, [
-      make(Op.COPY, { layer: l, t0: s.qkvOut, t1: ids.q, a0: 0, a1: 0, a2: q }),
+      makeTile(Op.COPY, { layer: l, t0: s.qkvOut, t1: ids.q, a0: 0, a1: 0, a2: q }),
     ]);
     const append = g.op('cache-append', l, after, [
-      make(Op.CACHE_APPEND, { layer: l, t0: s.qkvOut, t1: w.kv, a0: q, a1: 0 }),
-      make(Op.CACHE_APPEND, { layer: l, t0: s.qkvOut, t1: w.kv, a0: q + kv, a1: 1 }),
+      makeTile(Op.CACHE_APPEND, { layer: l, t0: s.qkvOut, t1: w.kv, a0: q, a1: 0 }),
+      makeTile(Op.CACHE_APPEND, { layer: l, t0: s.qkvOut, t1: w.kv, a0: q + kv, a1: 1 }),
     ]);
-    const partials: Instruction[] = [];
-    for (let head = 0; head < config.numKvHeads; head++) {
-      for (let c = 0; c < chunks; c++) {
-        partials.push(
-          make(Op.ATTENTION_PARTIAL, {
-            flags: chunks === 1 ? FLAG_ATTN_DIRECT : 0,
-            layer: l,
-            t0: ids.q,
-            t1: w.kv,
-            t2: chunks === 1 ? ids.attnOut : ids.partialO!,
-            t3: chunks === 1 ? 0xffff : ids.partialLse!,
-            a0: head,
-            a1: c,
-            a2: chunks,
-            a3: config.slidingWindow ?? 0,
-            f0: config.attentionScale,
-          }),
-        );
-      }
-    }
-    let attention = g.op('attention', l, [copyQ, append], partials);
-    if (chunks > 1) {
-      attention = g.op(
-        'attention-reduce',
-        l,
-        [attention],
-        Array.from({ length: config.numKvHeads }, (_, head) =>
-          make(Op.ATTENTION_REDUCE, {
-            layer: l,
-            t0: ids.partialO!,
-            t1: ids.partialLse!,
-            t2: ids.attnOut,
-            a0: head * group,
-            a1: group,
-          }),
-        ),
-      );
-    }
+    const attention = lowerAttention(g, config, l, [copyQ, append], ids, w.kv, chunks);
     const o = matvec('o', l, [attention], tiling.matvec.o.tiles, {
       t0: ids.attnOut,
       t1: w.o,
@@ -220,8 +172,8 @@ export function lowerUnfused(
     const actOpcode = activationOpcode(config);
     const act = g.op('activation', l, gate !== undefined ? [gate, up] : [up], [
       gate !== undefined
-        ? make(actOpcode, { layer: l, t0: s.gateOut, t1: s.upOut, t2: ids.mlpAct, a0: 0, a1: i })
-        : make(actOpcode, { layer: l, t0: s.upOut, t1: ids.mlpAct, a0: 0, a1: i }),
+        ? makeTile(actOpcode, { layer: l, t0: s.gateOut, t1: s.upOut, t2: ids.mlpAct, a0: 0, a1: i })
+        : makeTile(actOpcode, { layer: l, t0: s.upOut, t1: ids.mlpAct, a0: 0, a1: i }),
     ]);
     const down = matvec('down', l, [act], tiling.matvec.down.tiles, {
       t0: ids.mlpAct,
@@ -243,7 +195,7 @@ export function lowerUnfused(
     null,
     [lm],
     tiling.matvec.lmHead.tiles.map((t) =>
-      make(Op.ARGMAX, {
+      makeTile(Op.ARGMAX, {
         t0: ids.logits,
         t1: ids.argmax,
         a0: t.rowStart,

@@ -7,34 +7,21 @@
 import {
   ACTIVATION_CODES,
   ACTIVATION_SHIFT,
-  FLAG_ATTN_DIRECT,
   FLAG_EMBED_FROM_ARGMAX,
   FLAG_GATED,
   FLAG_NORM_LAYER,
   FLAG_SPLIT_K,
-  type Instruction,
-  kvGroupSize,
-  makeInstruction,
   Op,
   type RuntimeModelConfig,
 } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
+import { lowerAttention, makeTile, opt } from './lower-attention.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
 export interface LowerOptions {
   readonly suppressToken: number;
 }
-
-const opt = (id: number | undefined): number => id ?? 0xffff;
-
-// makeInstruction rebuilds the neutral instruction every call; tens of thousands of tiles reuse one.
-const NEUTRAL = makeInstruction(0, {});
-const makeTile = (opcode: number, fields: Partial<Instruction>): Instruction => ({
-  ...NEUTRAL,
-  ...fields,
-  opcode,
-});
 
 export function normFlags(config: RuntimeModelConfig): number {
   return config.norm === 'layer' ? FLAG_NORM_LAYER : 0;
@@ -70,7 +57,6 @@ export function lowerFused(
 
   let previous = embed;
   const chunks = tiling.attentionChunks;
-  const group = kvGroupSize(config);
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
     const qkv = g.op(
@@ -93,44 +79,7 @@ export function lowerFused(
         }),
       ),
     );
-    const partials: Instruction[] = [];
-    for (let h = 0; h < config.numKvHeads; h++) {
-      for (let c = 0; c < chunks; c++) {
-        partials.push(
-          makeTile(Op.ATTENTION_PARTIAL, {
-            flags: chunks === 1 ? FLAG_ATTN_DIRECT : 0,
-            layer: l,
-            t0: ids.q,
-            t1: w.kv,
-            t2: chunks === 1 ? ids.attnOut : ids.partialO!,
-            t3: chunks === 1 ? 0xffff : ids.partialLse!,
-            a0: h,
-            a1: c,
-            a2: chunks,
-            a3: config.slidingWindow ?? 0,
-            f0: config.attentionScale,
-          }),
-        );
-      }
-    }
-    let attention = g.op('attention', l, [qkv], partials);
-    if (chunks > 1) {
-      attention = g.op(
-        'attention-reduce',
-        l,
-        [attention],
-        Array.from({ length: config.numKvHeads }, (_, h) =>
-          makeTile(Op.ATTENTION_REDUCE, {
-            layer: l,
-            t0: ids.partialO!,
-            t1: ids.partialLse!,
-            t2: ids.attnOut,
-            a0: h * group,
-            a1: group,
-          }),
-        ),
-      );
-    }
+    const attention = lowerAttention(g, config, l, [qkv], ids, w.kv, chunks);
     const o = g.op(
       'o',
       l,
