@@ -1,9 +1,10 @@
 // Sums the "Tests  N passed | M failed | K skipped (T)" lines vitest prints per package into the
 // single closing line CI reads: "N passed, M failed, K skipped".
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
 const [file, status] = process.argv.slice(2);
-const text = readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+const text = stripVTControlCharacters(readFileSync(file, 'utf8'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let packages = 0;
 for (const line of text.split('\n')) {
