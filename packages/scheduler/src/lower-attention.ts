@@ -1,9 +1,11 @@
 /**
- * Pieces both lowerings share: building tiles from the neutral instruction, and the attention of one
- * layer (a partial per KV head and chunk, then a reduction per KV head when the range is split).
+ * Pieces both lowerings share: building tiles from the neutral instruction, the step's embedding
+ * gather, and the attention of one layer (a partial per KV head and chunk, then a reduction per KV
+ * head when the range is split).
  */
 import {
   FLAG_ATTN_DIRECT,
+  FLAG_EMBED_FROM_ARGMAX,
   type Instruction,
   kvGroupSize,
   makeInstruction,
@@ -22,6 +24,26 @@ export const makeTile = (opcode: number, fields: Partial<Instruction>): Instruct
   ...fields,
   opcode,
 });
+
+/** The step's first instruction: the token's embedding (plus learned position) into hidden. */
+export function lowerEmbed(g: GraphBuilder, config: RuntimeModelConfig, ids: TensorIds): number {
+  return g.op(
+    'embed',
+    null,
+    [],
+    [
+      makeTile(Op.EMBED_GATHER, {
+        flags: FLAG_EMBED_FROM_ARGMAX,
+        t0: ids.tokens,
+        t1: ids.embed,
+        t2: opt(ids.positions),
+        t3: ids.hidden,
+        t4: ids.argmax,
+        f0: config.embeddingScale,
+      }),
+    ],
+  );
+}
 
 /** Adds layer `l`'s attention after `after`; returns the op whose completion means attnOut is ready. */
 export function lowerAttention(

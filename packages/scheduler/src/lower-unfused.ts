@@ -6,7 +6,6 @@
  * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles.
  */
 import {
-  FLAG_EMBED_FROM_ARGMAX,
   type Instruction,
   kvDim,
   Op,
@@ -15,7 +14,7 @@ import {
 } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
-import { lowerAttention, makeTile, opt } from './lower-attention.js';
+import { lowerAttention, lowerEmbed, makeTile, opt } from './lower-attention.js';
 import { CompileError } from './options.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
@@ -93,22 +92,7 @@ export function lowerUnfused(
       [makeTile(Op.RESIDUAL_ADD, { layer, t0: s.projOut, t1: ids.hidden, a0: 0, a1: h })],
     );
 
-  const embed = g.op(
-    'embed',
-    null,
-    [],
-    [
-      makeTile(Op.EMBED_GATHER, {
-        flags: FLAG_EMBED_FROM_ARGMAX,
-        t0: ids.tokens,
-        t1: ids.embed,
-        t2: opt(ids.positions),
-        t3: ids.hidden,
-        t4: ids.argmax,
-        f0: config.embeddingScale,
-      }),
-    ],
-  );
+  const embed = lowerEmbed(g, config, ids);
   let previous = embed;
   const chunks = tiling.attentionChunks;
   for (let l = 0; l < config.numLayers; l++) {

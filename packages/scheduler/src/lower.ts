@@ -7,7 +7,6 @@
 import {
   ACTIVATION_CODES,
   ACTIVATION_SHIFT,
-  FLAG_EMBED_FROM_ARGMAX,
   FLAG_GATED,
   FLAG_NORM_LAYER,
   FLAG_SPLIT_K,
@@ -15,7 +14,7 @@ import {
   type RuntimeModelConfig,
 } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
-import { lowerAttention, makeTile, opt } from './lower-attention.js';
+import { lowerAttention, lowerEmbed, makeTile, opt } from './lower-attention.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
@@ -38,22 +37,7 @@ export function lowerFused(
   const nf = normFlags(config);
   const rows = (t: RowTile) => ({ a0: t.rowStart, a1: t.rowCount });
 
-  const embed = g.op(
-    'embed',
-    null,
-    [],
-    [
-      makeTile(Op.EMBED_GATHER, {
-        flags: FLAG_EMBED_FROM_ARGMAX,
-        t0: ids.tokens,
-        t1: ids.embed,
-        t2: opt(ids.positions),
-        t3: ids.hidden,
-        t4: ids.argmax,
-        f0: config.embeddingScale,
-      }),
-    ],
-  );
+  const embed = lowerEmbed(g, config, ids);
 
   let previous = embed;
   const chunks = tiling.attentionChunks;
