@@ -5,13 +5,7 @@
  * the cache, attention, O matvec, residual add, norm, gate and up matvecs, the activation, down
  * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles.
  */
-import {
-  type Instruction,
-  kvDim,
-  Op,
-  qDim,
-  type RuntimeModelConfig,
-} from '@megakernel/isa';
+import { type Instruction, kvDim, Op, qDim, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
 import { lowerAttention, lowerEmbed, makeTile, opt } from './lower-attention.js';
