@@ -5,7 +5,7 @@
 namespace mk {
 
 struct KernelConfig {
-  // 16 consumer warps: enough lanes to batch every activation load of a 16 KB vector in one round trip.
+  // 15 consumer warps (with the loader, 512 threads: the 128-register cap of one block per SM).
   static constexpr int kConsumerWarps = 15;
   static constexpr int kConsumerThreads = kConsumerWarps * 32;
   // One loader warp: decodes instructions ahead of the consumers and drives the bulk copy engine.
@@ -16,8 +16,14 @@ struct KernelConfig {
   // what the loader can prefetch while consumers sit in the attention chain (QKV -> attention ->
   // reduce -> O); 5 stages (160 KB per SM) measured the same as 4 on Llama-1B (1.427 vs 1.424 ms):
   // the exposed cost there is round-trip latency, not prefetch depth (GPU-RESULTS.md).
-  static constexpr int kStages = 5;
-  static constexpr uint32_t kStageBytes = 32 * 1024;
+#ifndef MK_STAGES  // workbench overrides (workbench/build-variants.sh name=:-DMK_STAGES=10 -DMK_STAGE_KB=16)
+#define MK_STAGES 5
+#endif
+#ifndef MK_STAGE_KB
+#define MK_STAGE_KB 32
+#endif
+  static constexpr int kStages = MK_STAGES;
+  static constexpr uint32_t kStageBytes = MK_STAGE_KB * 1024;
 
   // Decoded instructions the loader may run ahead of the consumers (bounded by the ring anyway).
   static constexpr int kPlans = 8;

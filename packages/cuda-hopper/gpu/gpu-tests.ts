@@ -41,8 +41,7 @@ function fixturesDir(): string {
   const candidates = [
     process.env.MEGAKERNEL_FIXTURES,
     path.join(path.dirname(process.argv[1] ?? '.'), 'fixtures'),
-    '../shared/fixtures',
-    '../../shared/fixtures',
+    'fixtures',
   ];
   for (const c of candidates) if (c && fs.existsSync(path.join(c, 'llama-tiny'))) return c;
   throw new Error('fixtures not found (set MEGAKERNEL_FIXTURES)');

@@ -1,0 +1,4 @@
+// Variant 07: variant 04 with shared-space loads and plain row adds.
+#pragma once
+#define MK_SHARED_SPACE_LOADS 1
+#include "row_pairs.cuh"
