@@ -17,5 +17,6 @@ export function addCompileFlags(command: Command): Command {
     )
     .addOption(
       new Option('--kv-dtype <dtype>', 'KV-cache element type (default bf16)').choices(['bf16', 'f32']),
-    );
+    )
+    .option('--no-check-weights', 'skip the NaN/Inf scan of the weights at load');
 }

@@ -11,7 +11,11 @@ import {
   ContextLengthError,
   MissingTensorError,
   OptionError,
+  ProgramFileError,
   ProgramFormatError,
+  ProgramLimitError,
+  ProgramModelMismatchError,
+  ProgramValidationError,
   PromptError,
   SafetensorsFormatError,
   TensorShapeError,
@@ -53,6 +57,11 @@ function adviceFor(e: unknown): string {
   if (e instanceof BackendUnavailableError)
     return "run 'megakernel doctor' for details, or use --backend cpu";
   if (e instanceof ChatTemplateError) return 'leave out --chat and give a plain prompt';
+  if (e instanceof ProgramFileError) return "check the path, or write a program with 'megakernel compile'";
+  if (e instanceof ProgramValidationError || e instanceof ProgramLimitError)
+    return "the program file is corrupted; compile it again with 'megakernel compile'";
+  if (e instanceof ProgramModelMismatchError)
+    return 'pass --model the checkpoint the program was compiled from, or compile one for this model';
   if (e instanceof ProgramFormatError)
     return "not a megakernel program file; write one with 'megakernel compile'";
   if (e instanceof CompileError) return 'see --queues and --max-seq-len, or report the model';

@@ -11,6 +11,7 @@ import {
   loadCheckpoint,
   PRESET_NAMES,
   type Program,
+  ProgramFileError,
   preset,
   type RuntimeModelConfig,
   readProgramFile,
@@ -18,6 +19,9 @@ import {
 } from '@megakernel/runtime';
 import { UsageError } from './exit-codes.js';
 import type { Progress } from './progress.js';
+
+/** What `compile` names program files. */
+export const PROGRAM_EXTENSION = '.mkp';
 
 /** An H100 SXM's SM count: one queue per SM. */
 export const DEFAULT_QUEUES = 132;
@@ -27,6 +31,8 @@ export interface CompileFlags {
   readonly queues?: number;
   readonly maxSeqLen?: number;
   readonly kvDtype?: 'bf16' | 'f32';
+  /** false with --no-check-weights: load weights without the NaN/Inf scan. */
+  readonly checkWeights?: boolean;
 }
 
 export type Target =
@@ -61,7 +67,10 @@ export function resolveTarget(arg: string | undefined, flags: CompileFlags, prog
     }
     return { kind: 'program', name: path.basename(arg), program: readProgramFile(arg) };
   }
-  const checkpoint = loadCheckpoint(resolveModelDir(arg));
+  // A name that is not there and looks like a program file is a missing program, not a missing model.
+  if (!fs.existsSync(arg) && path.extname(arg) === PROGRAM_EXTENSION)
+    throw new ProgramFileError(arg, 'missing');
+  const checkpoint = loadCheckpoint(resolveModelDir(arg), { checkWeights: flags.checkWeights ?? true });
   try {
     const program = compileWithProgress(checkpoint, flags, progress);
     return { kind: 'model', name: path.basename(checkpoint.dir), program, checkpoint };
@@ -93,7 +102,11 @@ function compileWithProgress(
 }
 
 /** The checkpoint a program needs for its weights: the target's own, or --model. */
-export function checkpointFor(target: Target, model: string | undefined): LoadedCheckpoint {
+export function checkpointFor(
+  target: Target,
+  model: string | undefined,
+  flags: Pick<CompileFlags, 'checkWeights'> = {},
+): LoadedCheckpoint {
   if (target.kind === 'model' && model === undefined) return target.checkpoint;
   if (model === undefined) {
     throw new UsageError(
@@ -102,5 +115,5 @@ export function checkpointFor(target: Target, model: string | undefined): Loaded
         : 'a program file carries no weights; add --model DIR (the checkpoint it was compiled from)',
     );
   }
-  return loadCheckpoint(resolveModelDir(model));
+  return loadCheckpoint(resolveModelDir(model), { checkWeights: flags.checkWeights ?? true });
 }

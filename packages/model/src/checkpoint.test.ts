@@ -8,6 +8,7 @@ import {
   CheckpointFolderError,
   ConfigError,
   MissingTensorError,
+  NonFiniteWeightError,
   TensorShapeError,
   UnavailableRoleError,
   UnsupportedArchitectureError,
@@ -164,9 +165,10 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
 }
 
 describe('every fixture loads', () => {
-  it('finds the shared fixtures folder (a missing folder fails, never skips)', () => {
+  it("finds the repository's own fixtures folder (a missing folder fails, never skips)", () => {
     expect(fs.existsSync(FIXTURES_DIR)).toBe(true);
-    expect(FIXTURES_DIR.endsWith(path.join('shared', 'fixtures'))).toBe(true);
+    expect(path.basename(FIXTURES_DIR)).toBe('fixtures');
+    expect(fs.existsSync(path.join(FIXTURES_DIR, '..', 'pnpm-workspace.yaml'))).toBe(true);
   });
 
   for (const name of allFixtureNames()) {
@@ -419,5 +421,143 @@ describe('bad checkpoints are named errors', () => {
       vocab_size: -1,
     });
     expect(() => loadCheckpoint(dir)).toThrow(/field 'vocab_size'/);
+  });
+});
+
+/** Sets one element of a bf16/f16/f32 tensor's bytes to the given raw bits. */
+function setBits(t: WritableTensor, index: number, bits: number): WritableTensor {
+  if (!('bytes' in t) || t.bytes === undefined) throw new Error('expected raw bytes');
+  const bytes = new Uint8Array(t.bytes);
+  const view = new DataView(bytes.buffer);
+  if (t.dtype === 'F32') view.setUint32(4 * index, bits, true);
+  else view.setUint16(2 * index, bits, true);
+  return { ...t, bytes };
+}
+
+describe('non-finite weights are found at load', () => {
+  const nonFinite = (dir: string): NonFiniteWeightError => {
+    try {
+      loadCheckpoint(dir).close();
+    } catch (e) {
+      expect(e).toBeInstanceOf(NonFiniteWeightError);
+      return e as NonFiniteWeightError;
+    }
+    throw new Error('expected a NonFiniteWeightError');
+  };
+
+  it('one NaN in lm_head row 7 (the issue-12 case that made greedy print 7 7 7 7)', () => {
+    const dir = tempDir();
+    // llama-tiny's lm_head is bf16 [256, 64]; element [7, 3] gets bf16 NaN (0x7fc0).
+    copyFixture('llama-tiny', dir, (t) =>
+      t.set('lm_head.weight', setBits(t.get('lm_head.weight')!, 7 * 64 + 3, 0x7fc0)),
+    );
+    const e = nonFinite(dir);
+    expect(e.tensor).toBe('lm_head.weight');
+    expect(e.index).toBe(451);
+    expect(e.position).toEqual([7, 3]);
+    expect(e.value).toBe('NaN');
+    expect(e.role).toBe('lmHead');
+    expect(e.message).toContain(`${path.join(dir, 'model.safetensors')}: tensor 'lm_head.weight'`);
+    expect(e.message).toContain('--no-check-weights');
+  });
+
+  it('the first of several bad elements is named, with the layer of a per-layer role', () => {
+    const dir = tempDir();
+    const name = 'model.layers.1.mlp.down_proj.weight';
+    copyFixture('llama-tiny', dir, (t) => {
+      const bad = setBits(setBits(t.get(name)!, 900, 0xff80), 17, 0x7f80); // -Inf at 900, +Inf at 17
+      t.set(name, bad);
+    });
+    const e = nonFinite(dir);
+    expect([e.tensor, e.index, e.value, e.role]).toEqual([name, 17, 'Inf', 'down.1']);
+  });
+
+  it('GPT-2 fused c_attn: the file tensor is named', () => {
+    const dir = tempDir();
+    const name = 'transformer.h.0.attn.c_attn.weight';
+    copyFixture('gpt2-tiny', dir, (t) => {
+      const key = t.has(name) ? name : name.replace('transformer.', '');
+      t.set(
+        key,
+        setBits(
+          t.get(key)!,
+          5,
+          t.get(key)!.dtype === 'F32' ? 0xff800000 : t.get(key)!.dtype === 'BF16' ? 0xff80 : 0xfc00,
+        ),
+      );
+    });
+    const e = nonFinite(dir);
+    expect(e.tensor).toMatch(/h\.0\.attn\.c_attn\.weight$/);
+    expect([e.index, e.value]).toEqual([5, '-Inf']);
+  });
+
+  it('f32 and f16 weights are scanned too', () => {
+    for (const dtype of ['F32', 'F16'] as const) {
+      const dir = tempDir();
+      copyFixture('llama-tiny', dir, (t) => {
+        const norm = t.get('model.norm.weight')!;
+        const values = new Float32Array(64).fill(1);
+        values[63] = Number.NaN;
+        t.set('model.norm.weight', { dtype, shape: norm.shape, data: values });
+      });
+      const e = nonFinite(dir);
+      expect([e.tensor, e.index, e.value, e.role]).toEqual(['model.norm.weight', 63, 'NaN', 'finalNorm']);
+    }
+  });
+
+  it('checkWeights: false loads the same file, and the NaN reads back', () => {
+    const dir = tempDir();
+    copyFixture('llama-tiny', dir, (t) =>
+      t.set('lm_head.weight', setBits(t.get('lm_head.weight')!, 451, 0x7fc0)),
+    );
+    const c = loadCheckpoint(dir, { checkWeights: false });
+    open.push(c);
+    const w = c.weight('lmHead');
+    expect(Number.isNaN(w[451])).toBe(true);
+    expect(w.filter((x) => Number.isNaN(x))).toHaveLength(1);
+  });
+
+  it('every fixture is finite and loads with the scan on', () => {
+    for (const name of allFixtureNames()) loadCheckpoint(fixtureDir(name)).close();
+  });
+});
+
+describe('token ids and layer counts that disagree with the weights', () => {
+  it('num_hidden_layers smaller than the layers in the weights is a ConfigError', () => {
+    const dir = tempDir();
+    copyFixture('llama-tiny', dir, undefined, (c) => ({ ...c, num_hidden_layers: 1 }));
+    try {
+      loadCheckpoint(dir);
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).field).toBe('num_hidden_layers');
+      expect((e as Error).message).toContain('is 1, but the weights hold 2 layers');
+      expect((e as Error).message).toContain("'model.layers.1.");
+    }
+  });
+
+  it('the same for GPT-2 naming (h.N)', () => {
+    const dir = tempDir();
+    copyFixture('gpt2-tiny', dir, undefined, (c) => ({ ...c, n_layer: 1 }));
+    expect(() => loadCheckpoint(dir)).toThrow(/num_hidden_layers.*is 1, but the weights hold 2 layers/);
+  });
+
+  it('out-of-range eos_token_id and bos_token_id load with a warning each', () => {
+    const dir = tempDir();
+    copyFixture('llama-tiny', dir, undefined, (c) => ({ ...c, eos_token_id: 999, bos_token_id: 1000 }));
+    const c = load(dir);
+    expect(c.warnings).toHaveLength(2);
+    expect(c.warnings[0]).toMatch(
+      /eos_token_id 999 is outside the vocabulary \[0, 256\); generation never stops/,
+    );
+    expect(c.warnings[1]).toMatch(/bos_token_id 1000 is outside the vocabulary \[0, 256\)/);
+  });
+
+  it('one eos id of several out of range is named as ignored; in-range ids give no warning', () => {
+    const dir = tempDir();
+    copyFixture('llama-tiny', dir, undefined, (c) => ({ ...c, eos_token_id: [2, 300] }));
+    expect(load(dir).warnings).toEqual([expect.stringMatching(/eos_token_id 300 is outside .*; ignored$/)]);
+    expect(load(fixtureDir('llama-tiny')).warnings).toEqual([]);
   });
 });

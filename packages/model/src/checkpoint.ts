@@ -8,9 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RuntimeModelConfig, WeightSource } from '@megakernel/isa';
 import type { Checkpoint, TensorInfo, WeightRole } from './checkpoint-types.js';
+import { decodeToF32 } from './dtype.js';
 import {
   CheckpointFolderError,
+  ConfigError,
   MissingTensorError,
+  NonFiniteWeightError,
   TensorShapeError,
   UnavailableRoleError,
 } from './errors.js';
@@ -42,14 +45,29 @@ export interface LoadedCheckpoint extends Checkpoint {
   tensorFile(name: string): string;
   /** Every role this checkpoint has, model roles first, then layer by layer. */
   roles(): readonly RoleRef[];
+  /**
+   * What loads but deserves a word (callers print these): eos/bos token ids outside the vocabulary,
+   * which generation can never produce or start from.
+   */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadCheckpointOptions {
+  /**
+   * Scan every weight a role reads for NaN and ±Inf at load and throw NonFiniteWeightError on the
+   * first (default true). The scan reads each weight once; turn it off to load a checkpoint known to
+   * hold non-finite values (to study what they do) or to skip that read.
+   */
+  readonly checkWeights?: boolean;
 }
 
 /**
  * Opens the checkpoint in `dir`. Throws CheckpointFolderError (no folder, no config.json, no weights),
  * ConfigError / UnsupportedArchitectureError (config.json), SafetensorsFormatError (bad file),
- * MissingTensorError / TensorShapeError (a role the config needs is absent or mis-shaped).
+ * MissingTensorError / TensorShapeError (a role the config needs is absent or mis-shaped),
+ * NonFiniteWeightError (a weight holds NaN or ±Inf, unless `checkWeights` is false).
  */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+export function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new CheckpointFolderError(dir, 'folder', 'checkpoint folder does not exist');
   }
@@ -61,7 +79,11 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const store = openTensorStore(dir);
   try {
     const bindings = bindAllRoles(config, store);
-    return new CheckpointImpl(dir, config, Object.freeze({ ...raw }), store, bindings);
+    checkNoExtraLayers(config, store, configFile);
+    if (options.checkWeights ?? true) scanWeights(store, bindings);
+    const impl = new CheckpointImpl(dir, config, Object.freeze({ ...raw }), store, bindings);
+    impl.warnings = tokenWarnings(config, configFile);
+    return impl;
   } catch (e) {
     store.close();
     throw e;
@@ -93,7 +115,89 @@ function bindAllRoles(config: RuntimeModelConfig, store: TensorStore): Map<strin
   return out;
 }
 
+/**
+ * num_hidden_layers smaller than the layers the weights hold would silently run a truncated model:
+ * refused. (A larger one is a MissingTensorError already.)
+ */
+function checkNoExtraLayers(config: RuntimeModelConfig, store: TensorStore, configFile: string): void {
+  const has = (name: string) => store.has(name);
+  const next = roleBindings(config, config.numLayers, has);
+  const present = Object.values(next).filter((b) => b !== undefined && store.has(b.tensor));
+  if (present.length === 0) return;
+  let layers = config.numLayers + 1;
+  while (Object.values(roleBindings(config, layers, has)).some((b) => b !== undefined && store.has(b.tensor)))
+    layers++;
+  throw new ConfigError(
+    configFile,
+    'num_hidden_layers',
+    `is ${config.numLayers}, but the weights hold ${layers} layers (e.g. '${present[0]!.tensor}'); ` +
+      `set num_hidden_layers to ${layers}, or remove the tensors of layers ${config.numLayers} and up`,
+  );
+}
+
+/** eos/bos ids outside the vocabulary: the model can never emit them (eos) or start from them (bos). */
+function tokenWarnings(config: RuntimeModelConfig, configFile: string): string[] {
+  const out: string[] = [];
+  const vocab = config.vocabSize;
+  const outside = config.eosTokenIds.filter((t) => t < 0 || t >= vocab);
+  if (outside.length > 0) {
+    const all = outside.length === config.eosTokenIds.length;
+    out.push(
+      `${configFile}: eos_token_id ${outside.join(', ')} is outside the vocabulary [0, ${vocab}); ` +
+        (all ? 'generation never stops on an end-of-text token, only at --max-tokens' : 'ignored'),
+    );
+  }
+  const bos = config.bosTokenId;
+  if (bos !== null && (bos < 0 || bos >= vocab)) {
+    out.push(
+      `${configFile}: bos_token_id ${bos} is outside the vocabulary [0, ${vocab}); an empty prompt cannot start from it`,
+    );
+  }
+  return out;
+}
+
+/** Every tensor a role reads, once each (GPT-2's c_attn serves three roles), checked for NaN/±Inf. */
+function scanWeights(store: TensorStore, bindings: ReadonlyMap<string, RoleBinding>): void {
+  const seen = new Set<string>();
+  for (const [k, binding] of bindings) {
+    if (seen.has(binding.tensor)) continue;
+    seen.add(binding.tensor);
+    const index = store.findNonFinite(binding.tensor);
+    if (index < 0) continue;
+    const info = store.info(binding.tensor);
+    const position: number[] = [];
+    let rest = index;
+    for (let d = info.shape.length - 1; d >= 0; d--) {
+      const size = info.shape[d]!;
+      position.unshift(size === 0 ? 0 : rest % size);
+      rest = size === 0 ? 0 : Math.floor(rest / size);
+    }
+    const value = nonFiniteKind(store, binding.tensor, index);
+    throw new NonFiniteWeightError(
+      binding.tensor,
+      index,
+      position,
+      value,
+      store.fileOf(binding.tensor),
+      k.replace('@', '.'),
+    );
+  }
+}
+
+/** Whether element `index` is NaN, Inf or -Inf (reads the tensor again: only on the way to an error). */
+function nonFiniteKind(store: TensorStore, tensor: string, index: number): 'NaN' | 'Inf' | '-Inf' {
+  const info = store.info(tensor);
+  const size = info.dtype === 'F32' ? 4 : 2;
+  const bytes = store.readBytes(tensor).subarray(index * size, (index + 1) * size);
+  const out = new Float32Array(1);
+  decodeToF32(info.dtype, bytes, 1, out, 0);
+  const v = out[0]!;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+}
+
 class CheckpointImpl implements LoadedCheckpoint {
+  warnings: readonly string[] = [];
+
   constructor(
     readonly dir: string,
     readonly config: RuntimeModelConfig,

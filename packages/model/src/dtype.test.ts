@@ -8,6 +8,7 @@ import {
   f32BitsToBf16Bits,
   f32BitsToF16Bits,
   f32FromBits,
+  firstNonFinite,
 } from './dtype.js';
 
 /** f16 value from its bits by the IEEE formula, in double arithmetic (independent of the bit tricks). */
@@ -153,5 +154,37 @@ describe('alignment', () => {
       expect(b).toEqual(a);
       expect([...a]).toEqual([...values]);
     }
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('agrees with Number.isFinite on all 65536 bf16 and f16 patterns', () => {
+    for (const dtype of ['BF16', 'F16'] as const) {
+      const halves = new Uint16Array(65536);
+      for (let i = 0; i < 65536; i++) halves[i] = i;
+      const widened = new Float32Array(65536);
+      decodeToF32(dtype, new Uint8Array(halves.buffer), 65536, widened, 0);
+      // Each pattern alone: non-finite exactly when widened is NaN or ±Inf.
+      for (let i = 0; i < 65536; i++) {
+        const one = new Uint8Array(halves.buffer, 2 * i, 2);
+        expect(firstNonFinite(dtype, one, 1)).toBe(Number.isFinite(widened[i]!) ? -1 : 0);
+      }
+    }
+  });
+
+  it('finds the first bad f32 (NaN, Inf, -Inf) and passes the largest finite values', () => {
+    const a = Float32Array.from([0, -0, 3.4028234663852886e38, -3.4028234663852886e38, 1e-45, 1]);
+    expect(firstNonFinite('F32', new Uint8Array(a.buffer), a.length)).toBe(-1);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const b = Float32Array.from([1, 2, 3, bad, bad]);
+      expect(firstNonFinite('F32', new Uint8Array(b.buffer), b.length)).toBe(3);
+    }
+  });
+
+  it('an unaligned view gives the same answer; integer dtypes are always finite', () => {
+    const bytes = new Uint8Array(9);
+    new DataView(bytes.buffer).setUint16(1 + 2 * 2, 0x7f80, true); // bf16 +Inf at element 2 from byte 1
+    expect(firstNonFinite('BF16', bytes.subarray(1), 4)).toBe(2);
+    expect(firstNonFinite('I32', new Uint8Array(8).fill(0xff), 2)).toBe(-1);
   });
 });

@@ -211,3 +211,30 @@ function checkInteger(v: number, min: number, maxExclusive: number, dtype: Safet
     throw new RangeError(`value ${v} is not representable as ${dtype}`);
   }
 }
+
+/**
+ * Index of the first NaN or ±Inf among the `count` floats of `dtype` in `bytes`, or -1 when all are
+ * finite (and for integer types, which cannot hold either). A tight loop over the raw bits: a float is
+ * non-finite exactly when its exponent field is all ones. `bytes` must be aligned to the element size
+ * (reads through a scratch buffer are).
+ */
+export function firstNonFinite(dtype: SafetensorsDtype, bytes: Uint8Array, count: number): number {
+  if (!LITTLE_ENDIAN_HOST) throw new Error('big-endian hosts are not supported');
+  if (bytes.byteOffset % DTYPE_SIZE[dtype] !== 0) return firstNonFinite(dtype, bytes.slice(), count);
+  switch (dtype) {
+    case 'BF16':
+    case 'F16': {
+      const mask = dtype === 'BF16' ? 0x7f80 : 0x7c00;
+      const h = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+      for (let i = 0; i < count; i++) if ((h[i]! & mask) === mask) return i;
+      return -1;
+    }
+    case 'F32': {
+      const w = new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+      for (let i = 0; i < count; i++) if ((w[i]! & 0x7f800000) === 0x7f800000) return i;
+      return -1;
+    }
+    default:
+      return -1;
+  }
+}

@@ -22,7 +22,10 @@ export type SafetensorsProblem =
   | 'shape'
   | 'offsets-out-of-range'
   | 'offsets-overlap'
+  | 'offsets-gap'
+  | 'trailing-bytes'
   | 'size-mismatch'
+  | 'not-a-file'
   | 'index';
 
 /** A safetensors file (or model.safetensors.index.json) that does not follow the format. */
@@ -119,3 +122,26 @@ export class WeightSourceError extends ModelError {}
 
 /** A tokenizer folder without anything usable, or ids outside the vocabulary. */
 export class TokenizerError extends ModelError {}
+
+/**
+ * A weight tensor holding NaN or ±Inf: found by the scan at load (`checkWeights`, on by default), which
+ * would otherwise turn into NaN logits or a greedy argmax that always picks the same token.
+ */
+export class NonFiniteWeightError extends ModelError {
+  constructor(
+    readonly tensor: string,
+    /** Flat (row-major) index of the first non-finite element. */
+    readonly index: number,
+    /** That element's position in the tensor's shape. */
+    readonly position: readonly number[],
+    readonly value: 'NaN' | 'Inf' | '-Inf',
+    readonly file: string,
+    readonly role?: string,
+  ) {
+    super(
+      `${file}: tensor '${tensor}'${role === undefined ? '' : ` (role '${role}')`} holds ${value} at ` +
+        `element ${index} (index [${position.join(', ')}]); the checkpoint is corrupt ` +
+        '(re-download or re-export it), or load it anyway with checkWeights: false (CLI: --no-check-weights)',
+    );
+  }
+}

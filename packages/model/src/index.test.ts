@@ -26,6 +26,7 @@ describe('public surface', () => {
       model.TensorShapeError,
       model.SafetensorsFormatError,
       model.CheckpointFolderError,
+      model.NonFiniteWeightError,
     ]) {
       expect(E.prototype).toBeInstanceOf(model.ModelError);
     }

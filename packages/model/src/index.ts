@@ -2,7 +2,13 @@
 export const PACKAGE_NAME = '@megakernel/model';
 
 export { ByteTokenizer } from './byte-tokenizer.js';
-export { CONFIG_FILE, type LoadedCheckpoint, loadCheckpoint, type RoleRef } from './checkpoint.js';
+export {
+  CONFIG_FILE,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  type RoleRef,
+} from './checkpoint.js';
 export type {
   Checkpoint,
   LayerWeightRole,
@@ -15,6 +21,7 @@ export {
   f16BitsToF32Bits,
   f32BitsToBf16Bits,
   f32BitsToF16Bits,
+  firstNonFinite,
   SAFETENSORS_DTYPES,
   type SafetensorsDtype,
 } from './dtype.js';
@@ -23,6 +30,7 @@ export {
   ConfigError,
   MissingTensorError,
   ModelError,
+  NonFiniteWeightError,
   SafetensorsFormatError,
   type SafetensorsProblem,
   TensorShapeError,

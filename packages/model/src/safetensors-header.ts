@@ -84,7 +84,7 @@ export function parseSafetensorsHeader(json: Uint8Array, fileSize: number, file:
     const entry = parseEntry(name, value, dataStart, dataSize, file);
     entries.set(name, entry);
   }
-  checkNoOverlap(entries, file);
+  checkExactCoverage(entries, dataStart, dataSize, file);
   // File order, not JSON key order: JavaScript objects move integer-like keys ("0") to the front.
   const inFileOrder = [...entries.values()].sort((a, b) => a.fileOffset - b.fileOffset);
   return { dataStart, metadata, entries: new Map(inFileOrder.map((e) => [e.name, e])) };
@@ -171,22 +171,52 @@ function parseEntry(
   };
 }
 
-/** Offsets may come in any order; sort by start, then each tensor must end before the next begins. */
-function checkNoOverlap(entries: ReadonlyMap<string, SafetensorsEntry>, file: string): void {
-  const sorted = [...entries.values()]
-    .filter((e) => e.byteLength > 0)
-    .sort((a, b) => a.fileOffset - b.fileOffset);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!;
-    const cur = sorted[i]!;
-    if (prev.fileOffset + prev.byteLength > cur.fileOffset) {
+/**
+ * Offsets may come in any order, but sorted by start the tensors must tile the data section exactly:
+ * the first begins at 0, each begins where the previous ends (no gap, no overlap), the last ends at the
+ * end of the file (no trailing bytes). The reference implementation refuses the same files; a header
+ * length one byte short, for one, shifts every tensor and leaves a stray byte, and must not load.
+ */
+function checkExactCoverage(
+  entries: ReadonlyMap<string, SafetensorsEntry>,
+  dataStart: number,
+  dataSize: number,
+  file: string,
+): void {
+  const sorted = [...entries.values()].sort(
+    (a, b) => a.fileOffset - b.fileOffset || a.byteLength - b.byteLength,
+  );
+  let end = 0;
+  let prev: SafetensorsEntry | undefined;
+  for (const cur of sorted) {
+    const begin = cur.fileOffset - dataStart;
+    if (begin < end) {
       throw new SafetensorsFormatError(
         file,
         'offsets-overlap',
-        `data overlaps tensor '${prev.name}'`,
+        `data_offsets [${begin}, ${begin + cur.byteLength}] overlap tensor '${prev?.name}' (which ends at ${end})`,
         cur.name,
       );
     }
+    if (begin > end) {
+      throw new SafetensorsFormatError(
+        file,
+        'offsets-gap',
+        `data_offsets begin at ${begin}, leaving bytes [${end}, ${begin}) of the data section unused ` +
+          `(${prev === undefined ? 'before the first tensor' : `after tensor '${prev.name}'`}); the file is corrupt or the header length is wrong`,
+        cur.name,
+      );
+    }
+    end = begin + cur.byteLength;
+    prev = cur;
+  }
+  if (end !== dataSize) {
+    throw new SafetensorsFormatError(
+      file,
+      'trailing-bytes',
+      `${dataSize - end} bytes follow the last tensor's data (the data section is ${dataSize} bytes, ` +
+        `the tensors cover ${end}); the file is corrupt or the header length is wrong`,
+    );
   }
 }
 

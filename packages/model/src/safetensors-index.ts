@@ -96,6 +96,10 @@ export class ShardedSafetensors implements TensorStore {
     return this.shardOf(name).readTyped(name);
   }
 
+  findNonFinite(name: string): number {
+    return this.shardOf(name).findNonFinite(name);
+  }
+
   close(): void {
     for (const s of this.shards) s.close();
   }

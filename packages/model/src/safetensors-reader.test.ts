@@ -5,7 +5,7 @@ import { SafetensorsFormatError } from './errors.js';
 import { MAX_HEADER_BYTES } from './safetensors-header.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { writeSafetensors } from './safetensors-writer.js';
-import { FIXTURES_DIR, useTempDirs } from './test-helpers.js';
+import { FIXTURES_DIR, fixtureDir, useTempDirs } from './test-helpers.js';
 
 const tempDir = useTempDirs();
 
@@ -171,6 +171,81 @@ describe('malformed safetensors are named errors', () => {
 
   it('__metadata__ that is not a string map', () => {
     expect(problemOf(() => openSafetensors(rawFile({ __metadata__: { n: 1 } }, 0)))).toBe('metadata');
+  });
+
+  it('a gap between tensors (bytes no tensor covers)', () => {
+    const file = rawFile({ a: f32([2], 0), b: f32([2], 12) }, 20);
+    expect(problemOf(() => openSafetensors(file))).toBe('offsets-gap');
+    expect(() => openSafetensors(file)).toThrow(/tensor 'b'.*bytes \[8, 12\).*after tensor 'a'/);
+  });
+
+  it('a gap before the first tensor', () => {
+    expect(problemOf(() => openSafetensors(rawFile({ a: f32([2], 4) }, 12)))).toBe('offsets-gap');
+  });
+
+  it('trailing bytes after the last tensor', () => {
+    const file = rawFile({ a: f32([2], 0) }, 9);
+    expect(problemOf(() => openSafetensors(file))).toBe('trailing-bytes');
+    expect(() => openSafetensors(file)).toThrow(/1 bytes follow the last tensor/);
+  });
+
+  it('a file written by the writer, then one byte appended', () => {
+    const file = path.join(tempDir(), 'extra.safetensors');
+    writeSafetensors(file, { x: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
+    fs.appendFileSync(file, Uint8Array.from([0]));
+    expect(problemOf(() => openSafetensors(file))).toBe('trailing-bytes');
+  });
+
+  it('a header-length field one byte short (the JSON padding shifts into the data)', () => {
+    // The writer pads the JSON with spaces to a multiple of 8, so one byte less is still valid JSON;
+    // the data section then starts one byte early and every tensor reads shifted bytes.
+    const file = path.join(tempDir(), 'short-length.safetensors');
+    writeSafetensors(file, { x: { dtype: 'F32', shape: [4], data: Float32Array.from([1, 2, 3, 4]) } });
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    const view = new DataView(bytes.buffer);
+    const length = view.getBigUint64(0, true);
+    expect(bytes[8 + Number(length) - 1]).toBe(0x20); // a padding space, so the JSON still parses
+    view.setBigUint64(0, length - 1n, true);
+    fs.writeFileSync(file, bytes);
+    expect(problemOf(() => openSafetensors(file))).toBe('trailing-bytes');
+  });
+
+  it('the same header-length field one byte short on the llama-tiny fixture', () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(fixtureDir('llama-tiny'), 'model.safetensors')));
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(0, view.getBigUint64(0, true) - 1n, true);
+    const file = path.join(tempDir(), 'model.safetensors');
+    fs.writeFileSync(file, bytes);
+    // The fixture's header ends in one padding space, so the JSON still parses: only coverage catches it.
+    expect(problemOf(() => openSafetensors(file))).toBe('trailing-bytes');
+  });
+
+  it('a buffer shorter than the tensors (every tensor in range but the file cut after the last)', () => {
+    // The last tensor's end is past the data section: a short buffer, named as such.
+    const file = rawFile({ a: f32([2], 0), b: f32([2], 8) }, 12);
+    expect(problemOf(() => openSafetensors(file))).toBe('offsets-out-of-range');
+    expect(() => openSafetensors(file)).toThrow(/file truncated/);
+  });
+
+  it('a zero-length tensor inside another tensor overlaps it', () => {
+    const empty = { dtype: 'F32', shape: [0], data_offsets: [4, 4] };
+    expect(problemOf(() => openSafetensors(rawFile({ a: f32([2], 0), e: empty }, 8)))).toBe(
+      'offsets-overlap',
+    );
+  });
+
+  it('zero-length tensors at the boundaries are fine', () => {
+    const empty = (at: number) => ({ dtype: 'F32', shape: [0], data_offsets: [at, at] });
+    const f = openSafetensors(rawFile({ e0: empty(0), a: f32([2], 0), e8: empty(8) }, 8));
+    expect(f.list().map((t) => t.name)).toContain('a');
+    f.close();
+  });
+
+  it('a path that is a directory is named, not a bare EISDIR', () => {
+    const dir = path.join(tempDir(), 'model.safetensors');
+    fs.mkdirSync(dir);
+    expect(problemOf(() => openSafetensors(dir))).toBe('not-a-file');
+    expect(() => openSafetensors(dir)).toThrow(`${dir}: is a directory, not a safetensors file`);
   });
 
   it('names the file in the message', () => {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { TensorInfo } from './checkpoint-types.js';
-import { DTYPE_SIZE, decodeToF32 } from './dtype.js';
+import { DTYPE_SIZE, decodeToF32, firstNonFinite } from './dtype.js';
 import { MissingTensorError, SafetensorsFormatError } from './errors.js';
 import {
   headerLengthFromPrefix,
@@ -16,6 +16,10 @@ import type { TensorStore } from './tensor-store.js';
 
 /** Reads go through a scratch buffer of at most this many bytes, so converting never doubles memory. */
 const CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** The NaN/Inf scan reads through one reused buffer of this size (a multiple of every float size). */
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+let scanScratch: Uint8Array | undefined;
 
 /** A tensor in its stored element type: floats widened to f32, integers in their natural array. */
 export type TypedTensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
@@ -37,7 +41,17 @@ export class SafetensorsFile implements TensorStore {
   static open(path: string): SafetensorsFile {
     const fd = fs.openSync(path, 'r');
     try {
-      const fileSize = fs.fstatSync(fd).size;
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) {
+        // Opening a directory succeeds on Linux; the first read would fail with a bare EISDIR.
+        throw new SafetensorsFormatError(
+          path,
+          'not-a-file',
+          `is a ${stat.isDirectory() ? 'directory' : 'special file'}, not a safetensors file; ` +
+            'put the weights file itself at this path',
+        );
+      }
+      const fileSize = stat.size;
       const prefix = new Uint8Array(8);
       const got = fileSize >= 8 ? readFully(fd, prefix, 0, path) : 0;
       const headerLength = headerLengthFromPrefix(prefix.subarray(0, got), fileSize, path);
@@ -97,6 +111,28 @@ export class SafetensorsFile implements TensorStore {
       decodeToF32(e.dtype, chunk, n, out, first);
     }
     return out;
+  }
+
+  /**
+   * Flat index of the tensor's first NaN or ±Inf element, or -1 when every element is finite (always
+   * -1 for integer tensors). Reads the raw bits in chunks and never widens them, so it costs a read.
+   */
+  findNonFinite(name: string): number {
+    const e = this.entry(name);
+    if (e.dtype !== 'BF16' && e.dtype !== 'F16' && e.dtype !== 'F32') return -1;
+    const size = DTYPE_SIZE[e.dtype];
+    const count = e.byteLength / size;
+    const perChunk = SCAN_CHUNK_BYTES / size;
+    // One small buffer for every scan: touching fresh memory (page faults) costs more than the reads.
+    scanScratch ??= new Uint8Array(SCAN_CHUNK_BYTES);
+    for (let first = 0; first < count; first += perChunk) {
+      const n = Math.min(perChunk, count - first);
+      const chunk = scanScratch.subarray(0, n * size);
+      readFully(this.handle(), chunk, e.fileOffset + first * size, this.path);
+      const at = firstNonFinite(e.dtype, chunk, n);
+      if (at >= 0) return first + at;
+    }
+    return -1;
   }
 
   /** The tensor in its own element type (I64 as BigInt64Array, so ids beyond 2^24 stay exact). */

@@ -92,6 +92,15 @@ describe('writeSafetensors → read', () => {
     );
   });
 
+  it("writes a tensor named '__proto__' into the header (it was dropped, leaving its bytes unlisted)", () => {
+    const file = path.join(tempDir(), 'proto.safetensors');
+    writeSafetensors(file, new Map([['__proto__', { dtype: 'U8', shape: [2], data: [1, 2] }]]));
+    const f = openSafetensors(file);
+    expect(f.list()).toEqual([{ name: '__proto__', dtype: 'U8', shape: [2] }]);
+    expect([...f.readTyped('__proto__')]).toEqual([1, 2]);
+    f.close();
+  });
+
   it('aligns the data section to 8 bytes, whatever the header length', () => {
     const dir = tempDir();
     for (const name of ['a', 'ab', 'abc', 'é', 'ünïcödé-name']) {

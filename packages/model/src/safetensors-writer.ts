@@ -37,7 +37,8 @@ export function writeSafetensors(
 ): number {
   const list =
     tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, WritableTensor>);
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named '__proto__' must become a key, not replace the object's prototype.
+  const header: Record<string, unknown> = Object.create(null);
   if (options.metadata !== undefined) header.__metadata__ = { ...options.metadata };
   let offset = 0;
   for (const [name, t] of list) {

@@ -21,6 +21,8 @@ export interface TensorStore {
   readBytes(name: string): Uint8Array;
   readF32(name: string): Float32Array;
   readTyped(name: string): TypedTensorData;
+  /** Flat index of the first NaN/±Inf element of a float tensor, -1 when all are finite. */
+  findNonFinite(name: string): number;
   close(): void;
 }
 

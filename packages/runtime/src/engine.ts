@@ -24,6 +24,8 @@ export interface EngineOptions {
   readonly queues?: number;
   /** Weight loading and compile progress. */
   readonly onProgress?: ProgressListener;
+  /** Scan the weights for NaN/±Inf at load and refuse them (NonFiniteWeightError); default true. */
+  readonly checkWeights?: boolean;
 }
 
 export type GenerateInput =
@@ -35,7 +37,10 @@ export type GenerateInput =
 export const DEFAULT_MAX_SEQ_LEN = 4096;
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const model = loadModel(options.model ?? DEFAULT_MODEL);
+  const model = loadModel(
+    options.model ?? DEFAULT_MODEL,
+    options.checkWeights === undefined ? {} : { checkWeights: options.checkWeights },
+  );
   try {
     const config = model.checkpoint.config;
     const maxSeqLen = options.maxSeqLen ?? Math.min(config.maxPositionEmbeddings, DEFAULT_MAX_SEQ_LEN);
@@ -52,9 +57,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(options.queues === undefined ? {} : { queues: options.queues }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
-    return new Engine(model.dir, model.tokenizer, config, backend.name, backend.reason, backend.session, () =>
-      model.checkpoint.close(),
+    const engine = new Engine(
+      model.dir,
+      model.tokenizer,
+      config,
+      backend.name,
+      backend.reason,
+      backend.session,
+      () => model.checkpoint.close(),
     );
+    engine.warnings = model.checkpoint.warnings;
+    return engine;
   } catch (e) {
     model.checkpoint.close();
     throw e;
@@ -62,6 +75,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 }
 
 export class Engine {
+  /** What the checkpoint loaded with but deserves a word (e.g. eos ids outside the vocabulary). */
+  warnings: readonly string[] = [];
   private generations = 0;
   private chat: ChatTemplate | undefined;
 

@@ -27,6 +27,7 @@ export {
   loadTokenizer,
   MissingTensorError,
   ModelError,
+  NonFiniteWeightError,
   openSafetensors,
   SafetensorsFormatError,
   TensorShapeError,
@@ -84,5 +85,17 @@ export type { FinishReason, GeneratedToken, Generation, GenerationStats } from '
 export { measureSchedule } from './measure-schedule.js';
 export { DEFAULT_MODEL, type LoadedModel, loadModel, resolveModelDir } from './model-source.js';
 export { readProgramFile, writeProgramFile } from './program-file.js';
+export {
+  type CheckProgramOptions,
+  checkProgram,
+  loadProgramBytes,
+  loadProgramFile,
+  ProgramFileError,
+  ProgramLimitError,
+  type ProgramLimits,
+  ProgramModelMismatchError,
+  ProgramValidationError,
+  programLimits,
+} from './program-load.js';
 export { REFERENCE_FILE, type ReferenceOutputs, readReferenceOutputs } from './reference-outputs.js';
 export { defaultTolerance, type NumericsReport, verifyNumerics } from './verify-numerics.js';

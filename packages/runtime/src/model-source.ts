@@ -1,6 +1,12 @@
 /** Where a model comes from: a checkpoint folder, or 'default' for the embedded Moby-Dick byte model. */
 import { defaultModelDir } from '@megakernel/default-model';
-import { type LoadedCheckpoint, loadCheckpoint, loadTokenizer, type TextTokenizer } from '@megakernel/model';
+import {
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  loadTokenizer,
+  type TextTokenizer,
+} from '@megakernel/model';
 
 export const DEFAULT_MODEL = 'default';
 
@@ -15,10 +21,13 @@ export function resolveModelDir(model: string): string {
   return model === DEFAULT_MODEL ? defaultModelDir() : model;
 }
 
-/** Opens the checkpoint (headers only; weights are read by the backend) and its tokenizer. */
-export function loadModel(model: string): LoadedModel {
+/**
+ * Opens the checkpoint (headers, and the NaN/Inf scan of its weights unless `checkWeights` is false;
+ * the backend reads the weights for real) and its tokenizer.
+ */
+export function loadModel(model: string, options: LoadCheckpointOptions = {}): LoadedModel {
   const dir = resolveModelDir(model);
-  const checkpoint = loadCheckpoint(dir);
+  const checkpoint = loadCheckpoint(dir, options);
   try {
     return { dir, checkpoint, tokenizer: loadTokenizer(dir) };
   } catch (e) {

@@ -1,16 +1,15 @@
 /** Program containers on disk (the format itself is @megakernel/isa's readProgram/writeProgram). */
 import * as fs from 'node:fs';
-import { type Program, ProgramFormatError, readProgram, writeProgram } from '@megakernel/isa';
+import { type Program, writeProgram } from '@megakernel/isa';
+import { type CheckProgramOptions, loadProgramFile } from './program-load.js';
 
-/** Reads and parses a program file (ProgramFormatError naming the file when it is not one). */
-export function readProgramFile(file: string): Program {
-  const bytes = new Uint8Array(fs.readFileSync(file));
-  try {
-    return readProgram(bytes);
-  } catch (e) {
-    if (!(e instanceof ProgramFormatError)) throw e;
-    throw new ProgramFormatError(e.code, `${file}: ${e.message.slice(e.code.length + 2)}`);
-  }
+/**
+ * Reads a program file through the one loading path (loadProgramFile): ProgramFileError when it is
+ * missing, ProgramFormatError naming the file when it is not a program, ProgramValidationError /
+ * ProgramLimitError / ProgramModelMismatchError when it is a corrupted or foreign one.
+ */
+export function readProgramFile(file: string, options: Omit<CheckProgramOptions, 'source'> = {}): Program {
+  return loadProgramFile(file, options);
 }
 
 /** Writes a program file; returns its size in bytes. */

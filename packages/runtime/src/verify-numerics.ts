@@ -6,6 +6,8 @@ import type { Program } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { forward, runProgram } from '@megakernel/reference-cpu';
 import { compareLogits, type LogitComparison } from './compare-logits.js';
+import { PromptError } from './errors.js';
+import { checkProgram } from './program-load.js';
 import { readReferenceOutputs } from './reference-outputs.js';
 
 export interface NumericsReport {
@@ -34,7 +36,10 @@ export function verifyNumerics(
   inputIds: readonly number[],
   options: { tolerance?: number } = {},
 ): NumericsReport {
+  // A program from outside is checked against this checkpoint before the VM allocates anything.
+  checkProgram(program, { model: checkpoint.config });
   const vocab = program.config.vocabSize;
+  checkPromptIds(inputIds, vocab, program.maxSeqLen);
   const vm = runProgram(program, checkpoint, inputIds);
   const direct = forward(checkpoint, inputIds);
   const vmVsForward = compareLogits(vm, direct, vocab);
@@ -56,4 +61,18 @@ export function verifyNumerics(
     tolerance,
     pass: vmVsForward.maxRelError <= tolerance,
   };
+}
+
+/** Ids the VM and the forward pass can take: 1..maxSeqLen of them, each in [0, vocab). */
+function checkPromptIds(inputIds: readonly number[], vocab: number, maxSeqLen: number): void {
+  if (inputIds.length === 0) throw new PromptError('the prompt is empty');
+  const bad = inputIds.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
+  if (bad >= 0) {
+    throw new PromptError(`prompt token ${bad} is id ${inputIds[bad]}, outside the vocabulary [0, ${vocab})`);
+  }
+  if (inputIds.length > maxSeqLen) {
+    throw new PromptError(
+      `the prompt's ${inputIds.length} tokens exceed the program's context of ${maxSeqLen} positions`,
+    );
+  }
 }

@@ -77,4 +77,13 @@ describe('compile', () => {
       CompileError,
     );
   });
+
+  it('refuses a context beyond the model positions for RoPE models too (compile --max-seq-len 1000000000)', () => {
+    const config = tinyLlama({ maxPositionEmbeddings: 256 });
+    const run = () => compile(config, { queues: 4, maxSeqLen: 1_000_000_000 });
+    expect(run).toThrow(CompileError);
+    expect(run).toThrow("maxSeqLen 1000000000 exceeds the model's 256 positions");
+    expect(() => compile(config, { queues: 4, maxSeqLen: 257 })).toThrow(CompileError);
+    expect(compile(config, { queues: 4, maxSeqLen: 256 }).maxSeqLen).toBe(256);
+  });
 });

@@ -106,8 +106,13 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   checkSupported(config);
   if (!isPositiveInt(options.queues) || options.queues > 65535) bad(`queues = ${options.queues}`);
   if (!isPositiveInt(options.maxSeqLen)) bad(`maxSeqLen = ${options.maxSeqLen}`);
-  if (config.position === 'learned' && options.maxSeqLen > config.maxPositionEmbeddings) {
-    bad(`maxSeqLen ${options.maxSeqLen} exceeds the ${config.maxPositionEmbeddings} learned positions`);
+  // Every family: the engine refuses the same context, and the KV cache and RoPE table of a context the
+  // model was not trained for can be gigabytes (issue 12: --max-seq-len 1000000000 on 256 positions).
+  if (options.maxSeqLen > config.maxPositionEmbeddings) {
+    bad(
+      `maxSeqLen ${options.maxSeqLen} exceeds the model's ${config.maxPositionEmbeddings} ` +
+        `${config.position === 'learned' ? 'learned ' : ''}positions`,
+    );
   }
   const assignment = options.assignment ?? 'list';
   if (assignment !== 'list' && assignment !== 'round-robin') bad(`assignment = ${String(assignment)}`);

@@ -12,11 +12,13 @@ import {
 import type { Command } from 'commander';
 import { positiveInteger } from '../arguments.js';
 import type { CommandContext } from '../context.js';
+import { UsageError } from '../exit-codes.js';
 
 interface BenchFlags {
   model?: string;
   tokens: number;
   queues?: number;
+  checkWeights: boolean;
 }
 
 const WARMUP = 2;
@@ -33,9 +35,19 @@ export function registerBench(program: Command, ctx: CommandContext): void {
     .option('--model <dir>', 'checkpoint folder (default: the embedded model)')
     .option('--tokens <n>', 'decode steps to time', positiveInteger, 32)
     .option('--queues <n>', 'instruction queues of the compiled program', positiveInteger)
+    .option('--no-check-weights', 'skip the NaN/Inf scan of the weights at load')
     .action(async (flags: BenchFlags) => {
-      const checkpoint = loadCheckpoint(resolveModelDir(flags.model ?? DEFAULT_MODEL));
+      const checkpoint = loadCheckpoint(resolveModelDir(flags.model ?? DEFAULT_MODEL), {
+        checkWeights: flags.checkWeights,
+      });
       try {
+        const positions = checkpoint.config.maxPositionEmbeddings;
+        if (WARMUP + flags.tokens > positions) {
+          throw new UsageError(
+            `--tokens ${flags.tokens} needs ${WARMUP + flags.tokens} positions (${WARMUP} warm-up steps + the timed ones); ` +
+              `the model has ${positions}: give --tokens ${positions - WARMUP} or fewer`,
+          );
+        }
         const probe = await probeCuda();
         const backends: BackendName[] = probe.ok ? ['cuda', 'cpu', 'reference'] : ['cpu', 'reference'];
         ctx.out(`${checkpoint.dir}: ${flags.tokens} decode steps after ${WARMUP} warm-up steps`);

@@ -6,9 +6,9 @@ import { addCompileFlags } from '../compile-flags.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 import { summarizeProgram } from '../program-summary.js';
-import { type CompileFlags, resolveTarget } from '../target.js';
+import { type CompileFlags, PROGRAM_EXTENSION, resolveTarget } from '../target.js';
 
-export const PROGRAM_EXTENSION = '.mkp';
+export { PROGRAM_EXTENSION };
 
 export function registerCompile(program: Command, ctx: CommandContext): void {
   addCompileFlags(

@@ -37,6 +37,7 @@ interface GenerateFlags {
   system?: string;
   maxSeqLen?: number;
   queues?: number;
+  checkWeights: boolean;
 }
 
 export function registerGenerate(program: Command, ctx: CommandContext): void {
@@ -67,6 +68,7 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
       positiveInteger,
     )
     .option('--queues <n>', 'instruction queues of the compiled program', positiveInteger)
+    .option('--no-check-weights', 'skip the NaN/Inf scan of the weights at load')
     .action(async (prompt: string | undefined, flags: GenerateFlags) => {
       const input = promptInput(prompt, flags);
       const progress = ctx.progress();
@@ -76,7 +78,9 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
         ...(flags.maxSeqLen === undefined ? {} : { maxSeqLen: flags.maxSeqLen }),
         ...(flags.queues === undefined ? {} : { queues: flags.queues }),
         ...(progress.listener === undefined ? {} : { onProgress: progress.listener }),
+        checkWeights: flags.checkWeights,
       }).finally(() => progress.stop());
+      for (const warning of engine.warnings) ctx.err(`megakernel: warning: ${warning}`);
       try {
         await run(engine, input, flags, ctx);
       } finally {

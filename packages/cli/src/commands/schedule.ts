@@ -75,6 +75,6 @@ async function measured(target: Target, flags: ScheduleFlags): Promise<ScheduleE
   const probe = await probeCuda();
   if (!probe.ok) throw new BackendUnavailableError('cuda', `--measured needs the GPU: ${probe.reason}`);
   if (target.kind === 'preset') return measureSchedule(target.program, null);
-  const checkpoint = checkpointFor(target, flags.model);
+  const checkpoint = checkpointFor(target, flags.model, flags);
   return measureSchedule(target.program, checkpoint);
 }

@@ -48,7 +48,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       } finally {
         progress.stop();
       }
-      const checkpoint = checkpointFor(target, flags.model);
+      const checkpoint = checkpointFor(target, flags.model, flags);
+      for (const warning of checkpoint.warnings) ctx.err(`megakernel: warning: ${warning}`);
       try {
         const ids = flags.ids ?? promptIds(checkpoint.dir, flags.prompt);
         const report = verifyNumerics(target.program, checkpoint, ids, {

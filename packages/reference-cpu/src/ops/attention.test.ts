@@ -247,3 +247,89 @@ describe('causalAttention (prefill)', () => {
     }
   });
 });
+
+describe('attentionReduceHead with NaN and ±Inf (the same as the textbook softmax of the forward pass)', () => {
+  const d = 2;
+  const reduce = (partials: number[], lse: number[]): number[] => {
+    const out = new Float32Array(d);
+    attentionReduceHead(Float32Array.from(partials), (c) => c * d, lse, d, out, 0);
+    return [...out];
+  };
+
+  it('a NaN lse makes the head NaN (it was 0: `sum > 0 ? … : 0`)', () => {
+    expect(reduce([1, 2, 3, 4], [0.5, Number.NaN])).toEqual([Number.NaN, Number.NaN]);
+    expect(reduce([1, 2, 3, 4], [Number.NaN, Number.NaN])).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('a +Inf lse makes the head NaN (exp(Inf − Inf)), as a +Inf logit does in one pass', () => {
+    expect(reduce([1, 2, 3, 4], [Number.POSITIVE_INFINITY, 0])).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('a NaN partial output survives a weight that underflows to 0 (0 · NaN is NaN)', () => {
+    expect(reduce([1, 2, Number.NaN, 4], [0, -2000])).toEqual([Number.NaN, 2]);
+  });
+
+  it('empty chunks (lse −∞, output 0) add nothing; all −∞ is 0/0 = NaN, as in one pass', () => {
+    expect(reduce([1, 2, 0, 0], [0, Number.NEGATIVE_INFINITY])).toEqual([1, 2]);
+    const allEmpty = reduce([0, 0, 0, 0], [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+    expect(allEmpty).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it('split decode attention is NaN exactly where causalAttention is, for Inf and NaN in K or V', () => {
+    const T = 6;
+    const Hq = 2;
+    const Hkv = 1;
+    const hd = 4;
+    const rng = rngFor(1212);
+    for (const [where, bad] of [
+      ['k', Number.POSITIVE_INFINITY],
+      ['k', Number.NEGATIVE_INFINITY],
+      ['k', Number.NaN],
+      ['v', Number.POSITIVE_INFINITY],
+      ['v', Number.NaN],
+    ] as const) {
+      for (let at = 0; at < T; at++) {
+        const q = randomArray(rng, T * Hq * hd);
+        const k = randomArray(rng, T * Hkv * hd);
+        const v = randomArray(rng, T * Hkv * hd);
+        (where === 'k' ? k : v)[at * Hkv * hd + 1] = bad;
+        const expected = causalAttention({
+          q,
+          k,
+          v,
+          seqLen: T,
+          numHeads: Hq,
+          numKvHeads: Hkv,
+          headDim: hd,
+          scale: 0.5,
+          window: null,
+        });
+        const kv = new Float32Array(2 * T * Hkv * hd);
+        kv.set(k, 0);
+        kv.set(v, T * Hkv * hd);
+        const cache = kvCacheLayout(kv, T, Hkv, hd);
+        for (const chunks of [1, 2, 3, 8]) {
+          for (let pos = 0; pos < T; pos++) {
+            const got = decodeAttention({
+              q: q.subarray(pos * Hq * hd, (pos + 1) * Hq * hd),
+              cache,
+              numHeads: Hq,
+              numKvHeads: Hkv,
+              pos,
+              scale: 0.5,
+              window: null,
+              chunks,
+            });
+            const want = expected.subarray(pos * Hq * hd, (pos + 1) * Hq * hd);
+            const label = `${where}=${bad} at key ${at}, pos ${pos}, ${chunks} chunks`;
+            expect([...got].map(Number.isNaN), label).toEqual([...want].map(Number.isNaN));
+            expect(
+              [...got].map((x) => x === Number.POSITIVE_INFINITY),
+              label,
+            ).toEqual([...want].map((x) => x === Number.POSITIVE_INFINITY));
+          }
+        }
+      }
+    }
+  });
+});

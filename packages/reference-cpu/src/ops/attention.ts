@@ -60,6 +60,11 @@ export interface AttentionHeadQuery {
 /**
  * softmax(scale · q·k) · v over keys [start, end) for one query head. Writes the (normalised) partial
  * output at out[outOffset ..] and returns its LSE = max + ln Σ exp(logit − max); −∞ when empty.
+ *
+ * `split`: the range is one chunk of several (its output goes to attentionReduceHead). A chunk whose
+ * logits are all −∞ then returns LSE −∞ and O = Σ 0 · v (0, or NaN where a v is NaN or ±Inf): the
+ * weight 0 those keys get in the full softmax, so that the reduction equals the one-pass result. Unsplit,
+ * such a head is NaN (exp(−∞ − −∞)), as in the textbook softmax of the forward pass.
  */
 export function attentionPartialHead(
   query: AttentionHeadQuery,
@@ -68,6 +73,7 @@ export function attentionPartialHead(
   end: number,
   out: Float32Array,
   outOffset: number,
+  split = false,
 ): number {
   const d = cache.headDim;
   const n = end - start;
@@ -85,10 +91,19 @@ export function attentionPartialHead(
     let l = dot * query.scale;
     if (query.alibi) l -= query.alibi.slope * (query.alibi.queryPos - p);
     logits[j] = l;
-    if (l > max) max = l;
+    // Math.max, unlike `>`, lets a NaN logit through (the whole head is then NaN, as in one pass).
+    max = Math.max(max, l);
   }
   const acc = new Float64Array(d);
   let sum = 0;
+  if (split && max === Number.NEGATIVE_INFINITY) {
+    for (let j = 0; j < n; j++) {
+      const vOff = cache.vBase + (start + j) * cache.posStride + query.kvHead * cache.headStride;
+      for (let i = 0; i < d; i++) acc[i]! += 0 * cache.v[vOff + i]!;
+    }
+    for (let i = 0; i < d; i++) out[outOffset + i] = acc[i]!;
+    return Number.NEGATIVE_INFINITY;
+  }
   for (let j = 0; j < n; j++) {
     const w = Math.exp(logits[j]! - max);
     sum += w;
@@ -102,6 +117,12 @@ export function attentionPartialHead(
 /**
  * Merges chunk partials of one head: out = Σ_c e^(lse_c − M) O_c / Σ_c e^(lse_c − M), M = max_c lse_c.
  * partial(c) gives the element index of chunk c's output in `partials`.
+ *
+ * Exactly that formula, with no guard: NaN and ±Inf propagate as in the textbook softmax of the direct
+ * forward pass (causalAttention). A NaN or +Inf lse (a NaN or +Inf logit in its chunk) makes M or a
+ * weight NaN and so the head NaN; a NaN or Inf in a partial output reaches the result even when its
+ * weight is 0 (0 · NaN and 0 · Inf are NaN, as there); and all lse −∞ gives 0/0 = NaN, as a query whose
+ * every logit is −∞ does in one pass.
  */
 export function attentionReduceHead(
   partials: Float32Array,
@@ -112,19 +133,17 @@ export function attentionReduceHead(
   outOffset: number,
 ): void {
   let max = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < lse.length; c++) if (lse[c]! > max) max = lse[c]!;
+  // Math.max, unlike `>`, lets a NaN through.
+  for (let c = 0; c < lse.length; c++) max = Math.max(max, lse[c]!);
   const acc = new Float64Array(headDim);
   let sum = 0;
-  if (max !== Number.NEGATIVE_INFINITY) {
-    for (let c = 0; c < lse.length; c++) {
-      const w = Math.exp(lse[c]! - max);
-      if (w === 0) continue;
-      sum += w;
-      const off = partialOffset(c);
-      for (let i = 0; i < headDim; i++) acc[i]! += w * partials[off + i]!;
-    }
+  for (let c = 0; c < lse.length; c++) {
+    const w = Math.exp(lse[c]! - max);
+    sum += w;
+    const off = partialOffset(c);
+    for (let i = 0; i < headDim; i++) acc[i]! += w * partials[off + i]!;
   }
-  for (let i = 0; i < headDim; i++) out[outOffset + i] = sum > 0 ? acc[i]! / sum : 0;
+  for (let i = 0; i < headDim; i++) out[outOffset + i] = acc[i]! / sum;
 }
 
 export interface DecodeAttentionArgs {
@@ -163,7 +182,7 @@ export function decodeAttention(a: DecodeAttentionArgs): Float32Array {
     }
     for (let c = 0; c < chunks; c++) {
       const [s, e] = attentionChunkRange(a.pos, a.window, c, chunks);
-      lse[c] = attentionPartialHead(query, a.cache, s, e, partials, c * d);
+      lse[c] = attentionPartialHead(query, a.cache, s, e, partials, c * d, true);
     }
     attentionReduceHead(partials, (c) => c * d, lse, d, out, h * d);
   }

@@ -70,6 +70,7 @@ export function executeAttentionPartial(ctx: ExecContext): void {
       end,
       out.data,
       outOffset,
+      !direct,
     );
     ctx.stored(out, outOffset, d);
     if (lse) {

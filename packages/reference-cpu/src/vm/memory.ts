@@ -11,6 +11,7 @@ import {
   type TensorDtype,
   type TensorEntry,
   tensorElementCount,
+  type WeightSource,
 } from '@megakernel/isa';
 import { type Checkpoint, materializeWeightSource } from '@megakernel/model';
 import { roundArrayToDtype } from '../ops/dtype-convert.js';
@@ -92,12 +93,29 @@ export class VmMemory {
       return; // 'zero' or no init: the fresh array is already zero
     }
     if (values.length !== n) {
+      const names = t.source === undefined ? [] : checkpointNames(t.source);
       throw new VmProgramError(
-        `tensor ${t.id} '${t.name}' [${t.shape.join(', ')}] has ${n} elements, its source ${values.length}`,
+        `${names.length === 0 ? 'its init' : `checkpoint tensor ${names.map((x) => `'${x}'`).join(' + ')}`} gives ${values.length} elements; ` +
+          `the program's tensor ${t.id} '${t.name}' [${t.shape.join(', ')}] needs ${n} ` +
+          '(the program was compiled for another checkpoint)',
       );
     }
     out.set(values);
     if (out instanceof Float32Array) roundArrayToDtype(out, t.dtype);
+  }
+}
+
+/** The checkpoint tensors a weight source reads, for messages that speak the checkpoint's names. */
+function checkpointNames(source: WeightSource): string[] {
+  switch (source.kind) {
+    case 'tensor':
+    case 'transpose':
+      return [source.name];
+    case 'rows':
+    case 'rope-permute':
+      return checkpointNames(source.source);
+    case 'concat':
+      return [...new Set(source.parts.flatMap(checkpointNames))];
   }
 }
 

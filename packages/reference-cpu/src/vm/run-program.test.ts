@@ -72,3 +72,22 @@ describe('runProgram vs forward', () => {
     expect(() => runProgram(program, checkpoint, PROMPT)).toThrow(/maxSeqLen/);
   });
 });
+
+describe('a weight that does not fit the program names the checkpoint tensor', () => {
+  it("speaks the checkpoint's tensor names, not only the program's role names", () => {
+    const config = Object.values(TINY_CONFIGS)[0]!;
+    const checkpoint = randomCheckpoint(config, { seed: 3 });
+    const program = lowerForTests(checkpoint, { queues: 2, maxSeqLen: 8 });
+    // A weight that reads one checkpoint tensor as is; claim it needs twice its elements.
+    const i = program.tensors.findIndex((t) => t.region === 'weights' && t.source?.kind === 'tensor');
+    const t = program.tensors[i]!;
+    const source = t.source as { kind: 'tensor'; name: string };
+    const grown = { ...t, shape: [...t.shape.slice(0, -1), 2 * t.shape[t.shape.length - 1]!] };
+    const bad = { ...program, tensors: program.tensors.map((x, j) => (j === i ? grown : x)) };
+    expect(() => runProgram(bad, checkpoint, [1])).toThrow(
+      new RegExp(
+        `checkpoint tensor '${source.name.replace(/\./g, '\\.')}' gives \\d+ elements; the program's tensor ${i} '${t.name}'`,
+      ),
+    );
+  });
+});

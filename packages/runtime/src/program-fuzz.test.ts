@@ -1,0 +1,145 @@
+/**
+ * Time-bounded fuzzing of program files: random mutations of a compiled llama-tiny program
+ * (`compile … --queues 4 --kv-dtype f32`, issue 12's setup) go through the one loading path and, when
+ * they load, through the CPU VM. Every case must end in one of the project's named errors or in a run;
+ * a run whose logits differ from the direct forward pass is what `verify` reports as a failure. A raw
+ * RangeError/TypeError, an allocation failure or a case that takes seconds fails the test.
+ *
+ * MEGAKERNEL_FUZZ_SECONDS (default 3) bounds the time; MEGAKERNEL_FUZZ_SEED replays a run (the seed
+ * is printed, fresh each run otherwise).
+ */
+import { FieldRangeError, type Program, ProgramFormatError, writeProgram } from '@megakernel/isa';
+import { loadCheckpoint, ModelError } from '@megakernel/model';
+import {
+  forward,
+  runProgram,
+  VmBoundsError,
+  VmDeadlockError,
+  VmInstructionError,
+  VmProgramError,
+  VmStepLimitError,
+} from '@megakernel/reference-cpu';
+import { compile } from '@megakernel/scheduler';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixture } from '../../../test-support/fixtures.js';
+import { RuntimeError } from './errors.js';
+import { loadProgramBytes } from './program-load.js';
+
+const SECONDS = Number(process.env.MEGAKERNEL_FUZZ_SECONDS ?? 3);
+const SEED = Number(process.env.MEGAKERNEL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** A case slower than this counts as a hang (a clean case takes a few milliseconds). */
+const CASE_LIMIT_MS = 2000;
+const PROMPT = [72, 101, 108, 108, 111];
+
+/** mulberry32: a small seeded generator, so that a printed seed replays the same cases. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMED: readonly (abstract new (...args: never[]) => Error)[] = [
+  ProgramFormatError,
+  FieldRangeError,
+  RuntimeError,
+  ModelError,
+  VmBoundsError,
+  VmDeadlockError,
+  VmInstructionError,
+  VmProgramError,
+  VmStepLimitError,
+];
+
+type Outcome = 'refused' | 'vm-error' | 'same-logits' | 'different-logits';
+
+describe('program-file fuzzing', () => {
+  const checkpoint = loadCheckpoint(fixture('llama-tiny').dir);
+  afterAll(() => checkpoint.close());
+  const program: Program = compile(checkpoint, { queues: 4, maxSeqLen: 16, kvDtype: 'f32' });
+  const original = writeProgram(program);
+  const expected = forward(checkpoint, PROMPT);
+  const instructions = program.queues.reduce((n, q) => n + q.byteLength / 64, 0);
+  const queueStart = original.byteLength - instructions * 64;
+
+  function mutate(next: () => number): Uint8Array {
+    const pick = (n: number) => Math.floor(next() * n);
+    const kind = pick(10);
+    if (kind === 0) return original.subarray(0, pick(original.byteLength)); // truncated
+    const out = new Uint8Array(original);
+    // Mostly the instruction streams (where a flipped bit is still a well-formed file), else anywhere.
+    const at = () => (next() < 0.8 ? queueStart + pick(instructions * 64) : pick(out.byteLength));
+    if (kind <= 6) {
+      for (let flips = 1 + pick(3); flips > 0; flips--) {
+        const i = at();
+        out[i]! ^= 1 << pick(8);
+      }
+    } else {
+      out[at()] = pick(256);
+    }
+    return out;
+  }
+
+  function runCase(bytes: Uint8Array): Outcome {
+    let loaded: Program;
+    try {
+      loaded = loadProgramBytes(bytes, { source: 'fuzzed.mkp', model: checkpoint.config });
+    } catch (e) {
+      if (NAMED.some((E) => e instanceof E)) return 'refused';
+      throw e;
+    }
+    try {
+      const logits = runProgram(loaded, checkpoint, PROMPT, { maxSteps: 4 * instructions * PROMPT.length });
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) {
+        const d = Math.abs(logits[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
+        worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(worst, d);
+      }
+      // verify's f32-KV tolerance: anything beyond it is a FAIL that verify names.
+      return worst <= 1e-4 ? 'same-logits' : 'different-logits';
+    } catch (e) {
+      if (NAMED.some((E) => e instanceof E)) return 'vm-error';
+      throw e;
+    }
+  }
+
+  it(`mutated programs end in a named error or a run (seed ${SEED}, ${SECONDS} s)`, () => {
+    const next = rng(SEED);
+    const counts: Record<Outcome, number> = {
+      refused: 0,
+      'vm-error': 0,
+      'same-logits': 0,
+      'different-logits': 0,
+    };
+    const slow: string[] = [];
+    const deadline = performance.now() + SECONDS * 1000;
+    let cases = 0;
+    while (performance.now() < deadline) {
+      const bytes = mutate(next);
+      const t0 = performance.now();
+      let outcome: Outcome;
+      try {
+        outcome = runCase(bytes);
+      } catch (e) {
+        throw new Error(
+          `seed ${SEED}, case ${cases}: unnamed error ${(e as Error).name}: ${(e as Error).message}`,
+        );
+      }
+      const ms = performance.now() - t0;
+      if (ms > CASE_LIMIT_MS) slow.push(`case ${cases} (${outcome}) took ${ms.toFixed(0)} ms`);
+      counts[outcome]++;
+      cases++;
+    }
+    console.log(
+      `program fuzz: seed ${SEED}, ${cases} cases: ${counts.refused} refused at load, ${counts['vm-error']} VM errors, ` +
+        `${counts['same-logits']} ran correctly, ${counts['different-logits']} ran with different logits (verify FAILs), ` +
+        `${slow.length} hangs, 0 unnamed errors`,
+    );
+    expect(slow, `seed ${SEED}`).toEqual([]);
+    expect(cases).toBeGreaterThan(10);
+  });
+});

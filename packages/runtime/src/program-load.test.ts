@@ -1,0 +1,190 @@
+/**
+ * The one loading path for programs: strict validation and size limits from the model before anything
+ * is allocated or run, with the issue-12 inputs (a rowCount of 16 flipped to 67,108,880, arenas that ask
+ * for gigabytes, a program for another model, a missing file).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  decodeInstruction,
+  encodeInstruction,
+  INSTRUCTION_BYTES,
+  type Instruction,
+  opcodeInfo,
+  operandField,
+  PRESET_NAMES,
+  type Program,
+  ProgramFormatError,
+  preset,
+  writeProgram,
+} from '@megakernel/isa';
+import { loadCheckpoint } from '@megakernel/model';
+import { compile } from '@megakernel/scheduler';
+import { afterAll, describe, expect, it } from 'vitest';
+import { allFixtures, fixture } from '../../../test-support/fixtures.js';
+import { PromptError } from './errors.js';
+import {
+  checkProgram,
+  loadProgramBytes,
+  loadProgramFile,
+  ProgramFileError,
+  ProgramLimitError,
+  ProgramModelMismatchError,
+  ProgramValidationError,
+  programLimits,
+} from './program-load.js';
+import { verifyNumerics } from './verify-numerics.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'megakernel-program-load-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const llamaTiny = loadCheckpoint(fixture('llama-tiny').dir);
+afterAll(() => llamaTiny.close());
+/** The issue's program: `compile llama-tiny --queues 4 --kv-dtype f32`. */
+const program = compile(llamaTiny, { queues: 4, maxSeqLen: 64, kvDtype: 'f32' });
+
+/** The instruction field that holds operand `name` of the instruction's opcode. */
+function field(inst: Instruction, name: string): keyof Instruction | undefined {
+  const info = opcodeInfo(inst.opcode);
+  return info === undefined ? undefined : (operandField(info, name) as keyof Instruction | undefined);
+}
+
+/** The first instruction whose rowCount operand is `rows`: [queue, index, field]. */
+function findRowCount(p: Program, rows: number): [number, number, keyof Instruction] {
+  for (let q = 0; q < p.queues.length; q++) {
+    for (let i = 0; i < p.queues[q]!.byteLength / INSTRUCTION_BYTES; i++) {
+      const inst = decodeInstruction(p.queues[q]!, i * INSTRUCTION_BYTES);
+      const f = field(inst, 'rowCount');
+      if (f !== undefined && inst[f] === rows) return [q, i, f];
+    }
+  }
+  throw new Error(`no instruction with rowCount ${rows}`);
+}
+
+/** The program with instruction `index` of queue `queue` edited. */
+function withInstruction(
+  p: Program,
+  queue: number,
+  index: number,
+  edit: (i: Instruction) => Partial<Instruction>,
+): Program {
+  const bytes = new Uint8Array(p.queues[queue]!);
+  const inst = decodeInstruction(bytes, index * INSTRUCTION_BYTES);
+  bytes.set(encodeInstruction({ ...inst, ...edit(inst) }), index * INSTRUCTION_BYTES);
+  return { ...p, queues: p.queues.map((q, i) => (i === queue ? bytes : q)) };
+}
+
+describe('checkProgram', () => {
+  it('accepts what the scheduler compiles, for every fixture and preset', () => {
+    for (const f of allFixtures()) {
+      const c = loadCheckpoint(f.dir);
+      try {
+        for (const options of [
+          { queues: 3 },
+          { queues: 132, kvDtype: 'f32' as const },
+          { queues: 3, fused: false, attentionChunks: 2 },
+        ]) {
+          const p = compile(c, { maxSeqLen: c.config.maxPositionEmbeddings, ...options });
+          expect(
+            () => checkProgram(p, { model: c.config }),
+            `${f.name} ${JSON.stringify(options)}`,
+          ).not.toThrow();
+        }
+      } finally {
+        c.close();
+      }
+    }
+    for (const name of PRESET_NAMES) {
+      const config = preset(name);
+      const p = compile(config, { queues: 132, maxSeqLen: Math.min(4096, config.maxPositionEmbeddings) });
+      expect(() => checkProgram(p, { model: config }), name).not.toThrow();
+    }
+  });
+
+  it('a rowCount of 16 flipped to 67,108,880 (bit 26) is a ProgramValidationError, not a hang', () => {
+    const [queue, index, f] = findRowCount(program, 16);
+    const bad = withInstruction(program, queue, index, () => ({ [f]: 16 + 2 ** 26 }));
+    expect(decodeInstruction(bad.queues[queue]!, index * INSTRUCTION_BYTES)[f]).toBe(67_108_880);
+    const bytes = writeProgram(bad);
+    const t0 = performance.now();
+    expect(() => loadProgramBytes(bytes, { model: llamaTiny.config })).toThrow(ProgramValidationError);
+    expect(() => loadProgramBytes(bytes)).toThrow(
+      `queue ${queue} #${index}: rowCount = 67108880 [tile-out-of-range]`,
+    );
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('arenas and maxSeqLen beyond the model are ProgramLimitErrors, checked before validation', () => {
+    const limits = programLimits(llamaTiny.config, program.maxSeqLen);
+    expect(program.weightBytes).toBeLessThan(limits.weightBytes);
+    expect(program.stateBytes).toBeLessThan(limits.stateBytes);
+    const cases: [Partial<Program>, string][] = [
+      [{ stateBytes: 64_000_000_128 }, 'stateBytes'],
+      [{ weightBytes: 2 ** 40 }, 'weightBytes'],
+      [{ maxSeqLen: 1_000_000_000 }, 'maxSeqLen'],
+      [{ counterCount: 2 ** 31 }, 'counterCount'],
+    ];
+    for (const [edit, field] of cases) {
+      try {
+        checkProgram({ ...program, ...edit }, { model: llamaTiny.config });
+        throw new Error(`expected a ProgramLimitError for ${field}`);
+      } catch (e) {
+        expect(e, field).toBeInstanceOf(ProgramLimitError);
+        expect((e as ProgramLimitError).field).toBe(field);
+      }
+    }
+  });
+
+  it('a program for another model is a ProgramModelMismatchError naming the field', () => {
+    const gpt2 = loadCheckpoint(fixture('gpt2-tiny').dir);
+    try {
+      expect(() => checkProgram(program, { model: gpt2.config })).toThrow(ProgramModelMismatchError);
+      expect(() => checkProgram(program, { model: gpt2.config })).toThrow(/architecture = "llama"/);
+      const wide = { ...llamaTiny.config, vocabSize: 512 };
+      expect(() => checkProgram(program, { model: wide })).toThrow(/vocabSize = 256, the checkpoint has 512/);
+    } finally {
+      gpt2.close();
+    }
+  });
+});
+
+describe('loadProgramFile', () => {
+  it('round-trips a compiled program', () => {
+    const file = path.join(tmp, 'ok.mkp');
+    fs.writeFileSync(file, writeProgram(program));
+    expect(loadProgramFile(file, { model: llamaTiny.config }).counterCount).toBe(program.counterCount);
+  });
+
+  it('a missing file says the program file is missing', () => {
+    const file = path.join(tmp, 'x.mkp');
+    expect(() => loadProgramFile(file)).toThrow(ProgramFileError);
+    expect(() => loadProgramFile(file)).toThrow(`program file ${file} does not exist`);
+  });
+
+  it('a directory is named as such', () => {
+    expect(() => loadProgramFile(tmp)).toThrow(/is not a file/);
+  });
+
+  it('bytes that are not a program are a ProgramFormatError naming the file', () => {
+    const file = path.join(tmp, 'junk.mkp');
+    fs.writeFileSync(file, 'hello');
+    expect(() => loadProgramFile(file)).toThrow(ProgramFormatError);
+    expect(() => loadProgramFile(file)).toThrow(file);
+  });
+});
+
+describe('verifyNumerics checks what it is handed', () => {
+  it('an id outside the vocabulary (verify --ids 1,2,999) is a PromptError', () => {
+    expect(() => verifyNumerics(program, llamaTiny, [1, 2, 999])).toThrow(PromptError);
+    expect(() => verifyNumerics(program, llamaTiny, [1, 2, 999])).toThrow(
+      /id 999, outside the vocabulary \[0, 256\)/,
+    );
+  });
+
+  it('a corrupted program is refused before it runs', () => {
+    const [queue, index, f] = findRowCount(program, 16);
+    const bad = withInstruction(program, queue, index, () => ({ [f]: 16 + 2 ** 26 }));
+    expect(() => verifyNumerics(bad, llamaTiny, [1, 2, 3])).toThrow(ProgramValidationError);
+  });
+});
