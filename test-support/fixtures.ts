@@ -1,42 +1,46 @@
 /**
- * Where the outside-oracle fixtures live, for every package's tests: the shared ones
- * (../shared/fixtures beside the repository root, here and in CI) and the project's own (fixtures/,
- * written by tools/fixtures/generate_fixtures.py). A missing folder throws: fixture tests never skip.
+ * Where the outside-oracle fixtures live, for every package's tests: the repository's fixtures/ folder
+ * (see fixtures/README.md). Four were written by transformers outside this repository and imported
+ * with their outputs ('imported'); four by the project's generator, tools/fixtures/generate_fixtures.py
+ * ('project'). A missing folder throws: fixture tests never skip.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
-export const SHARED_FIXTURES_DIR = resolve(repoRoot, '../shared/fixtures');
-export const PROJECT_FIXTURES_DIR = join(repoRoot, 'fixtures');
+export const FIXTURES_DIR = join(repoRoot, 'fixtures');
 
 /** The fixtures every run must find, so that a partly missing folder cannot shrink the test set. */
 const REQUIRED = {
-  shared: ['llama-tiny', 'llama32-tiny-tied-rope3', 'gpt2-tiny', 'mistral-tiny-swa'],
+  imported: ['llama-tiny', 'llama32-tiny-tied-rope3', 'gpt2-tiny', 'mistral-tiny-swa'],
   project: ['qwen2-tiny-qkv-bias', 'llama32-tf4-dialect', 'mistral-tiny-swa5-mha', 'gpt2-small-4layer'],
 } as const;
 
 export interface Fixture {
   readonly name: string;
   readonly dir: string;
-  readonly origin: 'shared' | 'project';
+  readonly origin: 'imported' | 'project';
 }
 
-function listIn(root: string, origin: Fixture['origin']): Fixture[] {
-  if (!existsSync(root)) throw new Error(`fixtures folder ${root} is missing`);
-  const names = new Set<string>(REQUIRED[origin]);
-  for (const n of readdirSync(root)) if (existsSync(join(root, n, 'config.json'))) names.add(n);
-  return [...names].sort().map((name) => {
-    const dir = join(root, name);
-    if (!existsSync(join(dir, 'reference.safetensors'))) throw new Error(`fixture ${dir} is incomplete or missing`);
-    return { name, dir, origin };
-  });
-}
+const originOf = (name: string): Fixture['origin'] =>
+  (REQUIRED.imported as readonly string[]).includes(name) ? 'imported' : 'project';
 
-/** Every fixture, shared first. */
+/** Every fixture, the imported ones first, each group by name. */
 export function allFixtures(): Fixture[] {
-  return [...listIn(SHARED_FIXTURES_DIR, 'shared'), ...listIn(PROJECT_FIXTURES_DIR, 'project')];
+  if (!existsSync(FIXTURES_DIR)) throw new Error(`fixtures folder ${FIXTURES_DIR} is missing`);
+  const names = new Set<string>([...REQUIRED.imported, ...REQUIRED.project]);
+  for (const n of readdirSync(FIXTURES_DIR))
+    if (existsSync(join(FIXTURES_DIR, n, 'config.json'))) names.add(n);
+  const order = (f: Fixture) => (f.origin === 'imported' ? 0 : 1);
+  return [...names]
+    .map((name) => {
+      const dir = join(FIXTURES_DIR, name);
+      if (!existsSync(join(dir, 'reference.safetensors')))
+        throw new Error(`fixture ${dir} is incomplete or missing`);
+      return { name, dir, origin: originOf(name) };
+    })
+    .sort((a, b) => order(a) - order(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function fixture(name: string): Fixture {

@@ -49,8 +49,8 @@ const addon = [
 if (addon) fs.copyFileSync(addon, path.join(out, 'megakernel_cuda.node'));
 else console.warn('bundle-device: no addon built; the bundles will report "no addon"');
 
-// The shared fixtures and the project's own (fixtures/, from tools/fixtures/generate_fixtures.py).
-for (const fixtures of [path.join(repo, '..', 'shared', 'fixtures'), path.join(repo, 'fixtures')]) {
+// Every fixture of the repository's fixtures/ (imported and generated alike; fixtures/README.md).
+for (const fixtures of [path.join(repo, 'fixtures')]) {
   if (!fs.existsSync(fixtures)) continue;
   for (const f of fs.readdirSync(fixtures)) {
     const src = path.join(fixtures, f);

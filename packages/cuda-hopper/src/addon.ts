@@ -118,7 +118,7 @@ function nodeFiles(dir: string): string[] {
 }
 
 /** Candidate addon paths in search order. */
-export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+export function addonCandidates(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
   const out: string[] = [];
   if (env.MEGAKERNEL_CUDA_ADDON) out.push(path.resolve(env.MEGAKERNEL_CUDA_ADDON));
   out.push(...nodeFiles(path.join(packageRoot, 'build', 'Release')));

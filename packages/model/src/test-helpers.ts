@@ -1,18 +1,18 @@
-/** Test support: where the shared fixtures live, and throwaway folders. Not part of the public API. */
+/** Test support: where the fixtures live, and throwaway folders. Not part of the public API. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { allFixtures, fixture } from '../../../test-support/fixtures.js';
 
-export { SHARED_FIXTURES_DIR as FIXTURES_DIR } from '../../../test-support/fixtures.js';
+export { FIXTURES_DIR } from '../../../test-support/fixtures.js';
 
-/** A fixture folder by name, shared or project-made; throws when missing (never skipped). */
+/** A fixture folder by name, imported or project-made; throws when missing (never skipped). */
 export function fixtureDir(name: string): string {
   return fixture(name).dir;
 }
 
-/** Every fixture: the shared ones and the project's own. */
+/** Every fixture: the imported ones and the project's own. */
 export function allFixtureNames(): string[] {
   return allFixtures().map((f) => f.name);
 }

@@ -4,18 +4,15 @@ import * as path from 'node:path';
 import { REPO_ROOT } from './built-cli.js';
 import { tempPath } from './temp.js';
 
-/** Every fixture folder: the shared ones beside the repository (../shared/fixtures) and the project's. */
+/** Every fixture folder of the repository's fixtures/ (a missing folder throws: tests never skip). */
 export function fixtureDirs(): string[] {
-  const roots = [path.join(REPO_ROOT, '..', 'shared', 'fixtures'), path.join(REPO_ROOT, 'fixtures')];
-  return roots.flatMap((root) =>
-    fs.existsSync(root)
-      ? fs
-          .readdirSync(root)
-          .map((name) => path.join(root, name))
-          .filter((dir) => fs.existsSync(path.join(dir, 'config.json')))
-          .sort()
-      : [],
-  );
+  const root = path.join(REPO_ROOT, 'fixtures');
+  if (!fs.existsSync(root)) throw new Error(`fixtures folder ${root} is missing`);
+  return fs
+    .readdirSync(root)
+    .map((name) => path.join(root, name))
+    .filter((dir) => fs.existsSync(path.join(dir, 'config.json')))
+    .sort();
 }
 
 /** A fresh temporary folder holding `files` (name → contents). */

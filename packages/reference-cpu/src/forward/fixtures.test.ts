@@ -1,7 +1,7 @@
 /**
  * The outside oracle: logits and greedy tokens that transformers computed for the tiny checkpoints in
- * ../shared/fixtures (beside the repository root) and the project's fixtures/, found through the
- * repository's shared discovery, which throws on a missing folder: these tests never skip.
+ * the repository's fixtures/ folder, found through test-support/fixtures.ts, which throws on a missing
+ * folder: these tests never skip.
  */
 import * as path from 'node:path';
 import { loadCheckpoint, openSafetensors } from '@megakernel/model';
