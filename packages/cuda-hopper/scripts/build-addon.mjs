@@ -1,6 +1,7 @@
-// Builds the Node-API addon (cmake-js, nvcc, sm_90a, static CUDA runtime) and copies it to
-// prebuilds/<platform>-<arch>/. Without nvcc it prints why and exits 0 (CI machines without CUDA
-// still build the TypeScript); with --required it fails instead.
+// Builds the Node-API addon (cmake-js, nvcc, sm_90a, static CUDA runtime) into build/Release/; with
+// --prebuild also copies it to prebuilds/<platform>-<arch>/ (the binary the package ships). Without
+// nvcc it prints why and exits 0 (CI machines without CUDA still build the TypeScript); with
+// --required it fails instead.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,14 @@ console.log(`[@megakernel/cuda-hopper] building the addon with ${nvcc}`);
 execFileSync(cmakeJs, ['compile', '--out', 'build'], { cwd: pkg, env, stdio: 'inherit' });
 
 const built = path.join(pkg, 'build', 'Release', 'megakernel_cuda.node');
+// The tracked prebuilt binary changes only when asked (`pnpm --filter @megakernel/cuda-hopper
+// build:prebuild`): `pnpm build` must never rewrite a tracked file. The loader prefers build/Release.
+if (!process.argv.includes('--prebuild')) {
+  console.log(
+    `[@megakernel/cuda-hopper] addon: ${path.relative(pkg, built)} (prebuilds/ unchanged; --prebuild copies it)`,
+  );
+  process.exit(0);
+}
 const dest = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
 fs.mkdirSync(dest, { recursive: true });
 fs.copyFileSync(built, path.join(dest, 'megakernel_cuda.node'));
