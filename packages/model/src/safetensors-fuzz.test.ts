@@ -10,31 +10,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CASE_LIMIT_MS, FUZZ_SECONDS, FUZZ_SEED, seededRandom } from '../../../test-support/fuzz.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { ModelError } from './errors.js';
 import { fixtureDir, useTempDirs } from './test-helpers.js';
-
-const SECONDS = Number(process.env.MEGAKERNEL_FUZZ_SECONDS ?? 3);
-const SEED = Number(process.env.MEGAKERNEL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const CASE_LIMIT_MS = 2000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tempDir = useTempDirs();
 
 type Outcome = 'refused' | 'same-weights' | 'data-edit-loaded';
 
 describe('safetensors fuzzing', () => {
-  it(`mutated headers end in a named error or the original weights (seed ${SEED}, ${SECONDS} s)`, () => {
+  it(`mutated headers end in a named error or the original weights (seed ${FUZZ_SEED}, ${FUZZ_SECONDS} s)`, () => {
     const src = fixtureDir('llama-tiny');
     const original = new Uint8Array(fs.readFileSync(path.join(src, 'model.safetensors')));
     const headerEnd = 8 + Number(new DataView(original.buffer).getBigUint64(0, true));
@@ -47,11 +33,11 @@ describe('safetensors fuzzing', () => {
     const weights = roles.map((r) => reference.weight(r.role, r.layer));
     reference.close();
 
-    const next = rng(SEED);
+    const next = seededRandom(FUZZ_SEED);
     const pick = (n: number) => Math.floor(next() * n);
     const counts: Record<Outcome, number> = { refused: 0, 'same-weights': 0, 'data-edit-loaded': 0 };
     const problems: string[] = [];
-    const deadline = performance.now() + SECONDS * 1000;
+    const deadline = performance.now() + FUZZ_SECONDS * 1000;
     let cases = 0;
     while (performance.now() < deadline) {
       const kind = pick(20);
@@ -92,7 +78,7 @@ describe('safetensors fuzzing', () => {
       } catch (e) {
         if (!(e instanceof ModelError)) {
           throw new Error(
-            `seed ${SEED}, case ${cases}: unnamed error ${(e as Error).name}: ${(e as Error).message}`,
+            `seed ${FUZZ_SEED}, case ${cases}: unnamed error ${(e as Error).name}: ${(e as Error).message}`,
           );
         }
         outcome = 'refused';
@@ -103,11 +89,11 @@ describe('safetensors fuzzing', () => {
       cases++;
     }
     console.log(
-      `safetensors fuzz: seed ${SEED}, ${cases} cases: ${counts.refused} refused, ${counts['same-weights']} loaded ` +
+      `safetensors fuzz: seed ${FUZZ_SEED}, ${cases} cases: ${counts.refused} refused, ${counts['same-weights']} loaded ` +
         `the original weights, ${counts['data-edit-loaded']} data-byte edits loaded (weights are data), ` +
         `${problems.length} problems, 0 unnamed errors`,
     );
-    expect(problems, `seed ${SEED}`).toEqual([]);
+    expect(problems, `seed ${FUZZ_SEED}`).toEqual([]);
     expect(cases).toBeGreaterThan(10);
   });
 });

@@ -22,26 +22,11 @@ import {
 import { compile } from '@megakernel/scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../test-support/fixtures.js';
+import { CASE_LIMIT_MS, FUZZ_SECONDS, FUZZ_SEED, seededRandom } from '../../../test-support/fuzz.js';
 import { RuntimeError } from './errors.js';
 import { loadProgramBytes } from './program-load.js';
 
-const SECONDS = Number(process.env.MEGAKERNEL_FUZZ_SECONDS ?? 3);
-const SEED = Number(process.env.MEGAKERNEL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-/** A case slower than this counts as a hang (a clean case takes a few milliseconds). */
-const CASE_LIMIT_MS = 2000;
 const PROMPT = [72, 101, 108, 108, 111];
-
-/** mulberry32: a small seeded generator, so that a printed seed replays the same cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMED: readonly (abstract new (...args: never[]) => Error)[] = [
   ProgramFormatError,
@@ -107,8 +92,8 @@ describe('program-file fuzzing', () => {
     }
   }
 
-  it(`mutated programs end in a named error or a run (seed ${SEED}, ${SECONDS} s)`, () => {
-    const next = rng(SEED);
+  it(`mutated programs end in a named error or a run (seed ${FUZZ_SEED}, ${FUZZ_SECONDS} s)`, () => {
+    const next = seededRandom(FUZZ_SEED);
     const counts: Record<Outcome, number> = {
       refused: 0,
       'vm-error': 0,
@@ -116,7 +101,7 @@ describe('program-file fuzzing', () => {
       'different-logits': 0,
     };
     const slow: string[] = [];
-    const deadline = performance.now() + SECONDS * 1000;
+    const deadline = performance.now() + FUZZ_SECONDS * 1000;
     let cases = 0;
     while (performance.now() < deadline) {
       const bytes = mutate(next);
@@ -126,7 +111,7 @@ describe('program-file fuzzing', () => {
         outcome = runCase(bytes);
       } catch (e) {
         throw new Error(
-          `seed ${SEED}, case ${cases}: unnamed error ${(e as Error).name}: ${(e as Error).message}`,
+          `seed ${FUZZ_SEED}, case ${cases}: unnamed error ${(e as Error).name}: ${(e as Error).message}`,
         );
       }
       const ms = performance.now() - t0;
@@ -135,11 +120,11 @@ describe('program-file fuzzing', () => {
       cases++;
     }
     console.log(
-      `program fuzz: seed ${SEED}, ${cases} cases: ${counts.refused} refused at load, ${counts['vm-error']} VM errors, ` +
+      `program fuzz: seed ${FUZZ_SEED}, ${cases} cases: ${counts.refused} refused at load, ${counts['vm-error']} VM errors, ` +
         `${counts['same-logits']} ran correctly, ${counts['different-logits']} ran with different logits (verify FAILs), ` +
         `${slow.length} hangs, 0 unnamed errors`,
     );
-    expect(slow, `seed ${SEED}`).toEqual([]);
+    expect(slow, `seed ${FUZZ_SEED}`).toEqual([]);
     expect(cases).toBeGreaterThan(10);
   });
 });
