@@ -27,11 +27,12 @@ const dir = path.join(work, 'tarballs');
 const pkgs = {};
 for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.tgz'))) {
   const m = JSON.parse(execFileSync('tar', ['-xzOf', path.join(dir, f), 'package/package.json'], { encoding: 'utf8' }));
-  for (const [dep, range] of Object.entries(m.dependencies ?? {}))
+  const deps = { ...m.dependencies, ...m.optionalDependencies };
+  for (const [dep, range] of Object.entries(deps))
     if (range.startsWith('workspace:')) throw new Error(`${m.name}: ${dep} is still ${range} in the tarball`);
   if (!execFileSync('tar', ['-tzf', path.join(dir, f)], { encoding: 'utf8' }).includes('package/LICENSE'))
     throw new Error(`${m.name}: no LICENSE in the tarball`);
-  pkgs[m.name] = { tarball: path.join(dir, f), internal: Object.keys(m.dependencies ?? {}).filter((d) => d.startsWith('@megakernel/')) };
+  pkgs[m.name] = { tarball: path.join(dir, f), internal: Object.keys(deps).filter((d) => d.startsWith('@megakernel/')) };
 }
 fs.writeFileSync(path.join(work, 'packages.json'), JSON.stringify(pkgs, null, 2));
 JS

@@ -1,5 +1,6 @@
 // Builds the Node-API addon (cmake-js, nvcc, sm_90a, static CUDA runtime) into build/Release/; with
-// --prebuild also copies it to prebuilds/<platform>-<arch>/ (the binary the package ships). Without
+// --prebuild also copies it into the platform package (../cuda-hopper-<platform>-<arch>-gnu), the binary
+// npm users get. Without
 // nvcc it prints why and exits 0 (CI machines without CUDA still build the TypeScript); with
 // --required it fails instead.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,16 +38,20 @@ console.log(`[@megakernel/cuda-hopper] building the addon with ${nvcc}`);
 execFileSync(cmakeJs, ['compile', '--out', 'build'], { cwd: pkg, env, stdio: 'inherit' });
 
 const built = path.join(pkg, 'build', 'Release', 'megakernel_cuda.node');
-// The tracked prebuilt binary changes only when asked (`pnpm --filter @megakernel/cuda-hopper
+// The tracked prebuilt binary (the platform package's) changes only when asked (`pnpm --filter @megakernel/cuda-hopper
 // build:prebuild`): `pnpm build` must never rewrite a tracked file. The loader prefers build/Release.
 if (!process.argv.includes('--prebuild')) {
   console.log(
-    `[@megakernel/cuda-hopper] addon: ${path.relative(pkg, built)} (prebuilds/ unchanged; --prebuild copies it)`,
+    `[@megakernel/cuda-hopper] addon: ${path.relative(pkg, built)} (the platform package's binary unchanged; --prebuild copies it there)`,
   );
   process.exit(0);
 }
-const dest = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
-fs.mkdirSync(dest, { recursive: true });
+// The platform package that ships it (only linux-x64 with glibc exists).
+const dest = path.join(pkg, '..', `cuda-hopper-${process.platform}-${process.arch}-gnu`);
+if (!fs.existsSync(path.join(dest, 'package.json'))) {
+  console.error(`[@megakernel/cuda-hopper] no platform package at ${dest}`);
+  process.exit(1);
+}
 fs.copyFileSync(built, path.join(dest, 'megakernel_cuda.node'));
 console.log(
   `[@megakernel/cuda-hopper] addon: ${path.relative(pkg, built)} -> ${path.relative(pkg, dest)}/megakernel_cuda.node`,

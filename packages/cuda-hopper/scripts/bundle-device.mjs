@@ -44,7 +44,7 @@ await build({
 
 const addon = [
   path.join(pkg, 'build', 'Release', 'megakernel_cuda.node'),
-  path.join(pkg, 'prebuilds', 'linux-x64', 'megakernel_cuda.node'),
+  path.join(pkg, '..', 'cuda-hopper-linux-x64-gnu', 'megakernel_cuda.node'),
 ].find((p) => fs.existsSync(p));
 if (addon) fs.copyFileSync(addon, path.join(out, 'megakernel_cuda.node'));
 else console.warn('bundle-device: no addon built; the bundles will report "no addon"');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addonCandidates, loadAddon, probeCuda } from './addon.js';
+import { addonCandidates, loadAddon, platformPackageName, probeCuda, versionAtLeast } from './addon.js';
 
 describe('addon loading and probe', () => {
   it('probeCuda never throws and explains an unavailable GPU', () => {
@@ -14,12 +14,23 @@ describe('addon loading and probe', () => {
     }
   });
 
-  it('searches the override, the local build, the prebuilds, then beside the module', () => {
+  it('searches the override, the local build, the platform package, then beside the module', () => {
     const c = addonCandidates({ MEGAKERNEL_CUDA_ADDON: '/x/custom.node' });
     expect(c[0]).toBe(path.resolve('/x/custom.node'));
     const build = c.findIndex((p) => p.includes(`${path.sep}build${path.sep}Release${path.sep}`));
-    const pre = c.findIndex((p) => p.includes(`${path.sep}prebuilds${path.sep}`));
+    const pre = c.findIndex((p) => p.includes(`cuda-hopper-linux-x64-gnu${path.sep}megakernel_cuda.node`));
+    // In this workspace on linux-x64 the platform package is installed (an optional dependency).
+    if (process.platform === 'linux' && process.arch === 'x64') expect(pre).toBeGreaterThan(0);
     if (build >= 0 && pre >= 0) expect(build).toBeLessThan(pre);
+  });
+
+  it('names the platform package per system and compares glibc versions numerically', () => {
+    expect(platformPackageName('linux', 'x64')).toBe('@megakernel/cuda-hopper-linux-x64-gnu');
+    expect(versionAtLeast('2.35', '2.34')).toBe(true);
+    expect(versionAtLeast('2.34', '2.34')).toBe(true);
+    expect(versionAtLeast('2.4', '2.34')).toBe(false);
+    expect(versionAtLeast('2.31', '2.34')).toBe(false);
+    expect(versionAtLeast('3.0', '2.34')).toBe(true);
   });
 
   it('loads once and reports where it looked', () => {

@@ -1,8 +1,9 @@
 /**
  * Finding and loading the native addon. Loading is lazy and never throws from `probeCuda`: a missing
  * binary, driver or GPU is reported as data. Search order: MEGAKERNEL_CUDA_ADDON, a local build
- * (build/Release/*.node), the prebuilt binary (prebuilds/linux-x64/*.node), then a .node next to
- * the running bundle (how the GPU-host bundles ship it).
+ * (build/Release/*.node), the platform package's prebuilt binary (@megakernel/cuda-hopper-linux-x64-gnu,
+ * an optional dependency npm installs only where it fits), then a .node next to the running bundle (how
+ * the GPU-host bundles ship it).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -117,12 +118,58 @@ function nodeFiles(dir: string): string[] {
   }
 }
 
+/** The package that ships the prebuilt addon for a system (only linux-x64 with glibc exists). */
+export function platformPackageName(
+  platform: string = process.platform,
+  arch: string = process.arch,
+): string {
+  return `@megakernel/cuda-hopper-${platform}-${arch}-gnu`;
+}
+
+interface PlatformPackage {
+  readonly dir: string;
+  /** The oldest glibc the binary loads on (its package.json's megakernel.glibcMin). */
+  readonly glibcMin?: string;
+}
+
+/** The installed platform package, or undefined (another system, or installed without optionals). */
+function platformPackage(): PlatformPackage | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const manifest = require.resolve(`${platformPackageName()}/package.json`);
+    const meta = (require(manifest) as { megakernel?: { glibcMin?: string } }).megakernel;
+    return { dir: path.dirname(manifest), ...(meta?.glibcMin ? { glibcMin: meta.glibcMin } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether dotted version `have` is at least `need` ("2.35" >= "2.34"). */
+export function versionAtLeast(have: string, need: string): boolean {
+  const a = have.split('.').map(Number);
+  const b = need.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
+/** The running system's glibc version, or undefined (musl, macOS, Windows). */
+function glibcRuntime(): string | undefined {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
+    ?.header;
+  return header?.glibcVersionRuntime;
+}
+
 /** Candidate addon paths in search order. */
 export function addonCandidates(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
   const out: string[] = [];
   if (env.MEGAKERNEL_CUDA_ADDON) out.push(path.resolve(env.MEGAKERNEL_CUDA_ADDON));
   out.push(...nodeFiles(path.join(packageRoot, 'build', 'Release')));
-  out.push(...nodeFiles(path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`)));
+  const platform = platformPackage();
+  if (platform) out.push(...nodeFiles(platform.dir));
   out.push(...nodeFiles(here));
   return out;
 }
@@ -135,9 +182,23 @@ export function loadAddon(): AddonLoad {
   const tried = addonCandidates();
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
+  const platform = platformPackage();
+  const glibc = glibcRuntime();
   for (const p of tried) {
     if (!fs.existsSync(p)) {
       errors.push(`${p}: not found`);
+      continue;
+    }
+    if (
+      platform?.glibcMin &&
+      glibc &&
+      path.dirname(p) === platform.dir &&
+      !versionAtLeast(glibc, platform.glibcMin)
+    ) {
+      errors.push(
+        `${p}: the prebuilt addon needs glibc >= ${platform.glibcMin}, this system has ${glibc} ` +
+          '(build it from source: see @megakernel/cuda-hopper README, "Build")',
+      );
       continue;
     }
     try {
