@@ -14,6 +14,18 @@ import {
   SUPPORTED_ARCHITECTURES,
 } from './model-config.js';
 
+/** The config's sizes: positive integers that fix every tensor shape of a program. */
+export const SIZE_FIELDS = [
+  'numLayers',
+  'hiddenSize',
+  'intermediateSize',
+  'vocabSize',
+  'numHeads',
+  'numKvHeads',
+  'headDim',
+  'maxPositionEmbeddings',
+] as const satisfies readonly (keyof RuntimeModelConfig)[];
+
 export interface ConfigViolation {
   readonly field: string;
   readonly value: unknown;
@@ -99,16 +111,7 @@ function checkSemantics(c: RuntimeModelConfig, out: ConfigViolation[]): void {
   const bad = (field: string, value: unknown, rule: string): void => {
     out.push({ field, value, rule });
   };
-  for (const field of [
-    'numLayers',
-    'hiddenSize',
-    'intermediateSize',
-    'vocabSize',
-    'numHeads',
-    'numKvHeads',
-    'headDim',
-    'maxPositionEmbeddings',
-  ] as const) {
+  for (const field of SIZE_FIELDS) {
     if (c[field] <= 0) bad(field, c[field], 'positive');
   }
   if (c.numKvHeads > 0 && c.numHeads % c.numKvHeads !== 0)

@@ -11,6 +11,7 @@ import {
   ProgramFormatError,
   type RuntimeModelConfig,
   readProgram,
+  SIZE_FIELDS,
   type Violation,
   validateProgram,
 } from '@megakernel/isa';
@@ -116,14 +117,7 @@ export function programLimits(config: RuntimeModelConfig, maxSeqLen: number): Pr
 /** The config fields that decide a program's shapes and numerics: they must match the checkpoint's. */
 const MODEL_FIELDS = [
   'architecture',
-  'numLayers',
-  'hiddenSize',
-  'intermediateSize',
-  'vocabSize',
-  'numHeads',
-  'numKvHeads',
-  'headDim',
-  'maxPositionEmbeddings',
+  ...SIZE_FIELDS,
   'norm',
   'normEps',
   'normBias',
