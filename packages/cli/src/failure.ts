@@ -16,6 +16,7 @@ import {
   ProgramLimitError,
   ProgramModelMismatchError,
   ProgramValidationError,
+  ProgramVerifyError,
   PromptError,
   SafetensorsFormatError,
   TensorShapeError,
@@ -58,7 +59,11 @@ function adviceFor(e: unknown): string {
     return "run 'megakernel doctor' for details, or use --backend cpu";
   if (e instanceof ChatTemplateError) return 'leave out --chat and give a plain prompt';
   if (e instanceof ProgramFileError) return "check the path, or write a program with 'megakernel compile'";
-  if (e instanceof ProgramValidationError || e instanceof ProgramLimitError)
+  if (
+    e instanceof ProgramValidationError ||
+    e instanceof ProgramVerifyError ||
+    e instanceof ProgramLimitError
+  )
     return "the program file is corrupted; compile it again with 'megakernel compile'";
   if (e instanceof ProgramModelMismatchError)
     return 'pass --model the checkpoint the program was compiled from, or compile one for this model';

@@ -95,6 +95,7 @@ export {
   type ProgramLimits,
   ProgramModelMismatchError,
   ProgramValidationError,
+  ProgramVerifyError,
   programLimits,
 } from './program-load.js';
 export { REFERENCE_FILE, type ReferenceOutputs, readReferenceOutputs } from './reference-outputs.js';

@@ -11,12 +11,14 @@ import {
   encodeInstruction,
   INSTRUCTION_BYTES,
   type Instruction,
+  NONE16,
   opcodeInfo,
   operandField,
   PRESET_NAMES,
   type Program,
   ProgramFormatError,
   preset,
+  SYNC_WAIT0_PREVIOUS_STEP,
   writeProgram,
 } from '@megakernel/isa';
 import { loadCheckpoint } from '@megakernel/model';
@@ -32,6 +34,7 @@ import {
   ProgramLimitError,
   ProgramModelMismatchError,
   ProgramValidationError,
+  ProgramVerifyError,
   programLimits,
 } from './program-load.js';
 import { verifyNumerics } from './verify-numerics.js';
@@ -146,6 +149,57 @@ describe('checkProgram', () => {
     } finally {
       gpt2.close();
     }
+  });
+});
+
+describe('the verifier in the loading path', () => {
+  /**
+   * A same-step wait moved to another counter that is signalled just as often: every field stays
+   * consistent (strict validation checks targets against signal counts), but the instruction now
+   * waits for the wrong producers. [queue, index, the other counter].
+   */
+  function findMovableWait(p: Program): [number, number, number] {
+    const all: Instruction[][] = p.queues.map((q) =>
+      Array.from({ length: q.byteLength / INSTRUCTION_BYTES }, (_, i) =>
+        decodeInstruction(q, i * INSTRUCTION_BYTES),
+      ),
+    );
+    const signals = new Map<number, number>();
+    for (const inst of all.flat())
+      if (inst.signalCounter !== NONE16)
+        signals.set(inst.signalCounter, (signals.get(inst.signalCounter) ?? 0) + 1);
+    for (let q = 0; q < all.length; q++) {
+      for (let i = 0; i < all[q]!.length; i++) {
+        const inst = all[q]![i]!;
+        if (inst.wait0Counter === NONE16 || (inst.syncFlags & SYNC_WAIT0_PREVIOUS_STEP) !== 0) continue;
+        for (const [counter, n] of signals)
+          if (counter !== inst.wait0Counter && n === signals.get(inst.wait0Counter)) return [q, i, counter];
+      }
+    }
+    throw new Error('no wait that can move to a counter with the same signal count');
+  }
+
+  it('a wait moved to the wrong counter passes strict validation but the verifier refuses it', () => {
+    const [queue, index, counter] = findMovableWait(program);
+    const bad = withInstruction(program, queue, index, () => ({ wait0Counter: counter }));
+    // Each field is consistent: strict validation has nothing to say.
+    expect(() => checkProgram(bad, { model: llamaTiny.config, verify: false })).not.toThrow();
+    let error: unknown;
+    try {
+      checkProgram(bad, { model: llamaTiny.config });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProgramVerifyError);
+    const kinds = (error as ProgramVerifyError).violations.map((v) => v.kind);
+    expect(kinds.some((k) => k === 'race' || k === 'deadlock')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /the program verifier refuses it: (race|deadlock) at queue \d+ #\d+/,
+    );
+  });
+
+  it('the unchanged program passes the verifier', () => {
+    expect(checkProgram(program, { model: llamaTiny.config })).toBe(program);
   });
 });
 

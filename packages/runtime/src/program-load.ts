@@ -15,6 +15,7 @@ import {
   type Violation,
   validateProgram,
 } from '@megakernel/isa';
+import { type Violation as VerifyViolation, verifyProgram } from '@megakernel/scheduler';
 import { RuntimeError } from './errors.js';
 
 /** A program file that is missing or not a regular file. */
@@ -40,6 +41,26 @@ export class ProgramValidationError extends RuntimeError {
     const shown = violations.slice(0, 3).map(describeViolation).join('; ');
     const more = violations.length > 3 ? `; and ${violations.length - 3} more` : '';
     super(`${source}: not a valid program: ${violations.length} violation(s): ${shown}${more}`);
+  }
+}
+
+/**
+ * A program that is valid instruction by instruction but that the verifier proves wrong as a whole: an
+ * access out of bounds, a wait that can never be met, or two accesses of one element that its
+ * counters leave unordered (a race). Strict validation passes such programs; the CPU VM may even run
+ * them to plausible numbers (a race it happens not to hit).
+ */
+export class ProgramVerifyError extends RuntimeError {
+  constructor(
+    readonly source: string,
+    readonly violations: readonly VerifyViolation[],
+  ) {
+    const shown = violations
+      .slice(0, 3)
+      .map((v) => `${v.kind} at queue ${v.queue} #${v.index}: ${v.message}`)
+      .join('; ');
+    const more = violations.length > 3 ? `; and ${violations.length - 3} more` : '';
+    super(`${source}: the program verifier refuses it: ${shown}${more}`);
   }
 }
 
@@ -141,14 +162,17 @@ const MODEL_FIELDS = [
 export interface CheckProgramOptions {
   /** Name for messages (the file, or 'program'). */
   readonly source?: string;
+  /** Run the program verifier after strict validation (default true). */
+  readonly verify?: boolean;
   /** The model the program will run with; its config must match the program's. */
   readonly model?: RuntimeModelConfig;
 }
 
 /**
  * Strict validation, then every declared size against the limits of the model (the program's own
- * config when no model is given, after checking that it matches). Throws ProgramValidationError,
- * ProgramModelMismatchError or ProgramLimitError; returns the program unchanged.
+ * config when no model is given, after checking that it matches), then the verifier's proofs. Throws
+ * ProgramValidationError, ProgramVerifyError, ProgramModelMismatchError or ProgramLimitError; returns
+ * the program unchanged.
  */
 export function checkProgram(program: Program, options: CheckProgramOptions = {}): Program {
   const source = options.source ?? 'program';
@@ -190,6 +214,13 @@ export function checkProgram(program: Program, options: CheckProgramOptions = {}
     (v) => v.rule !== 'config-token-in-vocab',
   );
   if (violations.length > 0) throw new ProgramValidationError(source, violations);
+  // The whole-program proofs (bounds, deadlock, races): 0.3 s for Llama-3.2-1B, 0.7 s for Mistral-7B
+  // on 132 queues; on mutated llama-tiny programs that pass strict validation it refuses 38% of those
+  // that run to wrong logits (2026-12-01, docs/decisions.md).
+  if (options.verify !== false) {
+    const verdict = verifyProgram(program);
+    if (!verdict.ok) throw new ProgramVerifyError(source, verdict.violations);
+  }
   return program;
 }
 
