@@ -9,9 +9,11 @@ import * as path from 'node:path';
 import {
   decodeInstruction,
   encodeInstruction,
+  FLAG_SPLIT_K,
   INSTRUCTION_BYTES,
   type Instruction,
   NONE16,
+  Op,
   opcodeInfo,
   operandField,
   PRESET_NAMES,
@@ -196,6 +198,35 @@ describe('the verifier in the loading path', () => {
     expect((error as Error).message).toMatch(
       /the program verifier refuses it: (race|deadlock) at queue \d+ #\d+/,
     );
+  });
+
+  /** The first instruction of `opcode` matching `pick`: [queue, index]. */
+  function findInstruction(p: Program, pick: (i: Instruction) => boolean): [number, number] {
+    for (let q = 0; q < p.queues.length; q++)
+      for (let i = 0; i < p.queues[q]!.byteLength / INSTRUCTION_BYTES; i++)
+        if (pick(decodeInstruction(p.queues[q]!, i * INSTRUCTION_BYTES))) return [q, i];
+    throw new Error('no such instruction');
+  }
+
+  it('an LM-head tile shifted by one row (a row doubled, another uncovered) is refused as a race', () => {
+    const [queue, index] = findInstruction(
+      program,
+      (i) => i.opcode === Op.FUSED_NORM_LM_HEAD_ARGMAX && i.a0 > 0,
+    );
+    const bad = withInstruction(program, queue, index, (i) => ({ a0: i.a0 - 1 }));
+    expect(() => checkProgram(bad, { model: llamaTiny.config, verify: false })).not.toThrow();
+    expect(() => checkProgram(bad, { model: llamaTiny.config })).toThrow(/verifier refuses it: race/);
+  });
+
+  it("a split-K tile with a kCount of 0 (adding its partners' columns again) is refused", () => {
+    const split = compile(llamaTiny, { queues: 4, maxSeqLen: 64, kvDtype: 'f32', splitK: 2 });
+    const [queue, index] = findInstruction(
+      split,
+      (i) => i.opcode === Op.FUSED_MATMUL_RESIDUAL && (i.flags & FLAG_SPLIT_K) !== 0 && i.a2 === 0,
+    );
+    const bad = withInstruction(split, queue, index, () => ({ a3: 0 }));
+    expect(() => checkProgram(bad, { model: llamaTiny.config, verify: false })).not.toThrow();
+    expect(() => checkProgram(bad, { model: llamaTiny.config })).toThrow(/verifier refuses it: coverage/);
   });
 
   it('the unchanged program passes the verifier', () => {

@@ -1,4 +1,4 @@
-import { decodeQueue, encodeQueue, NONE16, Op } from '@megakernel/isa';
+import { decodeQueue, encodeQueue, FLAG_SPLIT_K, NONE16, Op } from '@megakernel/isa';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../compile.js';
 import { withInstruction } from '../testing/mutate.js';
@@ -80,5 +80,45 @@ describe('verifyProgram', () => {
       { ...embed, wait0Counter: NONE16, wait0Target: 0, syncFlags: 0 },
     ]);
     expect(verifyProgram({ ...base, queues }).violations.some((v) => v.kind === 'structure')).toBe(true);
+  });
+});
+
+describe('split-K coverage', () => {
+  const split = compile(tinyLlama(), { queues: 4, maxSeqLen: 16, splitK: 2 });
+  /** The first split-K down tile of the first K chunk (kStart 0): [queue, index, its instruction]. */
+  const splitTile = () => {
+    for (let q = 0; q < split.queues.length; q++) {
+      const list = decodeQueue(split.queues[q]!);
+      for (let i = 0; i < list.length; i++)
+        if (
+          list[i]!.opcode === Op.FUSED_MATMUL_RESIDUAL &&
+          (list[i]!.flags & FLAG_SPLIT_K) !== 0 &&
+          list[i]!.a2 === 0
+        )
+          return { q, i, inst: list[i]! };
+    }
+    throw new Error('no split-K tile');
+  };
+
+  it('accepts the compiled split-K program', () => {
+    expect(splitTile().inst.a3).toBeGreaterThan(0);
+    expect(verifyProgram(split)).toEqual({ ok: true, violations: [] });
+  });
+
+  it('a kCount of 0 (to the end of K) adds cells a partner adds too: a coverage violation', () => {
+    const { q, i, inst } = splitTile();
+    // The first chunk stops short of K, so "to the end" reaches into its partners' chunks.
+    expect(inst.a3).toBeLessThan(tinyLlama().intermediateSize);
+    const r = verifyProgram(withInstruction(split, q, i, (x) => (x.a3 = 0)));
+    const v = r.violations.find((x) => x.kind === 'coverage');
+    expect(v?.message).toMatch(/adds cells that a partner .* adds too/);
+    // Atomic adds commute: no race check could have seen it.
+    expect(r.violations.some((x) => x.kind === 'race')).toBe(false);
+  });
+
+  it('a kCount one column short leaves a column never added', () => {
+    const { q, i } = splitTile();
+    const r = verifyProgram(withInstruction(split, q, i, (x) => (x.a3 -= 1)));
+    expect(r.violations.find((x) => x.kind === 'coverage')?.message).toMatch(/never added/);
   });
 });

@@ -1,6 +1,6 @@
 /** What the verifier reports: the kind of failure, where (queue, index) and which counter. */
 
-export type ViolationKind = 'structure' | 'bounds' | 'deadlock' | 'step-overlap' | 'race';
+export type ViolationKind = 'structure' | 'bounds' | 'deadlock' | 'step-overlap' | 'race' | 'coverage';
 
 export interface InstructionRef {
   readonly queue: number;
