@@ -122,3 +122,30 @@ describe('split-K coverage', () => {
     expect(r.violations.find((x) => x.kind === 'coverage')?.message).toMatch(/never added/);
   });
 });
+
+describe('uninitialised reads', () => {
+  it('a RoPE table whose init was deleted is read by QKV before anything writes it', () => {
+    const rope = base.tensors.find((t) => t.init?.kind === 'rope-table')!;
+    const tensors = base.tensors.map((t) => {
+      if (t.id !== rope.id) return t;
+      const { init: _dropped, ...rest } = t;
+      return rest;
+    });
+    const r = verifyProgram({ ...base, tensors });
+    const v = r.violations.find((x) => x.kind === 'coverage')!;
+    expect(v.tensorName).toBe(rope.name);
+    expect(v.message).toMatch(/has no init and nothing writes before this read/);
+    expect(decodeQueue(base.queues[v.queue]!)[v.index]!.opcode).toBe(Op.FUSED_NORM_QKV_ROPE);
+  });
+
+  it('scratch without an init is fine when every read follows a write in the step', () => {
+    // The attention output is written by the partials/reduction before O reads it.
+    const tensors = base.tensors.map((t) => {
+      if (t.region !== 'state' || t.init?.kind !== 'zero' || !/attn/i.test(t.name)) return t;
+      const { init: _dropped, ...rest } = t;
+      return rest;
+    });
+    expect(tensors.some((t, i) => t !== base.tensors[i])).toBe(true);
+    expect(verifyProgram({ ...base, tensors })).toEqual({ ok: true, violations: [] });
+  });
+});

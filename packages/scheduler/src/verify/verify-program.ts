@@ -1,8 +1,9 @@
 /**
  * verifyProgram: proves a program free of deadlock (two-step simulation), of data races (the
  * happens-before of program order and exact counter waits orders every conflicting access of a
- * step, and steps cannot overlap), and of split-K partners that add a K column twice or never
- * (split-k-coverage.ts). Returns every violation found, first the most fundamental.
+ * step, and steps cannot overlap), of split-K partners that add a K column twice or never
+ * (split-k-coverage.ts), and of state reads that neither an init nor an earlier write covers
+ * (uninitialised-reads.ts). Returns every violation found, first the most fundamental.
  */
 import { NONE16, opcodeInfo, type Program, TENSOR_SLOT_FIELDS } from '@megakernel/isa';
 import { waitsOf } from '../dependency-graph.js';
@@ -19,6 +20,7 @@ import { happensBefore } from './happens-before.js';
 import { findRaces } from './races.js';
 import { findSplitKCoverage } from './split-k-coverage.js';
 import { findStepOverlap } from './steps.js';
+import { findUninitialisedReads } from './uninitialised-reads.js';
 import type { VerifyResult, Violation } from './violations.js';
 
 export interface VerifyOptions {
@@ -91,6 +93,7 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
   }
   violations.push(...findStepOverlap(view, hb, max));
   violations.push(...findSplitKCoverage(view, program.tensors, max - violations.length));
+  violations.push(...findUninitialisedReads(view, program.tensors, accesses, hb, max - violations.length));
   violations.push(
     ...findRaces(view, program.tensors, conflictingAccesses(accesses), hb, max - violations.length),
   );
