@@ -149,3 +149,20 @@ describe('uninitialised reads', () => {
     expect(verifyProgram({ ...base, tensors })).toEqual({ ok: true, violations: [] });
   });
 });
+
+describe('per-layer operands', () => {
+  it("an instruction of layer 1 reading layer 0's norm weights is a structure violation", () => {
+    const w0 = base.tensors.find((t) => t.layer === 0 && t.region === 'weights' && /norm/i.test(t.name))!;
+    const w1 = base.tensors.find((t) => t.layer === 1 && t.name === w0.name.replace(/\.0(\b|\.)/, '.1$1'))!;
+    expect(w1).toBeDefined();
+    let edited: { q: number; i: number } | undefined;
+    for (let q = 0; q < base.queues.length && !edited; q++) {
+      decodeQueue(base.queues[q]!).forEach((inst, i) => {
+        if (!edited && inst.layer === 1 && inst.t1 === w1.id) edited = { q, i };
+      });
+    }
+    const r = verifyProgram(withInstruction(base, edited!.q, edited!.i, (x) => (x.t1 = w0.id)));
+    expect(r.violations[0]).toMatchObject({ kind: 'structure', queue: edited!.q, index: edited!.i });
+    expect(r.violations[0]!.message).toMatch(/a tensor of layer 0, in an instruction of layer 1/);
+  });
+});

@@ -49,8 +49,16 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
       bad(`signals counter ${inst.signalCounter} of ${program.counterCount}`, inst.signalCounter);
     }
     for (const s of TENSOR_SLOT_FIELDS) {
-      if (inst[s] !== NONE16 && inst[s] >= program.tensors.length)
+      if (inst[s] === NONE16) continue;
+      if (inst[s] >= program.tensors.length) {
         bad(`${s} names tensor ${inst[s]} of ${program.tensors.length}`);
+        continue;
+      }
+      // A per-layer tensor belongs to its layer's instructions only (another layer's norm weights or
+      // KV cache is a well-formed operand that computes the wrong thing).
+      const t = program.tensors[inst[s]]!;
+      if (t.layer !== undefined && inst.layer !== NONE16 && t.layer !== inst.layer)
+        bad(`${s} names ${t.name}, a tensor of layer ${t.layer}, in an instruction of layer ${inst.layer}`);
     }
   });
   if (violations.length > 0) return done();
