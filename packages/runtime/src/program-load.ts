@@ -174,6 +174,9 @@ export interface CheckProgramOptions {
  * ProgramValidationError, ProgramVerifyError, ProgramModelMismatchError or ProgramLimitError; returns
  * the program unchanged.
  */
+/** Programs (by identity; they are immutable) that passed strict validation and the verifier. */
+const verified = new WeakSet<Program>();
+
 export function checkProgram(program: Program, options: CheckProgramOptions = {}): Program {
   const source = options.source ?? 'program';
   const model = options.model;
@@ -208,6 +211,9 @@ export function checkProgram(program: Program, options: CheckProgramOptions = {}
   for (const [field, value, limit, what] of sizes) {
     if (!(value <= limit)) throw new ProgramLimitError(source, field, value, `${limit} ${what}`);
   }
+  // Validation and the verifier depend on the program alone: a program object that passed both is
+  // not proved again (`verify` reads a file, then checks it against the checkpoint).
+  if (verified.has(program)) return program;
   // Token ids outside the vocabulary in the config are a warning at checkpoint load, not corruption
   // (tiny test checkpoints keep GPT-2's eos 50256 with a 256-token vocabulary; they never fire).
   const violations = validateProgram(program, { mode: 'strict' }).filter(
@@ -220,6 +226,7 @@ export function checkProgram(program: Program, options: CheckProgramOptions = {}
   if (options.verify !== false) {
     const verdict = verifyProgram(program);
     if (!verdict.ok) throw new ProgramVerifyError(source, verdict.violations);
+    verified.add(program);
   }
   return program;
 }
