@@ -30,9 +30,18 @@ export type OpcodeCategory =
   | 'model-specific'
   | 'custom';
 
+/**
+ * What an instruction does with a tensor operand: `read` it, `stream` it (a weight matrix the GPU
+ * loader streams through its bulk-copy ring, tile by tile), `write` it, or `update` it (read and
+ * write the same elements: in place, accumulated, or an atomic fold). The exact elements are the
+ * op's access model (access-model.ts); the role is what backends plan by.
+ */
+export type OperandRole = 'read' | 'stream' | 'write' | 'update';
+
 export interface TensorOperand {
   readonly slot: TensorSlotField;
   readonly name: string;
+  readonly role: OperandRole;
   readonly optional?: boolean;
   /** Dtypes the VMs accept for this operand (validated in both modes: kernels are typed). */
   readonly dtypes: readonly TensorDtype[];
@@ -89,10 +98,12 @@ const ANY: readonly TensorDtype[] = ['f32', 'bf16', 'f16', 'i32', 'u32'];
 const t = (
   slot: TensorSlotField,
   name: string,
+  role: OperandRole,
   dtypes: readonly TensorDtype[],
   doc: string,
   optional = false,
-): TensorOperand => (optional ? { slot, name, optional, dtypes, doc } : { slot, name, dtypes, doc });
+): TensorOperand =>
+  optional ? { slot, name, role, optional, dtypes, doc } : { slot, name, role, dtypes, doc };
 const a = (field: ArgField, name: string, doc: string): ArgOperand => ({ field, name, doc });
 const f = (field: FloatField, name: string, doc: string): FloatOperand => ({ field, name, doc });
 
@@ -107,7 +118,7 @@ const NORM_FLAGS: readonly FlagBit[] = [
 const NORM_PARAMS_DOC =
   'norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight';
 const normParams = (slot: TensorSlotField): TensorOperand =>
-  t(slot, 'normParams', FLOAT, NORM_PARAMS_DOC, true);
+  t(slot, 'normParams', 'read', FLOAT, NORM_PARAMS_DOC, true);
 const ROWS = [
   a('a0', 'rowStart', 'first output row of this tile'),
   a('a1', 'rowCount', 'output rows in this tile (> 0)'),
@@ -155,8 +166,14 @@ function elementwise<const N extends string>(
   const ins = (['a', 'b', 'c'] as const).slice(0, inputs);
   const slots: readonly TensorSlotField[] = ['t0', 't1', 't2', 't3'];
   const tensors = [
-    ...ins.map((n, i) => t(slots[i]!, n, FLOAT, `input ${n}`)),
-    t(slots[inputs]!, 'out', FLOAT, inPlace ? 'output, also read (updated in place)' : 'output'),
+    ...ins.map((n, i) => t(slots[i]!, n, 'read', FLOAT, `input ${n}`)),
+    t(
+      slots[inputs]!,
+      'out',
+      inPlace ? 'update' : 'write',
+      FLOAT,
+      inPlace ? 'output, also read (updated in place)' : 'output',
+    ),
   ];
   return {
     name,
@@ -217,7 +234,10 @@ const OPCODE_TABLE = [
     status: 'executable',
     summary:
       'writes a K or V vector into the KV cache at `pos`: kv[which, pos, :, :] = src[offset .. offset + Hkv*d)',
-    tensors: [t('t0', 'src', FLOAT, 'source vector'), t('t1', 'kv', FLOAT, 'KV cache [2, maxSeq, Hkv, d]')],
+    tensors: [
+      t('t0', 'src', 'read', FLOAT, 'source vector'),
+      t('t1', 'kv', 'write', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
+    ],
     args: [a('a0', 'offset', 'first source element'), a('a1', 'which', '0 = K, 1 = V')],
     floats: [],
     flags: [],
@@ -229,7 +249,7 @@ const OPCODE_TABLE = [
     status: 'executable',
     summary:
       'dst[dstOffset + i] = src[srcOffset + i] for i < count (flat element indices), converting dtype (floats round to nearest even; integer to float exact when representable)',
-    tensors: [t('t0', 'src', ANY, 'source'), t('t1', 'dst', ANY, 'destination')],
+    tensors: [t('t0', 'src', 'read', ANY, 'source'), t('t1', 'dst', 'write', ANY, 'destination')],
     args: [
       a('a0', 'srcOffset', 'first source element'),
       a('a1', 'dstOffset', 'first destination element'),
@@ -244,7 +264,7 @@ const OPCODE_TABLE = [
     category: 'memory',
     status: 'executable',
     summary: 'dst[offset + i] = 0 for i < count (flat element indices, all-zero bits for every dtype)',
-    tensors: [t('t0', 'dst', ANY, 'destination')],
+    tensors: [t('t0', 'dst', 'write', ANY, 'destination')],
     args: [a('a0', 'offset', 'first element'), a('a1', 'count', 'elements')],
     floats: [],
     flags: [],
@@ -257,11 +277,11 @@ const OPCODE_TABLE = [
     summary:
       'token = tokens[pos] (with embedFromArgmax, a negative entry becomes argmax(pos-1) and is written back); out = scale * table[token] (+ positions[pos]); a token outside [0, vocab) is a run-time fault',
     tensors: [
-      t('t0', 'tokens', ['i32'], 'token ids [maxSeq] i32'),
-      t('t1', 'table', FLOAT, 'embedding table [vocab, hidden]'),
-      t('t2', 'positions', FLOAT, 'learned position table [maxPos >= maxSeq, hidden]', true),
-      t('t3', 'out', F32, 'hidden state [hidden] f32'),
-      t('t4', 'argmax', ['u32'], ARGMAX_KEYS, true),
+      t('t0', 'tokens', 'update', ['i32'], 'token ids [maxSeq] i32'),
+      t('t1', 'table', 'read', FLOAT, 'embedding table [vocab, hidden]'),
+      t('t2', 'positions', 'read', FLOAT, 'learned position table [maxPos >= maxSeq, hidden]', true),
+      t('t3', 'out', 'write', F32, 'hidden state [hidden] f32'),
+      t('t4', 'argmax', 'read', ['u32'], ARGMAX_KEYS, true),
     ],
     args: [],
     floats: [f('f0', 'scale', 'embedding scale')],
@@ -288,10 +308,10 @@ const OPCODE_TABLE = [
     summary:
       'y[r] (+)= sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0), r in the tile',
     tensors: [
-      t('t0', 'x', FLOAT, 'input vector [K]'),
-      t('t1', 'W', FLOAT, 'weight [N, K] (x·Wᵀ layout)'),
-      t('t2', 'y', FLOAT, 'output [N]'),
-      t('t3', 'bias', FLOAT, 'bias [N]', true),
+      t('t0', 'x', 'read', FLOAT, 'input vector [K]'),
+      t('t1', 'W', 'stream', FLOAT, 'weight [N, K] (x·Wᵀ layout)'),
+      t('t2', 'y', 'write', FLOAT, 'output [N]'),
+      t('t3', 'bias', 'read', FLOAT, 'bias [N]', true),
     ],
     args: [...ROWS, ...K_RANGE],
     floats: [],
@@ -306,7 +326,11 @@ const OPCODE_TABLE = [
     category: 'norm',
     status: 'executable',
     summary: 'y = x * rsqrt(mean(x²) + eps) * gamma over the whole vector',
-    tensors: [t('t0', 'x', FLOAT, 'input [n]'), normParams('t1'), t('t2', 'y', FLOAT, 'output [n]')],
+    tensors: [
+      t('t0', 'x', 'read', FLOAT, 'input [n]'),
+      normParams('t1'),
+      t('t2', 'y', 'write', FLOAT, 'output [n]'),
+    ],
     args: [],
     floats: [EPS],
     flags: [NORM_FLAGS[1]!],
@@ -317,7 +341,11 @@ const OPCODE_TABLE = [
     category: 'norm',
     status: 'executable',
     summary: 'y = (x - mean) * rsqrt(var + eps) * gamma (+ beta) over the whole vector (population variance)',
-    tensors: [t('t0', 'x', FLOAT, 'input [n]'), normParams('t1'), t('t2', 'y', FLOAT, 'output [n]')],
+    tensors: [
+      t('t0', 'x', 'read', FLOAT, 'input [n]'),
+      normParams('t1'),
+      t('t2', 'y', 'write', FLOAT, 'output [n]'),
+    ],
     args: [],
     floats: [EPS],
     flags: [NORM_FLAGS[1]!],
@@ -332,10 +360,10 @@ const OPCODE_TABLE = [
     summary:
       'for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); over it, m = max scale·q·k, s = sum exp(scale·q·k - m), O = sum exp(scale·q·k - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output',
     tensors: [
-      t('t0', 'q', F32, 'queries [Hq, d] f32'),
-      t('t1', 'kv', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
-      t('t2', 'out', FLOAT, 'direct: attention output [Hq, d]; else partial O [chunks, Hq, d] f32'),
-      t('t3', 'lse', F32, 'partial LSE [chunks, Hq] f32 (absent when direct)', true),
+      t('t0', 'q', 'read', F32, 'queries [Hq, d] f32'),
+      t('t1', 'kv', 'read', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
+      t('t2', 'out', 'write', FLOAT, 'direct: attention output [Hq, d]; else partial O [chunks, Hq, d] f32'),
+      t('t3', 'lse', 'write', F32, 'partial LSE [chunks, Hq] f32 (absent when direct)', true),
     ],
     args: [
       a('a0', 'kvHead', 'KV head; its query heads are kvHead*g .. kvHead*g+g-1'),
@@ -356,9 +384,9 @@ const OPCODE_TABLE = [
     summary:
       'out[h] = sum_c exp(lse[c,h] - M) O[c,h] / sum_c exp(lse[c,h] - M), M = max_c lse[c,h], for heads h in [headStart, headStart+headCount)',
     tensors: [
-      t('t0', 'partialO', F32, 'partial outputs [chunks, Hq, d] f32'),
-      t('t1', 'lse', F32, 'partial LSE [chunks, Hq] f32'),
-      t('t2', 'out', FLOAT, 'attention output [Hq, d]'),
+      t('t0', 'partialO', 'read', F32, 'partial outputs [chunks, Hq, d] f32'),
+      t('t1', 'lse', 'read', F32, 'partial LSE [chunks, Hq] f32'),
+      t('t2', 'out', 'write', FLOAT, 'attention output [Hq, d]'),
     ],
     args: [a('a0', 'headStart', 'first query head'), a('a1', 'headCount', 'query heads (> 0)')],
     floats: [],
@@ -372,8 +400,8 @@ const OPCODE_TABLE = [
     summary:
       'rotates the first rot dims of heads [headStart, headStart+headCount) of x in place at `pos`: (x[2i], x[2i+1]) → (x0·cos − x1·sin, x0·sin + x1·cos) with (cos, sin) = rope[pos, i] (interleaved pairs; checkpoints in rotate-half order are permuted at load)',
     tensors: [
-      t('t0', 'x', FLOAT, 'vector of heads [H, d]'),
-      t('t1', 'rope', F32, 'table [maxSeq, rot/2, 2] of (cos, sin)'),
+      t('t0', 'x', 'update', FLOAT, 'vector of heads [H, d]'),
+      t('t1', 'rope', 'read', F32, 'table [maxSeq, rot/2, 2] of (cos, sin)'),
     ],
     args: [a('a0', 'headStart', 'first head'), a('a1', 'headCount', 'heads (> 0)')],
     floats: [],
@@ -406,7 +434,10 @@ const OPCODE_TABLE = [
     status: 'executable',
     summary:
       'for rows r of the tile except suppressToken, atomically key[pos] = max(key[pos], (ord(logits[r]) << 32) | (0xFFFFFFFF - r)), ord(b) = b ^ 0xFFFFFFFF for negative floats and b | 0x80000000 otherwise (NaN never wins: skipped); the token is 0xFFFFFFFF - low word, ties go to the lowest row; keys start at 0',
-    tensors: [t('t0', 'logits', F32, 'logits [V] f32'), t('t1', 'argmax', ['u32'], ARGMAX_KEYS)],
+    tensors: [
+      t('t0', 'logits', 'read', F32, 'logits [V] f32'),
+      t('t1', 'argmax', 'update', ['u32'], ARGMAX_KEYS),
+    ],
     args: [...ROWS, SUPPRESS],
     floats: [],
     flags: [],
@@ -419,11 +450,11 @@ const OPCODE_TABLE = [
     status: 'executable',
     summary: 'y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm',
     tensors: [
-      t('t0', 'x', F32, 'input [K] f32'),
+      t('t0', 'x', 'read', F32, 'input [K] f32'),
       normParams('t1'),
-      t('t2', 'W', FLOAT, 'weight [N, K]'),
-      t('t3', 'bias', FLOAT, 'bias [N]', true),
-      t('t4', 'y', FLOAT, 'output [N]'),
+      t('t2', 'W', 'stream', FLOAT, 'weight [N, K]'),
+      t('t3', 'bias', 'read', FLOAT, 'bias [N]', true),
+      t('t4', 'y', 'write', FLOAT, 'output [N]'),
     ],
     args: ROWS,
     floats: [EPS],
@@ -450,10 +481,10 @@ const OPCODE_TABLE = [
     summary:
       'out[r] += sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0): O and down projections with the residual add',
     tensors: [
-      t('t0', 'x', FLOAT, 'input [K]'),
-      t('t1', 'W', FLOAT, 'weight [N, K]'),
-      t('t2', 'out', F32, 'residual stream [N] f32, updated in place'),
-      t('t3', 'bias', FLOAT, 'bias [N]', true),
+      t('t0', 'x', 'read', FLOAT, 'input [K]'),
+      t('t1', 'W', 'stream', FLOAT, 'weight [N, K]'),
+      t('t2', 'out', 'update', F32, 'residual stream [N] f32, updated in place'),
+      t('t3', 'bias', 'read', FLOAT, 'bias [N]', true),
     ],
     args: [...ROWS, ...K_RANGE],
     floats: [],
@@ -473,13 +504,19 @@ const OPCODE_TABLE = [
     summary:
       'y = W·norm(x) + bias for rows [rowStart, rowStart+rowCount) of [Q; K; V]; RoPE (as ROPE_EMBED) on Q and K rows at pos; Q rows to q, K and V rows to the KV cache at pos',
     tensors: [
-      t('t0', 'x', F32, 'hidden state [hidden] f32'),
+      t('t0', 'x', 'read', F32, 'hidden state [hidden] f32'),
       normParams('t1'),
-      t('t2', 'W', FLOAT, 'fused QKV weight [(Hq + 2 Hkv) d, hidden], Q/K rows in interleaved-RoPE order'),
-      t('t3', 'bias', FLOAT, 'fused QKV bias [(Hq + 2 Hkv) d]', true),
-      t('t4', 'q', F32, 'queries [Hq, d] f32'),
-      t('t5', 'kv', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
-      t('t6', 'rope', F32, 'table [maxSeq, rot/2, 2] of (cos, sin); absent without RoPE', true),
+      t(
+        't2',
+        'W',
+        'stream',
+        FLOAT,
+        'fused QKV weight [(Hq + 2 Hkv) d, hidden], Q/K rows in interleaved-RoPE order',
+      ),
+      t('t3', 'bias', 'read', FLOAT, 'fused QKV bias [(Hq + 2 Hkv) d]', true),
+      t('t4', 'q', 'write', F32, 'queries [Hq, d] f32'),
+      t('t5', 'kv', 'write', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
+      t('t6', 'rope', 'read', F32, 'table [maxSeq, rot/2, 2] of (cos, sin); absent without RoPE', true),
     ],
     args: ROWS,
     floats: [EPS],
@@ -493,13 +530,13 @@ const OPCODE_TABLE = [
     summary:
       'out[r] = act(gate[r]·n + bg[r]) * (up[r]·n + bu[r]) (gated) or act(up[r]·n + bu[r]), n = norm(x)',
     tensors: [
-      t('t0', 'x', F32, 'hidden state [hidden] f32'),
+      t('t0', 'x', 'read', F32, 'hidden state [hidden] f32'),
       normParams('t1'),
-      t('t2', 'Wgate', FLOAT, 'gate weight [I, hidden] (present exactly when gated)', true),
-      t('t3', 'Wup', FLOAT, 'up weight [I, hidden]'),
-      t('t4', 'gateBias', FLOAT, 'gate bias [I] (gated only)', true),
-      t('t5', 'upBias', FLOAT, 'up bias [I]', true),
-      t('t6', 'out', FLOAT, 'MLP activations [I]'),
+      t('t2', 'Wgate', 'stream', FLOAT, 'gate weight [I, hidden] (present exactly when gated)', true),
+      t('t3', 'Wup', 'stream', FLOAT, 'up weight [I, hidden]'),
+      t('t4', 'gateBias', 'read', FLOAT, 'gate bias [I] (gated only)', true),
+      t('t5', 'upBias', 'read', FLOAT, 'up bias [I]', true),
+      t('t6', 'out', 'write', FLOAT, 'MLP activations [I]'),
     ],
     args: ROWS,
     floats: [EPS],
@@ -517,12 +554,12 @@ const OPCODE_TABLE = [
     summary:
       'logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, folded into the argmax key of pos as ARGMAX does',
     tensors: [
-      t('t0', 'x', F32, 'hidden state [hidden] f32'),
+      t('t0', 'x', 'read', F32, 'hidden state [hidden] f32'),
       normParams('t1'),
-      t('t2', 'W', FLOAT, 'LM head [V, hidden]'),
-      t('t3', 'bias', FLOAT, 'bias [V]', true),
-      t('t4', 'logits', F32, 'logits [V] f32'),
-      t('t5', 'argmax', ['u32'], ARGMAX_KEYS),
+      t('t2', 'W', 'stream', FLOAT, 'LM head [V, hidden]'),
+      t('t3', 'bias', 'read', FLOAT, 'bias [V]', true),
+      t('t4', 'logits', 'write', F32, 'logits [V] f32'),
+      t('t5', 'argmax', 'update', ['u32'], ARGMAX_KEYS),
     ],
     args: [...ROWS, SUPPRESS],
     floats: [EPS],
