@@ -1,6 +1,6 @@
 /** The options every program-level command shares to compile a model or preset on the spot. */
 
-import { PRESET_NAMES } from '@megakernel/runtime';
+import { DEFAULT_QUEUES, PRESET_NAMES } from '@megakernel/runtime';
 import { type Command, Option } from 'commander';
 import { positiveInteger } from './arguments.js';
 
@@ -9,7 +9,11 @@ export function addCompileFlags(command: Command): Command {
     .addOption(
       new Option('--preset <name>', 'a published model shape instead of a TARGET').choices(PRESET_NAMES),
     )
-    .option('--queues <n>', 'instruction queues, one per SM (default 132, an H100 SXM)', positiveInteger)
+    .option(
+      '--queues <n>',
+      `instruction queues, one per SM (default ${DEFAULT_QUEUES}, an H100 SXM or H200)`,
+      positiveInteger,
+    )
     .option(
       '--max-seq-len <n>',
       'context length (default: the model positions, at most 4096)',

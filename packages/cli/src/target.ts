@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  compile,
+  compileWithProgress,
   DEFAULT_MAX_SEQ_LEN,
+  DEFAULT_QUEUES,
   type LoadedCheckpoint,
   loadCheckpoint,
   PRESET_NAMES,
@@ -22,9 +23,6 @@ import type { Progress } from './progress.js';
 
 /** What `compile` names program files. */
 export const PROGRAM_EXTENSION = '.mkp';
-
-/** An H100 SXM's SM count: one queue per SM. */
-export const DEFAULT_QUEUES = 132;
 
 export interface CompileFlags {
   readonly preset?: string;
@@ -54,7 +52,7 @@ export function resolveTarget(arg: string | undefined, flags: CompileFlags, prog
       throw new UsageError(`unknown preset '${flags.preset}'; presets: ${PRESET_NAMES.join(', ')}`);
     }
     const config = preset(flags.preset);
-    return { kind: 'preset', name: flags.preset, program: compileWithProgress(config, flags, progress) };
+    return { kind: 'preset', name: flags.preset, program: compileTarget(config, flags, progress) };
   }
   if (arg === undefined)
     throw new UsageError('missing TARGET: give a program file, a model folder or --preset NAME');
@@ -72,7 +70,7 @@ export function resolveTarget(arg: string | undefined, flags: CompileFlags, prog
     throw new ProgramFileError(arg, 'missing');
   const checkpoint = loadCheckpoint(resolveModelDir(arg), { checkWeights: flags.checkWeights ?? true });
   try {
-    const program = compileWithProgress(checkpoint, flags, progress);
+    const program = compileTarget(checkpoint, flags, progress);
     return { kind: 'model', name: path.basename(checkpoint.dir), program, checkpoint };
   } catch (e) {
     checkpoint.close();
@@ -84,21 +82,22 @@ export function defaultMaxSeqLen(config: RuntimeModelConfig): number {
   return Math.min(config.maxPositionEmbeddings, DEFAULT_MAX_SEQ_LEN);
 }
 
-function compileWithProgress(
+/** The command's compile options applied to a model or preset (DEFAULT_QUEUES queues unless given). */
+function compileTarget(
   model: LoadedCheckpoint | RuntimeModelConfig,
   flags: CompileFlags,
   progress: Progress,
 ): Program {
   const config = 'numLayers' in model ? model : model.config;
-  // TODO(scheduler): compile() reports no progress, so the bar shows the phase, not a fraction.
-  progress.listener?.({ phase: 'compile', done: 0, total: 1 });
-  const program = compile(model, {
-    queues: flags.queues ?? DEFAULT_QUEUES,
-    maxSeqLen: flags.maxSeqLen ?? defaultMaxSeqLen(config),
-    ...(flags.kvDtype === undefined ? {} : { kvDtype: flags.kvDtype }),
-  });
-  progress.listener?.({ phase: 'compile', done: 1, total: 1 });
-  return program;
+  return compileWithProgress(
+    model,
+    {
+      queues: flags.queues ?? DEFAULT_QUEUES,
+      maxSeqLen: flags.maxSeqLen ?? defaultMaxSeqLen(config),
+      ...(flags.kvDtype === undefined ? {} : { kvDtype: flags.kvDtype }),
+    },
+    progress.listener,
+  );
 }
 
 /** The checkpoint a program needs for its weights: the target's own, or --model. */

@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "generated/kernel_limits.h"  // KERNEL_LIMITS of src/kernel-limits.ts: the one source of the limits
+
 namespace mk {
 
 struct KernelConfig {
@@ -30,16 +32,17 @@ struct KernelConfig {
 
   // The staged input vector (fp32): K up to 8192 per instruction (hidden sizes to 8192; larger
   // inputs, such as an unsplit 14336-wide down projection, must be split along K by the scheduler).
-  static constexpr uint32_t kMaxVector = 8192;
+  static constexpr uint32_t kMaxVector = KERNEL_MAX_VECTOR;
   // Output rows accumulated per row block (per matrix; the gated MLP streams two matrices).
   static constexpr uint32_t kRowBlock = 2048;
 
   // Attention: heads of one KV group handled per pass (registers), and the largest head_dim.
   static constexpr int kAttnHeadsPerPass = 4;
-  static constexpr int kAttnMaxHeadDim = 128;
+  static constexpr int kAttnMaxHeadDim = KERNEL_MAX_HEAD_DIM;
 
   // Norm parameters and the input vector held in registers before the dependency wait:
-  // 4-element groups per consumer thread, so vectors up to 512 * 4 * 4 = 8192 take the fast path.
+  // 4-element groups per consumer thread, so vectors up to 480 * 4 * 4 = 7,680 take the fast path
+  // (kConsumerThreads = 480; longer ones, to kMaxVector, take the general path of vector.cuh).
   static constexpr int kNormGroupsPerThread = 4;
 
   // Named barrier for the consumer warps only (0 is __syncthreads).

@@ -1,6 +1,6 @@
 // The persistent megakernel: one block per SM (cooperative launch), each running its own queue for
-// `steps` decode steps. Warp 16 is the loader; warps 0-15 are consumers that wait on dependency
-// counters, compute, store and signal.
+// `steps` decode steps. Warp 15 (Cfg::kLoaderWarp) is the loader; warps 0-14 (Cfg::kConsumerWarps)
+// are consumers that wait on dependency counters, compute, store and signal.
 #include <cuda_runtime.h>
 
 #include "config.cuh"
@@ -17,6 +17,7 @@
 #include "ops/fused_norm_lm_head_argmax.cuh"
 #include "ops/fused_norm_matmul.cuh"
 #include "ops/fused_norm_qkv_rope.cuh"
+#include "ops/head_rms_norm.cuh"
 #include "ops/matvec.cuh"
 #include "ops/noop.cuh"
 #include "ops/norm.cuh"
@@ -24,42 +25,78 @@
 
 namespace mk {
 
+// The cases of dispatch(), written once: LABEL(NAME) is a case label that falls through to the next
+// one, CALL(NAME, expr) a case that returns expr. dispatch() expands it into its switch, and the
+// static_asserts below expand it against the generated MK_EXECUTABLE_OPCODES (every executable
+// opcode of the opcode table): an executable opcode without a case, or a case for an opcode that is
+// not executable, fails the build naming the opcode. (Duplicate cases already do: a switch.)
+#define MK_DISPATCH_CASES(LABEL, CALL)                                 \
+  CALL(FUSED_NORM_QKV_ROPE, op_fused_norm_qkv_rope(c, p))              \
+  CALL(FUSED_MATMUL_RESIDUAL, op_fused_matmul_residual(c, p))          \
+  CALL(FUSED_NORM_GATE_UP_ACT, op_fused_norm_gate_up_act(c, p))        \
+  CALL(FUSED_NORM_LM_HEAD_ARGMAX, op_fused_norm_lm_head_argmax(c, p))  \
+  CALL(ATTENTION_PARTIAL, op_attention_partial(c, p))                  \
+  CALL(ATTENTION_REDUCE, op_attention_reduce(c, p))                    \
+  CALL(EMBED_GATHER, op_embed_gather(c, p))                            \
+  LABEL(NOOP)                                                          \
+  CALL(BARRIER, op_noop(c, p))                                         \
+  CALL(COPY, op_copy(c, p))                                            \
+  CALL(ZERO, op_zero(c, p))                                            \
+  CALL(CACHE_APPEND, op_cache_append(c, p))                            \
+  CALL(MATVEC, op_matvec(c, p))                                        \
+  CALL(FUSED_NORM_MATMUL, op_fused_norm_matmul(c, p))                  \
+  CALL(RMS_NORM, op_norm(c, p, false))                                 \
+  CALL(LAYER_NORM, op_norm(c, p, true))                                \
+  CALL(HEAD_RMS_NORM, op_head_rms_norm(c, p))                          \
+  CALL(ROPE_EMBED, op_rope_embed(c, p))                                \
+  CALL(ARGMAX, op_argmax(c, p))                                        \
+  LABEL(SILU)                                                          \
+  LABEL(GELU)                                                          \
+  LABEL(RELU)                                                          \
+  LABEL(SWIGLU)                                                        \
+  LABEL(GEGLU)                                                         \
+  LABEL(GELU_TANH)                                                     \
+  LABEL(ADD)                                                           \
+  LABEL(MUL)                                                           \
+  LABEL(RESIDUAL_ADD)                                                  \
+  LABEL(SCALE)                                                         \
+  CALL(ELEMWISE_MUL_ADD, op_elementwise(c, p))
+
 __device__ __forceinline__ bool dispatch(Consumer& c, const Plan& p) {
+#define MK_DISPATCH_LABEL(NAME) case OP_##NAME:
+#define MK_DISPATCH_CALL(NAME, CALL) \
+  case OP_##NAME:                    \
+    return CALL;
   switch (p.inst.opcode) {
-    case OP_FUSED_NORM_QKV_ROPE: return op_fused_norm_qkv_rope(c, p);
-    case OP_FUSED_MATMUL_RESIDUAL: return op_fused_matmul_residual(c, p);
-    case OP_FUSED_NORM_GATE_UP_ACT: return op_fused_norm_gate_up_act(c, p);
-    case OP_FUSED_NORM_LM_HEAD_ARGMAX: return op_fused_norm_lm_head_argmax(c, p);
-    case OP_ATTENTION_PARTIAL: return op_attention_partial(c, p);
-    case OP_ATTENTION_REDUCE: return op_attention_reduce(c, p);
-    case OP_EMBED_GATHER: return op_embed_gather(c, p);
-    case OP_NOOP:
-    case OP_BARRIER: return op_noop(c, p);
-    case OP_COPY: return op_copy(c, p);
-    case OP_ZERO: return op_zero(c, p);
-    case OP_CACHE_APPEND: return op_cache_append(c, p);
-    case OP_MATVEC: return op_matvec(c, p);
-    case OP_FUSED_NORM_MATMUL: return op_fused_norm_matmul(c, p);
-    case OP_RMS_NORM: return op_norm(c, p, false);
-    case OP_LAYER_NORM: return op_norm(c, p, true);
-    case OP_ROPE_EMBED: return op_rope_embed(c, p);
-    case OP_ARGMAX: return op_argmax(c, p);
-    case OP_SILU:
-    case OP_GELU:
-    case OP_RELU:
-    case OP_SWIGLU:
-    case OP_GEGLU:
-    case OP_GELU_TANH:
-    case OP_ADD:
-    case OP_MUL:
-    case OP_RESIDUAL_ADD:
-    case OP_SCALE:
-    case OP_ELEMWISE_MUL_ADD: return op_elementwise(c, p);
+    MK_DISPATCH_CASES(MK_DISPATCH_LABEL, MK_DISPATCH_CALL)
     default:
       c.fail(p, STATUS_BAD_OPCODE, p.inst.opcode);
       return false;
   }
+#undef MK_DISPATCH_LABEL
+#undef MK_DISPATCH_CALL
 }
+
+namespace dispatch_check {
+#define MK_DISPATCH_HAS_LABEL(NAME) || op == OP_##NAME
+#define MK_DISPATCH_HAS_CALL(NAME, CALL) || op == OP_##NAME
+constexpr bool dispatched(uint8_t op) { return false MK_DISPATCH_CASES(MK_DISPATCH_HAS_LABEL, MK_DISPATCH_HAS_CALL); }
+#define MK_IS_EXECUTABLE(NAME, OPS) || op == OP_##NAME
+constexpr bool executable(uint8_t op) { return false MK_EXECUTABLE_OPCODES(MK_IS_EXECUTABLE); }
+#define MK_REQUIRE_CASE(NAME, OPS) \
+  static_assert(dispatched(OP_##NAME), "dispatch() has no case for the executable opcode OP_" #NAME);
+MK_EXECUTABLE_OPCODES(MK_REQUIRE_CASE)
+#define MK_REQUIRE_EXECUTABLE_LABEL(NAME) \
+  static_assert(executable(OP_##NAME), "dispatch() has a case for OP_" #NAME ", which is not executable");
+#define MK_REQUIRE_EXECUTABLE_CALL(NAME, CALL) MK_REQUIRE_EXECUTABLE_LABEL(NAME)
+MK_DISPATCH_CASES(MK_REQUIRE_EXECUTABLE_LABEL, MK_REQUIRE_EXECUTABLE_CALL)
+#undef MK_DISPATCH_HAS_LABEL
+#undef MK_DISPATCH_HAS_CALL
+#undef MK_IS_EXECUTABLE
+#undef MK_REQUIRE_CASE
+#undef MK_REQUIRE_EXECUTABLE_LABEL
+#undef MK_REQUIRE_EXECUTABLE_CALL
+}  // namespace dispatch_check
 
 __device__ __forceinline__ void run_consumer(const KernelParams& kp, SharedStorage& s, int tid) {
   Consumer c{kp, s, tid, tid / 32, tid % 32, 0, kp.timings != nullptr, 0};

@@ -21,10 +21,13 @@ struct WStream {
   uint32_t pad;
 };
 
+// The consumers accumulate each streamed matrix into its own row of SharedStorage::acc.
+static_assert(MAX_WEIGHT_STREAMS == 2, "plans, the ring order and the accumulators handle two weight matrices");
+
 struct Plan {
   Instruction inst;
   TRef t[8];
-  WStream w[2];
+  WStream w[MAX_WEIGHT_STREAMS];
   uint32_t nstreams;  // 0, 1 or 2 weight matrices
   uint32_t rows;      // tile rows (same for both matrices)
   uint32_t k0;        // first input column
@@ -82,38 +85,36 @@ __device__ __forceinline__ void plan_fail(Plan& p, uint32_t code, uint32_t detai
   }
 }
 
-// Describes the weight stream of matrix ops and checks every tile bound it will read.
+// Describes the weight stream of matrix ops and checks every tile bound it will read. Which slots
+// stream, in which order, and where the input vector is come from the generated MK_WEIGHT_STREAMS
+// (the 'stream'-role operands of the opcode table; an optional one streams when present); every
+// streaming opcode has rowStart = a0, rowCount = a1 and, with a K range, kStart = a2, kCount = a3.
 __device__ inline void plan_weight_streams(Plan& p) {
   const Instruction& in = p.inst;
-  int wa = -1, wb = -1;
+  // The matrices streamed, wa then wb (-1: none): the table's stream operands less an optional one
+  // whose slot is empty. The generator guarantees a required one, so wa is always a slot.
+  int wa = -1, wb = -1, input = 0;
   bool kRange = false;
   switch (in.opcode) {
-    case OP_MATVEC:
-    case OP_FUSED_MATMUL_RESIDUAL:
-      wa = 1;
-      kRange = true;
-      break;
-    case OP_FUSED_NORM_MATMUL:
-    case OP_FUSED_NORM_QKV_ROPE:
-    case OP_FUSED_NORM_LM_HEAD_ARGMAX:
-      wa = 2;
-      break;
-    case OP_FUSED_NORM_GATE_UP_ACT:
-      if (in.flags & FLAG_GATED) {
-        wa = 2;
-        wb = 3;
-      } else {
-        wa = 3;
-      }
-      break;
+#define MK_STREAM_CASE(NAME, COUNT, SLOT0, OPTIONAL0, SLOT1, OPTIONAL1, INPUT, K_RANGE)        \
+  case OP_##NAME: {                                                                           \
+    const bool first = !(OPTIONAL0) || present(p.t[SLOT0]);                                   \
+    wa = first ? (SLOT0) : (SLOT1);                                                           \
+    wb = (COUNT) > 1 && first && (!(OPTIONAL1) || present(p.t[SLOT1])) ? (SLOT1) : -1;        \
+    input = (INPUT);                                                                          \
+    kRange = (K_RANGE);                                                                       \
+    break;                                                                                    \
+  }
+    MK_WEIGHT_STREAMS(MK_STREAM_CASE)
+#undef MK_STREAM_CASE
     default:
       p.nstreams = 0;
       return;
   }
   const TRef& W = p.t[wa];
-  const TRef& x = p.t[0];
+  const TRef& x = p.t[input];
   if (!present(W)) return plan_fail(p, STATUS_BAD_TENSOR, wa);
-  if (!present(x)) return plan_fail(p, STATUS_BAD_TENSOR, 0);
+  if (!present(x)) return plan_fail(p, STATUS_BAD_TENSOR, input);
   if (W.dtype != DTYPE_BF16 || W.rank != 2) return plan_fail(p, STATUS_BAD_DTYPE, wa);
   const uint32_t N = W.shape[0], K = W.shape[1];
   const uint32_t r0 = in.a0, R = in.a1;
@@ -126,7 +127,7 @@ __device__ inline void plan_weight_streams(Plan& p) {
     if (kc > K - k0) return plan_fail(p, STATUS_BAD_EXTENT, 100 + wa);
   }
   if (kc > Cfg::kMaxVector || kc == 0) return plan_fail(p, STATUS_UNSUPPORTED, kc);
-  if (x.n < uint64_t(k0) + kc) return plan_fail(p, STATUS_BAD_EXTENT, 0);
+  if (x.n < uint64_t(k0) + kc) return plan_fail(p, STATUS_BAD_EXTENT, input);
   bool vec = (kc % 8 == 0) && (K % 8 == 0) && (k0 % 8 == 0) && aligned16(W.ptr);
   p.nstreams = 0;
   const int slots[2] = {wa, wb};

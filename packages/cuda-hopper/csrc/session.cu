@@ -1,4 +1,4 @@
-// Host side of a GPU session (see session.h).
+// Host side of a device handle (see session.h).
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -88,43 +88,60 @@ ProbeResult probe() {
 }
 
 Session::Session(int device) : device_(device) {
-  ProbeResult pr = probe();
-  if (!pr.ok) throw CudaError(pr.error);
-  if (device < 0 || device >= int(pr.devices.size())) throw CudaError("no such device " + std::to_string(device));
-  info_ = pr.devices[device];
-  if (info_.major != 9) {
-    throw CudaError("the megakernel is built for Hopper (sm_90a); device " + std::to_string(device) + " is " +
-                    info_.name + " (sm_" + std::to_string(info_.major) + std::to_string(info_.minor) + ")");
-  }
-  check(cudaSetDevice(device), "cudaSetDevice");
-  cudaStream_t s;
-  // A blocking stream: launches on it wait for the synchronous-API copies and memsets on the legacy
-  // default stream (state resets, token writes) without an explicit synchronisation.
-  check(cudaStreamCreate(&s), "cudaStreamCreate");
-  stream_ = s;
-  check(megakernel_prepare(), "cudaFuncSetAttribute(max dynamic shared memory)");
-  int blocks = 0;
-  check(megakernel_max_blocks_per_sm(&blocks), "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-  if (blocks < 1) throw CudaError("the megakernel does not fit on an SM of " + info_.name);
-  check(cudaMalloc(&status_, sizeof(KernelStatus)), "cudaMalloc(status)");
-  for (int i = 0; i < 2; ++i) {
-    check(cudaMallocHost(&pinned_[i], kPinnedChunk), "cudaMallocHost(staging)");
-    cudaEvent_t ev;
-    check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), "cudaEventCreate");
-    pinnedDone_[i] = ev;
+  // A constructor that throws runs no destructor: free what was acquired before rethrowing.
+  try {
+    ProbeResult pr = probe();
+    if (!pr.ok) throw CudaError(pr.error);
+    if (device < 0 || device >= int(pr.devices.size())) throw CudaError("no such device " + std::to_string(device));
+    info_ = pr.devices[device];
+    if (info_.major != 9) {
+      throw CudaError("the megakernel is built for Hopper (sm_90a); device " + std::to_string(device) + " is " +
+                      info_.name + " (sm_" + std::to_string(info_.major) + std::to_string(info_.minor) + ")");
+    }
+    check(cudaSetDevice(device), "cudaSetDevice");
+    cudaStream_t s;
+    // A blocking stream: launches on it wait for the synchronous-API copies and memsets on the legacy
+    // default stream (state resets, token writes) without an explicit synchronisation.
+    check(cudaStreamCreate(&s), "cudaStreamCreate");
+    stream_ = s;
+    check(megakernel_prepare(), "cudaFuncSetAttribute(max dynamic shared memory)");
+    int blocks = 0;
+    check(megakernel_max_blocks_per_sm(&blocks), "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    if (blocks < 1) throw CudaError("the megakernel does not fit on an SM of " + info_.name);
+    check(cudaMalloc(&status_, sizeof(KernelStatus)), "cudaMalloc(status)");
+    for (int i = 0; i < 2; ++i) {
+      check(cudaMallocHost(&pinned_[i], kPinnedChunk), "cudaMallocHost(staging)");
+      cudaEvent_t ev;
+      check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), "cudaEventCreate");
+      pinnedDone_[i] = ev;
+    }
+  } catch (...) {
+    release();
+    throw;
   }
 }
 
-Session::~Session() {
+Session::~Session() { release(); }
+
+void Session::release() noexcept {
+  // The stream is acquired first: without it nothing is held (and cudaSetDevice would create a context).
+  if (!stream_) return;
   cudaSetDevice(device_);
   freeProgram();
   cudaFree(weights_);
+  weights_ = nullptr;
+  weightBytes_ = 0;
   cudaFree(status_);
+  status_ = nullptr;
   for (int i = 0; i < 2; ++i) {
     cudaFreeHost(pinned_[i]);
+    pinned_[i] = nullptr;
     if (pinnedDone_[i]) cudaEventDestroy(static_cast<cudaEvent_t>(pinnedDone_[i]));
+    pinnedDone_[i] = nullptr;
   }
-  if (stream_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+  cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+  stream_ = nullptr;
+  cudaGetLastError();  // a failed free (a dead context) must not surface as the next call's error
 }
 
 void Session::freeProgram() {

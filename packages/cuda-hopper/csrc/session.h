@@ -1,5 +1,7 @@
-// A GPU session: one device, its arenas (weights, state), a loaded program and the launch. Plain
-// C++ (no Node-API); every CUDA failure throws CudaError carrying CUDA's own message.
+// A device handle (TypeScript's CudaDevice; the addon exports it as `Session`): one device, its arenas
+// (weights, state), a loaded program and the launch. Plain C++ (no Node-API); every CUDA failure throws
+// CudaError carrying CUDA's own message. The destructor frees everything it holds, and so does a
+// constructor that throws.
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -84,6 +86,8 @@ class Session {
 
  private:
   void freeProgram();
+  // Frees every device and host resource held; safe to call again.
+  void release() noexcept;
   int device_;
   DeviceInfo info_;
   void* stream_ = nullptr;

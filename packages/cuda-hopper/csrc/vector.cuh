@@ -20,19 +20,23 @@ struct NormSpec {
   float eps;
 };
 
-__device__ __forceinline__ NormSpec norm_spec(const Plan& p, const TRef& params, bool on) {
+// The norm of an op with named operands `op` (norm_params(), eps(), no_weight()): LayerNorm when
+// `layer` (the fused ops' layerNorm flag; the norm ops' opcode).
+template <class Ops>
+__device__ __forceinline__ NormSpec norm_spec(const Ops& op, bool layer, bool on) {
+  const TRef& params = op.norm_params();
   NormSpec n{};
   n.on = on;
-  n.layer = (p.inst.flags & FLAG_NORM_LAYER) != 0;
-  const bool weighted = !(p.inst.flags & FLAG_NORM_NO_WEIGHT) && present(params);
+  n.layer = layer;
+  const bool weighted = !op.no_weight() && present(params);
   n.gamma = on && weighted;
   n.beta = n.gamma && n.layer && params.rank == 2 && params.shape[0] >= 2;  // beta: LayerNorm only
-  n.eps = p.inst.f0;
+  n.eps = op.eps();
   return n;
 }
 
 constexpr int kGroups = Cfg::kNormGroupsPerThread;         // 4-element groups per thread
-constexpr uint32_t kFastMax = Cfg::kConsumerThreads * 4 * kGroups;  // 8192 elements
+constexpr uint32_t kFastMax = Cfg::kConsumerThreads * 4 * kGroups;  // 480 * 4 * 4 = 7,680 elements
 
 __device__ __forceinline__ float4 load_param4(const TRef& t, uint64_t i) {
   if (t.dtype == DTYPE_F32) return __ldg(reinterpret_cast<const float4*>(t.ptr + i * 4));

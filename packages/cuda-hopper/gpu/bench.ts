@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { preset } from '@megakernel/isa';
 import { compile } from '@megakernel/scheduler';
-import { CudaProgram, CudaSession, perTokenTraffic, summariseTimings } from '../src/index.js';
+import { CudaDevice, CudaProgram, perTokenTraffic, summariseTimings } from '../src/index.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,11 +29,11 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-const session = CudaSession.open(0);
-const card = session.device.name;
-const sms = session.device.smCount;
+const device = CudaDevice.open(0);
+const card = device.info.name;
+const sms = device.info.smCount;
 console.log(`device ${card}, ${sms} SMs`);
-const bwSamples = [0, 1, 2].map(() => session.copyBandwidth(2 ** 30, 20));
+const bwSamples = [0, 1, 2].map(() => device.copyBandwidth(2 ** 30, 20));
 const copyGBs = median(bwSamples);
 console.log(
   `device-to-device copy: ${copyGBs.toFixed(0)} GB/s (read + write), samples ${bwSamples.map((b) => b.toFixed(0)).join(', ')}`,
@@ -91,7 +91,7 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
   console.log(
     `${name} (attention chunks ${chunks}): compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${lens.reduce((a, b) => a + b, 0)} instructions, weights ${(program.weightBytes / 1e9).toFixed(2)} GB`,
   );
-  const p = new CudaProgram(session, program, { watchdogMs: 5000 });
+  const p = new CudaProgram(device, program, { watchdogMs: 5000 });
   p.fillRandomWeights(1);
   for (let ci = 0; ci < contexts.length; ci++) {
     const pos0 = pos0s[ci]!;
@@ -180,4 +180,4 @@ for (const r of rows) {
     `| ${r.model} | ${r.attentionChunks} | ${r.pos0} | ${r.msPerToken.toFixed(3)} | ${card} | ${r.floorMs.toFixed(3)} | ${(r.fractionOfFloor * 100).toFixed(1)}% | ${r.torchMs ? `${r.torchMs.toFixed(3)} (${r.torchMode})` : 'n/a'} | ${r.speedupVsTorch ? `${r.speedupVsTorch.toFixed(2)}×` : 'n/a'} |`,
   );
 }
-session.close();
+device.close();

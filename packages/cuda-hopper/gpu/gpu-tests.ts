@@ -12,9 +12,12 @@ import { loadCheckpoint, openSafetensors } from '@megakernel/model';
 import { runGreedy, runProgram } from '@megakernel/reference-cpu';
 import { type CompileOptions, compile } from '@megakernel/scheduler';
 import {
+  CudaClosedError,
+  CudaDecoder,
+  CudaDevice,
   CudaKernelError,
   CudaProgram,
-  CudaSession,
+  DEFAULT_QUEUES,
   gpuSupportProblems,
   greedyCuda,
   probeCuda,
@@ -32,10 +35,9 @@ const noGpu = probe.available ? undefined : `no GPU (${probe.reason})`;
 console.log(
   `megakernel GPU tests; probe: ${JSON.stringify({ ...probe, devices: probe.devices.map((d) => d.name) })}`,
 );
-const session = probe.available ? CudaSession.open(0) : undefined;
-const sms = session?.device.smCount ?? 132;
-if (session)
-  console.log(`device: ${session.device.name}, ${sms} SMs, cc ${session.device.computeCapability}`);
+const device = probe.available ? CudaDevice.open(0) : undefined;
+const sms = device?.info.smCount ?? DEFAULT_QUEUES;
+if (device) console.log(`device: ${device.info.name}, ${sms} SMs, cc ${device.info.computeCapability}`);
 
 function fixturesDir(): string {
   const candidates = [
@@ -62,7 +64,7 @@ for (const c of opCases()) {
     `op ${c.name}: GPU = CPU VM (tol ${c.tol})`,
     () => {
       assert(cpu, 'no CPU result');
-      const p = new CudaProgram(session!, program, { watchdogMs: 2000 });
+      const p = new CudaProgram(device!, program, { watchdogMs: 2000 });
       p.uploadWeights(checkpoint);
       const gpu = p.runPrompt(prompt);
       const vocab = program.config.vocabSize;
@@ -149,7 +151,7 @@ for (const name of fixtures) {
       `program ${label}: GPU logits = CPU VM logits (tol ${tol})`,
       () => {
         assert(program && cpu, 'no program');
-        const gpu = runProgramCuda(program, checkpoint, ref.inputIds, { session: session! });
+        const gpu = runProgramCuda(program, checkpoint, ref.inputIds, { device: device! });
         const e = relativeError(gpu, cpu);
         assert(e <= tol, `relative error ${e.toExponential(2)} > ${tol}`);
         return `relative error ${e.toExponential(2)}`;
@@ -160,7 +162,7 @@ for (const name of fixtures) {
       `program ${label}: greedy in one launch = transformers and = CPU VM`,
       () => {
         assert(program, 'no program');
-        const gpu = greedyCuda(program, checkpoint, ref.inputIds, n, { session: session! });
+        const gpu = greedyCuda(program, checkpoint, ref.inputIds, n, { device: device! });
         const cpuTokens = runGreedy(program, checkpoint, ref.inputIds, n);
         const same = gpu.filter((t, i) => t === ref.greedy[i]).length;
         assert(
@@ -185,7 +187,7 @@ await h.test(
     const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
     const cpu = runProgram(program, checkpoint, ref.inputIds);
     const vocab = program.config.vocabSize;
-    const p = new CudaProgram(session!, program, { watchdogMs: 2000 });
+    const p = new CudaProgram(device!, program, { watchdogMs: 2000 });
     p.uploadWeights(checkpoint);
     p.reset();
     p.setTokens(ref.inputIds);
@@ -213,7 +215,7 @@ await h.test(
     const dir = path.join(fdir, 'llama-tiny');
     const checkpoint = loadCheckpoint(dir);
     const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
-    const p = new CudaProgram(session!, program);
+    const p = new CudaProgram(device!, program);
     p.uploadWeights(checkpoint);
     p.reset();
     p.setTokens([1, 2, 3, 4]);
@@ -225,6 +227,62 @@ await h.test(
       .slice(0, 3)
       .map((s) => `${s.opcode} ${(s.meanNs / 1000).toFixed(2)} µs`);
     return top.join(', ');
+  },
+  noGpu,
+);
+
+// ---- closing a device handle or a decode session frees the device ----
+await h.test(
+  'close() frees the device memory: ten 16 GiB arenas, one handle each, opened and closed in turn',
+  () => {
+    const bytes = 16 * 2 ** 30;
+    // 160 GiB in all: more than an H100 or H200 has, so a close() that leaked would fail a cudaMalloc.
+    for (let i = 0; i < 10; i++) {
+      const d = CudaDevice.open(0);
+      d.native.allocWeights(bytes);
+      d.close();
+      d.close();
+      assert(d.closed, 'closed is false after close()');
+    }
+    return `160 GiB allocated in turn on a ${(device!.info.memoryBytes / 2 ** 30).toFixed(0)} GiB GPU`;
+  },
+  noGpu,
+);
+
+await h.test(
+  'a GPU decode session: logits = CPU VM; close twice; then step, reset and its device throw CudaClosedError',
+  () => {
+    const dir = path.join(fdir, 'llama-tiny');
+    const checkpoint = loadCheckpoint(dir);
+    const ref = readReference(dir);
+    const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
+    const cpu = runProgram(program, checkpoint, ref.inputIds);
+    const vocab = program.config.vocabSize;
+    const own = CudaDevice.open(0);
+    const decoder = new CudaDecoder(own, program, checkpoint);
+    let worst = 0;
+    ref.inputIds.forEach((t, pos) => {
+      const e = relativeError(decoder.step(t), cpu.subarray(pos * vocab, (pos + 1) * vocab));
+      worst = Math.max(worst, e);
+    });
+    assert(worst <= 2e-2, `relative error ${worst.toExponential(2)}`);
+    decoder.close();
+    decoder.close();
+    assert(own.closed, 'closing the decode session left its device handle open');
+    for (const [what, call] of [
+      ['step', () => decoder.step(1)],
+      ['reset', () => decoder.reset()],
+      ['the device handle', () => own.native],
+    ] as const) {
+      try {
+        call();
+      } catch (e) {
+        assert(e instanceof CudaClosedError, `${what}: expected CudaClosedError, got ${String(e)}`);
+        continue;
+      }
+      throw new Error(`${what} worked after close()`);
+    }
+    return `max error ${worst.toExponential(2)} over ${ref.inputIds.length} steps`;
   },
   noGpu,
 );
@@ -253,7 +311,7 @@ await h.test(
     );
     b.output(y, 8, done, 1);
     const { program, checkpoint } = b.build();
-    const p = new CudaProgram(session!, program, { watchdogMs: 200 });
+    const p = new CudaProgram(device!, program, { watchdogMs: 200 });
     p.uploadWeights(checkpoint);
     const t0 = performance.now();
     try {
@@ -281,9 +339,9 @@ await h.test('a reserved opcode is rejected before launch, by name', () => {
     problems.some((p) => /reserved|MATMUL|opcode/i.test(p)),
     problems.join('; ') || 'accepted',
   );
-  if (session) {
+  if (device) {
     try {
-      new CudaProgram(session, program);
+      new CudaProgram(device, program);
       throw new Error('accepted');
     } catch (e) {
       assert(e instanceof UnsupportedProgramError, String(e));
@@ -310,5 +368,5 @@ await h.test('f32 matrix weights are rejected with a clear message', () => {
 
 const s = h.summary();
 console.log(`\n${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}`);
-session?.close();
+device?.close();
 process.exit(s.failed ? 1 : 0);

@@ -532,6 +532,14 @@ export function opCases(): OpCase[] {
       b.push(0, b.inst(Op.LAYER_NORM, { t0: y, t1: gb, t2: z, f0: 1e-5, signalCounter: done }));
       return { out: z, count: 300, n: 1 };
     }),
+    miscCase('HEAD_RMS_NORM on heads 1-5 of 6 (d = 72, not a warp multiple)', (b, done) => {
+      const src = b.input('src', 'f32', [6, 72], 3);
+      const x = b.state('x', 'f32', [6, 72]);
+      const g = b.input('g', 'bf16', [1, 72], 0.5, 1);
+      b.push(0, b.inst(Op.COPY, { t0: src, t1: x, a0: 0, a1: 0, a2: 6 * 72 }));
+      b.push(0, b.inst(Op.HEAD_RMS_NORM, { t0: x, t1: g, a0: 1, a1: 5, f0: 1e-6, signalCounter: done }));
+      return { out: x, count: 6 * 72, n: 1 };
+    }),
     miscCase('COPY, ROPE_EMBED, CACHE_APPEND, ZERO', (b, done) => {
       const src = b.input('src', 'f32', [4, 16], 1);
       const x = b.state('x', 'f32', [4, 16]);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadCheckpoint } from '@megakernel/model';
 import { compile } from '@megakernel/scheduler';
-import { CudaProgram, CudaSession } from '../src/index.js';
+import { CudaDevice, CudaProgram } from '../src/index.js';
 
 const dir = path.join(
   process.env.MEGAKERNEL_FIXTURES ?? path.join(path.dirname(process.argv[1] ?? '.'), 'fixtures'),
@@ -13,12 +13,12 @@ const dir = path.join(
 );
 const checkpoint = loadCheckpoint(dir);
 const program = compile(checkpoint, { queues: 8, maxSeqLen: 16, attentionChunks: 2, splitK: 2 });
-const session = CudaSession.open(0);
-const p = new CudaProgram(session, program, { watchdogMs: 60000 });
+const device = CudaDevice.open(0);
+const p = new CudaProgram(device, program, { watchdogMs: 60000 });
 p.uploadWeights(checkpoint);
 const tokens = p.greedy([1, 2, 3], 4);
 p.reset();
 p.setTokens([5]);
 p.run({ steps: 1, pos0: 0 });
 console.log(`sanitize run ok: greedy ${tokens.join(',')}, logits[0] ${p.readLogits()[0]}`);
-session.close();
+device.close();

@@ -47,8 +47,13 @@ export interface KernelStatus {
   readonly detail: number;
 }
 
-/** The native Session (csrc/addon/addon.cc); byte offsets and sizes are plain numbers (< 2^53). */
-export interface NativeSession {
+/**
+ * The native device handle: one device's arenas (weights, state), loaded program, stream and pinned
+ * staging buffers (csrc/session.h, exported by csrc/addon/addon.cc under its ABI name `Session`).
+ * `close()` frees all of it; every other method then throws. Byte offsets and sizes are plain
+ * numbers (< 2^53).
+ */
+export interface NativeDevice {
   info(): DeviceInfo;
   allocWeights(bytes: number): void;
   writeWeights(offset: number, data: ArrayBufferView): void;
@@ -90,7 +95,10 @@ export interface NativeSession {
 
 export interface NativeAddon {
   probe(): NativeProbe;
-  readonly Session: new (device: number) => NativeSession;
+  /** Opens a device handle (the name is the addon's ABI, kept so that older binaries still load). */
+  readonly Session: new (
+    device: number,
+  ) => NativeDevice;
   readonly abiVersion: number;
 }
 

@@ -4,12 +4,12 @@
  */
 import { decodeQueue, encodeQueue, opcodeInfo, operandField, type Program } from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
+import { type CudaDevice, sharedDevice } from './device.js';
 import { CudaProgram, type UploadProgress } from './device-program.js';
-import { type CudaSession, sharedSession } from './session.js';
 
 export interface RunProgramCudaOptions {
-  /** Session to use (default: one shared per process, device 0). */
-  readonly session?: CudaSession;
+  /** Device handle to use (default: device 0, opened once per process). */
+  readonly device?: CudaDevice;
   readonly watchdogMs?: number;
   readonly onProgress?: (p: UploadProgress) => void;
 }
@@ -21,7 +21,7 @@ export interface GreedyCudaOptions extends RunProgramCudaOptions {
 
 function load(program: Program, checkpoint: TensorReader, opts: RunProgramCudaOptions): CudaProgram {
   const p = new CudaProgram(
-    opts.session ?? sharedSession(),
+    opts.device ?? sharedDevice(),
     program,
     opts.watchdogMs ? { watchdogMs: opts.watchdogMs } : {},
   );

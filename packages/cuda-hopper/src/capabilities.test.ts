@@ -26,10 +26,8 @@ describe('GPU capability check', () => {
     expect(e.problems).toEqual(['a', 'b']);
   });
   it('CudaProgram refuses an unsupported program before touching the GPU', () => {
-    const fakeSession = { device: { smCount: 132 } } as unknown as ConstructorParameters<
-      typeof CudaProgram
-    >[0];
-    expect(() => new CudaProgram(fakeSession, tinyProgram({ wDtype: 'f32' }))).toThrow(
+    const fakeDevice = { info: { smCount: 132 } } as unknown as ConstructorParameters<typeof CudaProgram>[0];
+    expect(() => new CudaProgram(fakeDevice, tinyProgram({ wDtype: 'f32' }))).toThrow(
       UnsupportedProgramError,
     );
   });

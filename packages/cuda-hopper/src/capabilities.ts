@@ -7,37 +7,39 @@
 import {
   DTYPE_BYTES,
   decodeQueue,
-  FLAG_GATED,
+  type Instruction,
   NONE16,
   Op,
   opcodeInfo,
   type Program,
+  readOperands,
   type TensorEntry,
+  type TensorSlotField,
   tensorElementCount,
   validateProgram,
 } from '@megakernel/isa';
 import { UnsupportedProgramError } from './errors.js';
+import { KERNEL_LIMITS } from './kernel-limits.js';
 
-export const KERNEL_LIMITS = {
-  maxVector: 8192,
-  maxHeadDim: 128,
-} as const;
+export { KERNEL_LIMITS };
 
-/** Slots holding a streamed weight matrix, per opcode. */
-function weightSlots(opcode: number, flags: number): readonly ('t1' | 't2' | 't3')[] {
-  switch (opcode) {
-    case Op.MATVEC:
-    case Op.FUSED_MATMUL_RESIDUAL:
-      return ['t1'];
-    case Op.FUSED_NORM_MATMUL:
-    case Op.FUSED_NORM_QKV_ROPE:
-    case Op.FUSED_NORM_LM_HEAD_ARGMAX:
-      return ['t2'];
-    case Op.FUSED_NORM_GATE_UP_ACT:
-      return flags & FLAG_GATED ? ['t2', 't3'] : ['t3'];
-    default:
-      return [];
-  }
+/**
+ * Slots holding a streamed weight matrix: the opcode's 'stream'-role operands in table order, an
+ * optional one when present (plan.cuh follows the same rule, from the generated MK_WEIGHT_STREAMS).
+ */
+function weightSlots(inst: Instruction): readonly TensorSlotField[] {
+  const tensors = opcodeInfo(inst.opcode)?.tensors ?? [];
+  return tensors
+    .filter((t) => t.role === 'stream' && (!t.optional || inst[t.slot] !== NONE16))
+    .map((t) => t.slot);
+}
+
+/** Input columns of a streaming instruction: kCount from kStart (0: to the end) when it has a K range, else K. */
+function inputColumns(inst: Instruction, K: number): number {
+  const args = opcodeInfo(inst.opcode)?.args ?? [];
+  const kStart = args.find((a) => a.name === 'kStart')?.field;
+  const kCount = args.find((a) => a.name === 'kCount')?.field;
+  return kStart && kCount ? inst[kCount] || K - inst[kStart] : K;
 }
 
 /** Problems that stop the GPU backend from running `program` (empty: it can run). */
@@ -59,27 +61,27 @@ export function gpuSupportProblems(program: Program, smCount?: number): string[]
   program.queues.forEach((bytes) => {
     for (const inst of decodeQueue(bytes)) {
       const name = opcodeInfo(inst.opcode)?.name ?? `0x${inst.opcode.toString(16)}`;
-      for (const slot of weightSlots(inst.opcode, inst.flags)) {
+      for (const slot of weightSlots(inst)) {
         const w = t(inst[slot]);
         if (w && w.dtype !== 'bf16')
           problems.add(`${name}: weight '${w.name}' is ${w.dtype}; the kernel streams bf16 weights only`);
         if (w && w.shape.length === 2) {
-          const K = w.shape[1]!;
-          const kc =
-            inst.opcode === Op.MATVEC || inst.opcode === Op.FUSED_MATMUL_RESIDUAL
-              ? inst.a3 || K - inst.a2
-              : K;
+          const kc = inputColumns(inst, w.shape[1]!);
           if (kc > KERNEL_LIMITS.maxVector)
             problems.add(`${name}: input of ${kc} elements exceeds ${KERNEL_LIMITS.maxVector}`);
         }
       }
-      if (inst.opcode === Op.FUSED_NORM_QKV_ROPE && inst.t6 !== NONE16) {
-        if (inst.a0 % 2 || inst.a1 % 2) problems.add(`${name}: RoPE tiles must start and end on even rows`);
-        const kv = t(inst.t5);
+      const info = opcodeInfo(inst.opcode);
+      const o = info ? readOperands(inst, info) : {};
+      const at = (operand: string) => (o[operand] === undefined ? undefined : t(o[operand]!));
+      if (inst.opcode === Op.FUSED_NORM_QKV_ROPE && o.rope !== undefined) {
+        if (o.rowStart! % 2 || o.rowCount! % 2)
+          problems.add(`${name}: RoPE tiles must start and end on even rows`);
+        const kv = at('kv');
         if (kv && (kv.shape[3] ?? 0) % 2) problems.add(`${name}: odd head_dim with RoPE`);
       }
       if (inst.opcode === Op.ATTENTION_PARTIAL) {
-        const kv = t(inst.t1);
+        const kv = at('kv');
         if (kv && (kv.shape[3] ?? 0) > KERNEL_LIMITS.maxHeadDim) {
           problems.add(`${name}: head_dim ${kv.shape[3]} exceeds ${KERNEL_LIMITS.maxHeadDim}`);
         }
@@ -87,18 +89,12 @@ export function gpuSupportProblems(program: Program, smCount?: number): string[]
           problems.add(`${name}: KV cache dtype ${kv.dtype} (bf16 or f32 only)`);
       }
       if (inst.opcode === Op.RMS_NORM || inst.opcode === Op.LAYER_NORM) {
-        const x = t(inst.t0);
+        const x = at('x');
         if (x && tensorElementCount(x) > KERNEL_LIMITS.maxVector)
           problems.add(`${name}: vector longer than ${KERNEL_LIMITS.maxVector}`);
       }
-      const keys =
-        inst.opcode === Op.FUSED_NORM_LM_HEAD_ARGMAX
-          ? t(inst.t5)
-          : inst.opcode === Op.ARGMAX
-            ? t(inst.t1)
-            : inst.opcode === Op.EMBED_GATHER
-              ? t(inst.t4)
-              : undefined;
+      // Argmax keys are folded with 64-bit atomics: every op naming them needs them 8-byte aligned.
+      const keys = at('argmax');
       if (keys && keys.byteOffset % 8) problems.add(`${name}: argmax keys '${keys.name}' not 8-byte aligned`);
     }
   });

@@ -17,8 +17,8 @@ import {
 import { materializeWeightSource, type TensorReader } from '@megakernel/model';
 import { checkGpuSupport } from './capabilities.js';
 import { decodeValues, encodeValues } from './convert.js';
+import type { CudaDevice } from './device.js';
 import { CudaKernelError } from './errors.js';
-import type { CudaSession } from './session.js';
 import { type InstructionTiming, parseTimings } from './timings.js';
 
 export interface UploadProgress {
@@ -48,20 +48,20 @@ export interface RunInfo {
   readonly steps: number;
 }
 
-const owners = new WeakMap<CudaSession, CudaProgram>();
+const owners = new WeakMap<CudaDevice, CudaProgram>();
 
 export class CudaProgram {
   readonly program: Program;
-  readonly session: CudaSession;
+  readonly device: CudaDevice;
   watchdogMs: number;
   private epoch = 0;
   private lastSteps = 0;
   private faulted = false;
 
-  /** Loads `program` into `session` (replacing whatever program it held). */
-  constructor(session: CudaSession, program: Program, options: CudaProgramOptions = {}) {
-    checkGpuSupport(program, session.device.smCount);
-    this.session = session;
+  /** Loads `program` onto `device` (replacing whatever program it held). */
+  constructor(device: CudaDevice, program: Program, options: CudaProgramOptions = {}) {
+    checkGpuSupport(program, device.info.smCount);
+    this.device = device;
     this.program = program;
     this.watchdogMs = options.watchdogMs ?? 2000;
     const queueLens = Uint32Array.from(program.queues, (q) => q.byteLength / INSTRUCTION_BYTES);
@@ -71,22 +71,23 @@ export class CudaProgram {
       all.set(q, o);
       o += q.byteLength;
     }
-    session.native.allocWeights(program.weightBytes);
-    session.native.loadProgram(
+    device.native.allocWeights(program.weightBytes);
+    device.native.loadProgram(
       encodeTensorTable(program.tensors),
       all,
       queueLens,
       program.counterCount,
       program.stateBytes,
     );
-    owners.set(session, this);
+    owners.set(device, this);
     this.reset();
   }
 
   private native() {
-    if (owners.get(this.session) !== this)
-      throw new Error('another program was loaded into this CUDA session since');
-    return this.session.native;
+    if (owners.get(this.device) !== this)
+      throw new Error('another program was loaded onto this CUDA device handle since');
+    // Throws CudaClosedError once the device handle is closed.
+    return this.device.native;
   }
 
   get weightTensors(): TensorEntry[] {

@@ -6,6 +6,14 @@ export class CudaUnavailableError extends Error {
   override readonly name = 'CudaUnavailableError';
 }
 
+/**
+ * A call on a closed device handle or GPU decode session: close() freed its device memory (weights,
+ * state, program), its stream and its staging buffers, so nothing can run on it any more.
+ */
+export class CudaClosedError extends Error {
+  override readonly name = 'CudaClosedError';
+}
+
 /** A program the GPU backend refuses before launch (validation or a capability it lacks). */
 export class UnsupportedProgramError extends Error {
   override readonly name = 'UnsupportedProgramError';

@@ -18,6 +18,8 @@ export {
 } from './backend.js';
 export { checkGpuSupport, gpuSupportProblems, KERNEL_LIMITS } from './capabilities.js';
 export { decodeValues, encodeValues, f32ToBf16Array } from './convert.js';
+export { CudaDecoder, type CudaDecoderOptions } from './decoder.js';
+export { CudaDevice, DEFAULT_QUEUES, sharedDevice } from './device.js';
 export {
   CudaProgram,
   type CudaProgramOptions,
@@ -25,8 +27,13 @@ export {
   type RunOptions,
   type UploadProgress,
 } from './device-program.js';
-export { CudaKernelError, CudaUnavailableError, STATUS_NAMES, UnsupportedProgramError } from './errors.js';
-export { CudaSession, sharedSession } from './session.js';
+export {
+  CudaClosedError,
+  CudaKernelError,
+  CudaUnavailableError,
+  STATUS_NAMES,
+  UnsupportedProgramError,
+} from './errors.js';
 export {
   type InstructionTiming,
   type OpcodeTimingSummary,

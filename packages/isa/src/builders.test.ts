@@ -48,7 +48,10 @@ describe('BARRIER / COPY / ZERO builders (the seed encodings fixed)', () => {
   });
 
   it('instructionFor rejects operands and flags the opcode does not have', () => {
+    // The descriptor's literal names make both misspellings compile errors as well.
+    // @ts-expect-error COPY has no operand W
     expect(() => instructionFor('COPY', { W: 1 })).toThrow(FieldRangeError);
+    // @ts-expect-error MATVEC has no flag splitK
     expect(() => instructionFor('MATVEC', { flags: ['splitK'] })).toThrow(FieldRangeError);
     expect(() => instructionFor('MATVEC', { activation: 'silu' })).toThrow(FieldRangeError);
     const g = instructionFor('FUSED_NORM_GATE_UP_ACT', {

@@ -22,15 +22,18 @@ const INT_MAX: Readonly<Record<Exclude<FieldType, 'f32'>, number>> = {
 };
 
 /** An instruction with every field at its neutral value: no waits, no signal, no tensors, no layer. */
-export function emptyInstruction(opcode = 0): Instruction {
+const EMPTY: Instruction = (() => {
   const inst = Object.fromEntries(INSTRUCTION_FIELDS.map((f) => [f.name, 0])) as Instruction;
-  inst.opcode = opcode;
   inst.layer = NONE16;
   inst.wait0Counter = NONE16;
   inst.wait1Counter = NONE16;
   inst.signalCounter = NONE16;
   for (const s of TENSOR_SLOT_FIELDS) inst[s] = NONE16;
   return inst;
+})();
+
+export function emptyInstruction(opcode = 0): Instruction {
+  return { ...EMPTY, opcode };
 }
 
 /** Builds an instruction from the fields that differ from `emptyInstruction`. */

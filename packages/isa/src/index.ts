@@ -1,5 +1,5 @@
 // The public surface of @megakernel/isa: everything exported here, nothing else.
-export * from './attention-config.js';
+export * from './access-model.js';
 export * from './builders.js';
 export * from './counters.js';
 export * from './cpp-header.js';
@@ -8,7 +8,6 @@ export * from './errors.js';
 export * from './f32-text.js';
 export * from './instruction-layout.js';
 export * from './isa-tables.js';
-export * from './load-store-index.js';
 export * from './model-config.js';
 export * from './opcodes.js';
 export * from './operands.js';

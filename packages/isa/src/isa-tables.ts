@@ -53,21 +53,25 @@ function opcodeTable(): string[] {
 
 function operandTables(): string[] {
   const L = ['### Operands of each executable opcode', ''];
-  L.push('Fields not listed must be 0 (tensor slots 0xFFFF). `?` marks an optional tensor.', '');
+  L.push(
+    'Fields not listed must be 0 (tensor slots 0xFFFF). `?` marks an optional tensor. Roles: `read`, `stream` (a weight matrix the GPU loader streams; an optional one when present), `write`, `update` (read and written: in place, accumulated or an atomic fold).',
+    '',
+  );
   for (const o of OPCODES) {
     if (o.status !== 'executable') continue;
     L.push(`#### ${o.name} (${hex(o.value)})`, '', cell(o.summary), '');
     const rows: string[] = [];
     for (const t of o.tensors) {
       rows.push(
-        `| \`${t.slot}\` | ${t.name}${t.optional ? '?' : ''} | ${t.dtypes.join(', ')} | ${cell(t.doc)} |`,
+        `| \`${t.slot}\` | ${t.name}${t.optional ? '?' : ''} | ${t.role} | ${t.dtypes.join(', ')} | ${cell(t.doc)} |`,
       );
     }
-    for (const a of o.args) rows.push(`| \`${a.field}\` | ${a.name} | u | ${cell(a.doc)} |`);
-    for (const f of o.floats) rows.push(`| \`${f.field}\` | ${f.name} | f32 | ${cell(f.doc)} |`);
-    for (const b of o.flags) rows.push(`| flags ${hex(b.mask)} | ${b.name} | bits | ${cell(b.doc)} |`);
+    for (const a of o.args) rows.push(`| \`${a.field}\` | ${a.name} | | u | ${cell(a.doc)} |`);
+    for (const f of o.floats) rows.push(`| \`${f.field}\` | ${f.name} | | f32 | ${cell(f.doc)} |`);
+    for (const b of o.flags) rows.push(`| flags ${hex(b.mask)} | ${b.name} | | bits | ${cell(b.doc)} |`);
     if (rows.length === 0) L.push('No operands.', '');
-    else L.push('| field | operand | type | meaning |', '| --- | --- | --- | --- |', ...rows, '');
+    else
+      L.push('| field | operand | role | type | meaning |', '| --- | --- | --- | --- | --- |', ...rows, '');
   }
   return L;
 }

@@ -17,8 +17,10 @@ import {
   ACTIVATION_CODES,
   ACTIVATION_SHIFT,
   FLAG_ACTIVATION_MASK,
+  type FlagName,
   type OpcodeInfo,
   type OpcodeName,
+  type OperandName,
   opcodeByName,
 } from './opcodes.js';
 
@@ -44,13 +46,32 @@ export interface OperandValues {
   readonly activation?: ActivationKind;
 }
 
+/**
+ * The operands of opcode N by name, typed from its descriptor: a misspelt operand or flag is a
+ * compile error in every lowering (and still a FieldRangeError at run time for untyped callers).
+ */
+export type OperandsOf<N extends OpcodeName> = { readonly [K in OperandName<N>]?: number } & {
+  readonly flags?: readonly FlagName<N>[];
+  readonly activation?: ActivationKind;
+};
+
+const fieldMaps = new WeakMap<OpcodeInfo, ReadonlyMap<string, InstructionField>>();
+function fieldMap(info: OpcodeInfo): ReadonlyMap<string, InstructionField> {
+  let m = fieldMaps.get(info);
+  if (!m) {
+    m = new Map<string, InstructionField>([
+      ...info.tensors.map((t) => [t.name, t.slot] as const),
+      ...info.args.map((a) => [a.name, a.field] as const),
+      ...info.floats.map((f) => [f.name, f.field] as const),
+    ]);
+    fieldMaps.set(info, m);
+  }
+  return m;
+}
+
 /** Schema field of an operand name, or undefined when the opcode has no such operand. */
 export function operandField(info: OpcodeInfo, name: string): InstructionField | undefined {
-  return (
-    info.tensors.find((t) => t.name === name)?.slot ??
-    info.args.find((a) => a.name === name)?.field ??
-    info.floats.find((f) => f.name === name)?.field
-  );
+  return fieldMap(info).get(name);
 }
 
 export function applySync(inst: Instruction, sync: SyncFields): Instruction {
@@ -75,17 +96,28 @@ export function applySync(inst: Instruction, sync: SyncFields): Instruction {
  * Unnamed tensors stay 0xFFFF and unnamed arguments 0. Throws FieldRangeError for an unknown opcode,
  * operand or flag name (values are range-checked when encoded).
  */
-export function instructionFor(
-  name: OpcodeName,
+export function instructionFor<N extends OpcodeName>(
+  name: N,
+  operands: OperandsOf<N>,
+  sync: SyncFields = {},
+): Instruction {
+  return instructionFromOperands(name, operands as OperandValues, sync);
+}
+
+/** `instructionFor` for callers whose opcode and operand names are data (text programs, tests). */
+export function instructionFromOperands(
+  name: string,
   operands: OperandValues,
   sync: SyncFields = {},
 ): Instruction {
   const info = opcodeByName(name);
   if (!info) throw new FieldRangeError('opcode', name, 'an opcode name');
   const inst = emptyInstruction(info.value);
-  for (const [key, value] of Object.entries(operands)) {
+  const fields = fieldMap(info);
+  for (const key in operands) {
+    const value = operands[key];
     if (key === 'flags' || key === 'activation' || value === undefined) continue;
-    const field = operandField(info, key);
+    const field = fields.get(key);
     if (!field) throw new FieldRangeError(key, value, `an operand of ${name}`);
     if (typeof value !== 'number') throw new FieldRangeError(key, value, 'a number');
     inst[field] = value;

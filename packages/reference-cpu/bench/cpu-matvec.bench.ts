@@ -4,7 +4,7 @@
  * A plain hrtime loop: warm-up runs, then the median of timed runs.
  */
 import { PRESETS } from '@megakernel/isa';
-import { DecodeSession, loadDecoderWeights, matvec, randomCheckpoint } from '../src/index.js';
+import { ForwardDecoder, loadDecoderWeights, matvec, randomCheckpoint } from '../src/index.js';
 
 function medianSeconds(fn: () => void, warmup: number, runs: number): number {
   for (let i = 0; i < warmup; i++) fn();
@@ -59,12 +59,12 @@ console.log(`weights generated in ${(Number(process.hrtime.bigint() - t0) / 1e9)
 const { hiddenSize: H, intermediateSize: I, vocabSize: V, numLayers: L } = config;
 const matvecFlops = 2 * (L * (4 * H * H + 2 * H * I) + V * H);
 for (const context of [16, 256]) {
-  const session = new DecodeSession(weights, { maxSeqLen: context + 16 });
-  for (let p = 0; p < context; p++) session.step(p % 1000);
+  const decoder = new ForwardDecoder(weights, { maxSeqLen: context + 16 });
+  for (let p = 0; p < context; p++) decoder.step(p % 1000);
   let token = 42;
   const s = medianSeconds(
     () => {
-      session.step(token);
+      decoder.step(token);
       token = (token * 31 + 7) % 1000;
     },
     2,

@@ -5,7 +5,9 @@ it('exports the documented public surface', () => {
   for (const name of [
     'forward',
     'generateGreedy',
-    'DecodeSession',
+    'ForwardDecoder',
+    'VmDecoder',
+    'DecoderClosedError',
     'loadDecoderWeights',
     'runProgram',
     'runGreedy',

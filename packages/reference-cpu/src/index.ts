@@ -1,7 +1,8 @@
 // Ops: one per ISA concept, plain TypeScript over Float32Array, double accumulation.
 
 // The direct forward pass.
-export { DecodeSession, type DecodeSessionOptions } from './forward/decode-session.js';
+export { DecoderClosedError } from './closed-error.js';
+export { ForwardDecoder, type ForwardDecoderOptions } from './forward/decode-session.js';
 export { type DecoderWeights, type LayerWeights, loadDecoderWeights } from './forward/decoder-weights.js';
 export { type ForwardOptions, forward } from './forward/forward.js';
 export { type GenerateGreedyOptions, generateGreedy } from './forward/generate.js';
@@ -15,8 +16,8 @@ export {
   relu,
   silu,
   swiglu,
-} from './ops/activations.js';
-export { alibiSlopes } from './ops/alibi.js';
+} from './maths/activations.js';
+export { alibiSlopes } from './maths/alibi.js';
 export {
   type ArgmaxKey,
   argmax,
@@ -24,7 +25,7 @@ export {
   argmaxKeyGreater,
   argmaxKeyToken,
   orderedBits,
-} from './ops/argmax.js';
+} from './maths/argmax.js';
 export {
   type AttentionHeadQuery,
   attentionChunkRange,
@@ -35,8 +36,8 @@ export {
   firstVisibleKey,
   type KvLayout,
   kvCacheLayout,
-} from './ops/attention.js';
-export { type CausalAttentionArgs, causalAttention } from './ops/causal-attention.js';
+} from './maths/attention.js';
+export { type CausalAttentionArgs, causalAttention } from './maths/causal-attention.js';
 export {
   bf16BitsToF32,
   f16BitsToF32,
@@ -48,14 +49,14 @@ export {
   roundToBf16,
   roundToDtype,
   roundToF16,
-} from './ops/dtype-convert.js';
-export { add, mul, mulAdd, residualAdd, scale } from './ops/elementwise.js';
-export { type EmbeddingArgs, embeddingGather } from './ops/embedding.js';
-export { erf, erfc } from './ops/erf.js';
-export { layerNorm } from './ops/layer-norm.js';
-export { type MatvecTile, matmul, matvec, matvecTile, rowDot } from './ops/matvec.js';
-export { createRng, type Rng, xoshiro128StarStar } from './ops/prng.js';
-export { rmsNorm } from './ops/rms-norm.js';
+} from './maths/dtype-convert.js';
+export { add, mul, mulAdd, residualAdd, scale } from './maths/elementwise.js';
+export { type EmbeddingArgs, embeddingGather } from './maths/embedding.js';
+export { erf, erfc } from './maths/erf.js';
+export { layerNorm } from './maths/layer-norm.js';
+export { type MatvecTile, matmul, matvec, matvecTile, rowDot } from './maths/matvec.js';
+export { createRng, type Rng, xoshiro128StarStar } from './maths/prng.js';
+export { rmsNorm } from './maths/rms-norm.js';
 export {
   applyRope,
   type RopeAngles,
@@ -63,11 +64,12 @@ export {
   ropeAngles,
   ropeFrequencies,
   ropeInterleavePermutation,
-} from './ops/rope.js';
-export { type SamplingOptions, sampleToken, samplingDistribution } from './ops/sampling.js';
-export { logSumExp, softmax } from './ops/softmax.js';
+} from './maths/rope.js';
+export { type SamplingOptions, sampleToken, samplingDistribution } from './maths/sampling.js';
+export { logSumExp, softmax } from './maths/softmax.js';
 // Test support: random-weight checkpoints of any config.
 export { type RandomCheckpointOptions, randomCheckpoint } from './testing/random-checkpoint.js';
+export type { RecordedAccess } from './vm/context.js';
 // The program VM.
 export {
   type InstructionSite,
@@ -79,7 +81,8 @@ export {
   VmStepLimitError,
 } from './vm/errors.js';
 export { missingExecutors } from './vm/executors.js';
+export type { AccessEvent } from './vm/queue-runner.js';
 export { type RunGreedyOptions, type RunProgramOptions, runGreedy, runProgram } from './vm/run-program.js';
-export { createVmSession, type VmSession } from './vm/vm-session.js';
+export { VmDecoder } from './vm/vm-session.js';
 
 export const PACKAGE_NAME = '@megakernel/reference-cpu';

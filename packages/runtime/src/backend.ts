@@ -7,7 +7,12 @@ export type BackendName = 'cpu' | 'cuda' | 'reference';
 export type BackendChoice = BackendName | 'auto';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'cuda', 'reference'];
 
-/** One decode stream with its KV cache. */
+/**
+ * A decode session: one decode stream over one loaded model, with its KV cache. This is the only
+ * thing "session" names in megakernel. Each backend's class implements it directly: reference-cpu's
+ * `VmDecoder` ('cpu'), cuda-hopper's `CudaDecoder` ('cuda'), reference-cpu's `ForwardDecoder`
+ * ('reference').
+ */
 export interface DecodeSession {
   /** Tokens consumed so far: the position the next token takes. */
   readonly position: number;
@@ -17,7 +22,11 @@ export interface DecodeSession {
   step(token: number): Float32Array | Promise<Float32Array>;
   /** Forgets every token (position 0); the weights stay loaded. */
   reset(): void;
-  /** Releases buffers (GPU memory, file handles). */
+  /**
+   * Releases what the session holds (device memory and the native device handle, the KV cache, its
+   * weights). Idempotent; step() and reset() then throw a named error (cuda-hopper's
+   * CudaClosedError, reference-cpu's DecoderClosedError).
+   */
   close(): void;
 }
 

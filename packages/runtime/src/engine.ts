@@ -20,7 +20,7 @@ export interface EngineOptions {
   readonly backend?: BackendChoice;
   /** Context (KV-cache) length in tokens; default the model's positions, at most 4096. */
   readonly maxSeqLen?: number;
-  /** Instruction queues of the compiled program (default: the GPU's SM count, 132 on the CPU). */
+  /** Instruction queues of the compiled program (default: the GPU's SM count; DEFAULT_QUEUES on the CPU). */
   readonly queues?: number;
   /** Weight loading and compile progress. */
   readonly onProgress?: ProgressListener;

@@ -4,6 +4,8 @@
  */
 export const PACKAGE_NAME = '@megakernel/runtime';
 
+// The queue count of a program compiled with no GPU to ask (132: an H100 SXM's or H200's SMs).
+export { DEFAULT_QUEUES } from '@megakernel/cuda-hopper';
 // The toolchain below, for the CLI and for scripts.
 export { DEFAULT_MODEL_DESCRIPTION, defaultModelDir } from '@megakernel/default-model';
 export {
@@ -56,13 +58,14 @@ export {
   type ProgressEvent,
   type ProgressListener,
 } from './backend.js';
-export { CPU_DEFAULT_QUEUES, compileForCpu } from './backends/cpu-vm.js';
+export { compileForCpu } from './backends/cpu-vm.js';
 export { type CudaProbe, compileForCuda, probeCuda } from './backends/cuda.js';
 export { type OpenBackendOptions, type OpenedBackend, openBackend } from './backends/open.js';
 // Checking and measuring.
 export { benchDecode, type DecodeBenchResult } from './bench.js';
 export type { ChatMessage, ChatTemplateOptions } from './chat-template.js';
 export { compareLogits, type LogitComparison } from './compare-logits.js';
+export { compileWithProgress } from './compile-with-progress.js';
 export { type Diagnosis, diagnose } from './diagnose.js';
 // Generation.
 export {

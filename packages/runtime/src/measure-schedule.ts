@@ -3,7 +3,7 @@
  * one decode step laid over the cost model's estimate, so renderScheduleSvg draws what happened.
  */
 
-import { CudaProgram, sharedSession } from '@megakernel/cuda-hopper';
+import { CudaDevice, CudaProgram, type InstructionTiming } from '@megakernel/cuda-hopper';
 import type { Program } from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
 import { estimateCosts, type ScheduleEstimate } from '@megakernel/scheduler';
@@ -13,17 +13,25 @@ const STEPS = 4;
 
 /**
  * Runs `program` on the GPU with timing on: real weights from `checkpoint`, or the device's random
- * weights for a preset (the traffic is the same). Call only when probeCuda() is ok.
+ * weights for a preset (the traffic is the same). Call only when probeCuda() is ok. The device handle
+ * it opens is closed (its memory freed) before it returns.
  */
 export function measureSchedule(program: Program, checkpoint: TensorReader | null): ScheduleEstimate {
-  const gpu = new CudaProgram(sharedSession(), program);
-  if (checkpoint === null) gpu.fillRandomWeights(1);
-  else gpu.uploadWeights(checkpoint);
   const steps = Math.min(STEPS, program.maxSeqLen);
-  // Token 1 at position 0; later positions hold -1, so the program continues from its own argmax.
-  gpu.setTokens([1]);
-  gpu.run({ steps, pos0: 0, timing: true });
-  const last = gpu.timings().filter((t) => t.step === steps - 1);
+  const device = CudaDevice.open(0);
+  let timings: InstructionTiming[];
+  try {
+    const gpu = new CudaProgram(device, program);
+    if (checkpoint === null) gpu.fillRandomWeights(1);
+    else gpu.uploadWeights(checkpoint);
+    // Token 1 at position 0; later positions hold -1, so the program continues from its own argmax.
+    gpu.setTokens([1]);
+    gpu.run({ steps, pos0: 0, timing: true });
+    timings = gpu.timings();
+  } finally {
+    device.close();
+  }
+  const last = timings.filter((t) => t.step === steps - 1);
   const t0 = Math.min(...last.map((t) => t.start));
   const estimate = estimateCosts(program, { context: steps });
   const measured = new Map(last.map((t) => [`${t.queue}:${t.index}`, t]));

@@ -3,7 +3,15 @@
  * SM gets 1/N of the memory bandwidth (batch-1 decode is bandwidth-bound), plus a fixed cost per
  * instruction (decode, waits, staging the input vector) and a latency per cross-SM dependency.
  */
-import { DTYPE_BYTES, FLAG_GATED, type Instruction, Op, type TensorEntry } from '@megakernel/isa';
+import {
+  DTYPE_BYTES,
+  FLAG_GATED,
+  type Instruction,
+  Op,
+  opcodeInfo,
+  readOperands,
+  type TensorEntry,
+} from '@megakernel/isa';
 import { tensorClass } from './tensor-names.js';
 import { type AccessContext, accessElementCount, instructionAccesses } from './verify/accesses.js';
 
@@ -88,12 +96,15 @@ export function instructionCost(
     }
   }
   let flops = 2 * weightElements;
-  if (inst.opcode === Op.ATTENTION_PARTIAL) {
-    const q = tensors[inst.t0]!;
-    const kv = tensors[inst.t1]!;
+  const info = opcodeInfo(inst.opcode);
+  if (inst.opcode === Op.ATTENTION_PARTIAL && info) {
+    const o = readOperands(inst, info);
+    const q = tensors[o.q!]!;
+    const kv = tensors[o.kv!]!;
     flops += 2 * (q.shape[0]! / kv.shape[2]!) * kvElements;
   }
-  if (inst.opcode === Op.FUSED_NORM_GATE_UP_ACT && (inst.flags & FLAG_GATED) !== 0) flops += 8 * inst.a1;
+  if (inst.opcode === Op.FUSED_NORM_GATE_UP_ACT && info && (inst.flags & FLAG_GATED) !== 0)
+    flops += 8 * readOperands(inst, info).rowCount!;
   const hbmBytes = weightBytes + kvBytes;
   return { hbmBytes, weightBytes, kvBytes, l2Bytes, flops, us: tileMicros(params, hbmBytes, l2Bytes, flops) };
 }

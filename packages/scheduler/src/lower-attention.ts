@@ -1,29 +1,10 @@
 /**
- * Pieces both lowerings share: building tiles from the neutral instruction, the step's embedding
- * gather, and the attention of one layer (a partial per KV head and chunk, then a reduction per KV
- * head when the range is split).
+ * Pieces both lowerings share: the step's embedding gather, and the attention of one layer (a
+ * partial per KV head and chunk, then a reduction per KV head when the range is split).
  */
-import {
-  FLAG_ATTN_DIRECT,
-  FLAG_EMBED_FROM_ARGMAX,
-  type Instruction,
-  kvGroupSize,
-  makeInstruction,
-  Op,
-  type RuntimeModelConfig,
-} from '@megakernel/isa';
+import { instructionFor, kvGroupSize, type RuntimeModelConfig } from '@megakernel/isa';
 import type { GraphBuilder } from './graph.js';
 import type { TensorIds } from './program-tensors.js';
-
-export const opt = (id: number | undefined): number => id ?? 0xffff;
-
-// makeInstruction rebuilds the neutral instruction every call; tens of thousands of tiles reuse one.
-const NEUTRAL = makeInstruction(0, {});
-export const makeTile = (opcode: number, fields: Partial<Instruction>): Instruction => ({
-  ...NEUTRAL,
-  ...fields,
-  opcode,
-});
 
 /** The step's first instruction: the token's embedding (plus learned position) into hidden. */
 export function lowerEmbed(g: GraphBuilder, config: RuntimeModelConfig, ids: TensorIds): number {
@@ -32,14 +13,14 @@ export function lowerEmbed(g: GraphBuilder, config: RuntimeModelConfig, ids: Ten
     null,
     [],
     [
-      makeTile(Op.EMBED_GATHER, {
-        flags: FLAG_EMBED_FROM_ARGMAX,
-        t0: ids.tokens,
-        t1: ids.embed,
-        t2: opt(ids.positions),
-        t3: ids.hidden,
-        t4: ids.argmax,
-        f0: config.embeddingScale,
+      instructionFor('EMBED_GATHER', {
+        flags: ['embedFromArgmax'],
+        tokens: ids.tokens,
+        table: ids.embed,
+        positions: ids.positions,
+        out: ids.hidden,
+        argmax: ids.argmax,
+        scale: config.embeddingScale,
       }),
     ],
   );
@@ -56,41 +37,48 @@ export function lowerAttention(
   chunks: number,
 ): number {
   const group = kvGroupSize(config);
-  const partials: Instruction[] = [];
+  const direct = chunks === 1;
+  const partials = [];
   for (let h = 0; h < config.numKvHeads; h++) {
     for (let c = 0; c < chunks; c++) {
       partials.push(
-        makeTile(Op.ATTENTION_PARTIAL, {
-          flags: chunks === 1 ? FLAG_ATTN_DIRECT : 0,
-          layer: l,
-          t0: ids.q,
-          t1: kv,
-          t2: chunks === 1 ? ids.attnOut : ids.partialO!,
-          t3: chunks === 1 ? 0xffff : ids.partialLse!,
-          a0: h,
-          a1: c,
-          a2: chunks,
-          a3: config.slidingWindow ?? 0,
-          f0: config.attentionScale,
-        }),
+        instructionFor(
+          'ATTENTION_PARTIAL',
+          {
+            flags: direct ? ['direct'] : [],
+            q: ids.q,
+            kv,
+            out: direct ? ids.attnOut : ids.partialO,
+            lse: direct ? undefined : ids.partialLse,
+            kvHead: h,
+            chunk: c,
+            chunks,
+            window: config.slidingWindow ?? 0,
+            scale: config.attentionScale,
+          },
+          { layer: l },
+        ),
       );
     }
   }
   const attention = g.op('attention', l, after, partials);
-  if (chunks === 1) return attention;
+  if (direct) return attention;
   return g.op(
     'attention-reduce',
     l,
     [attention],
     Array.from({ length: config.numKvHeads }, (_, h) =>
-      makeTile(Op.ATTENTION_REDUCE, {
-        layer: l,
-        t0: ids.partialO!,
-        t1: ids.partialLse!,
-        t2: ids.attnOut,
-        a0: h * group,
-        a1: group,
-      }),
+      instructionFor(
+        'ATTENTION_REDUCE',
+        {
+          partialO: ids.partialO,
+          lse: ids.partialLse,
+          out: ids.attnOut,
+          headStart: h * group,
+          headCount: group,
+        },
+        { layer: l },
+      ),
     ),
   );
 }

@@ -5,24 +5,26 @@
  * the cache, attention, O matvec, residual add, norm, gate and up matvecs, the activation, down
  * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles.
  */
-import { type Instruction, kvDim, Op, qDim, type RuntimeModelConfig } from '@megakernel/isa';
+import { instructionFor, kvDim, type OpcodeName, qDim, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
-import { lowerAttention, lowerEmbed, makeTile, opt } from './lower-attention.js';
+import { lowerAttention, lowerEmbed } from './lower-attention.js';
 import { CompileError } from './options.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
-function activationOpcode(config: RuntimeModelConfig): number {
+type Activation = 'SWIGLU' | 'GEGLU' | 'SILU' | 'GELU' | 'GELU_TANH' | 'RELU';
+
+function activationOpcode(config: RuntimeModelConfig): Activation {
   if (config.mlpGated) {
-    if (config.activation === 'silu') return Op.SWIGLU;
-    if (config.activation === 'gelu') return Op.GEGLU;
+    if (config.activation === 'silu') return 'SWIGLU';
+    if (config.activation === 'gelu') return 'GEGLU';
     throw new CompileError(
       'unsupported-model',
       `unfused mode has no gated ${config.activation} opcode; use fused mode`,
     );
   }
-  return { silu: Op.SILU, gelu: Op.GELU, gelu_tanh: Op.GELU_TANH, relu: Op.RELU }[config.activation];
+  return ({ silu: 'SILU', gelu: 'GELU', gelu_tanh: 'GELU_TANH', relu: 'RELU' } as const)[config.activation];
 }
 
 export function lowerUnfused(
@@ -40,42 +42,44 @@ export function lowerUnfused(
   const i = config.intermediateSize;
   const q = qDim(config);
   const kv = kvDim(config);
-  const normOpcode = config.norm === 'layer' ? Op.LAYER_NORM : Op.RMS_NORM;
+  const normOpcode: OpcodeName = config.norm === 'layer' ? 'LAYER_NORM' : 'RMS_NORM';
+  const at = (layer: number | null) => (layer === null ? {} : { layer });
   const norm = (kind: string, layer: number | null, after: number, params: number): number =>
     g.op(
       kind,
       layer,
       [after],
       [
-        makeTile(normOpcode, {
-          layer: layer ?? 0xffff,
-          t0: ids.hidden,
-          t1: params,
-          t2: s.normed,
-          f0: config.normEps,
-        }),
+        instructionFor(
+          normOpcode as 'RMS_NORM',
+          { x: ids.hidden, normParams: params, y: s.normed, eps: config.normEps },
+          at(layer),
+        ),
       ],
     );
+  interface Product {
+    readonly x: number;
+    readonly W: number;
+    readonly y: number;
+    readonly bias: number | undefined;
+  }
   const matvec = (
     kind: string,
     layer: number | null,
     after: number[],
     tiles: readonly RowTile[],
-    f: Partial<Instruction>,
+    product: Product,
   ): number =>
     g.op(
       kind,
       layer,
       after,
       tiles.map((t) =>
-        makeTile(Op.MATVEC, {
-          layer: layer ?? 0xffff,
-          a0: t.rowStart,
-          a1: t.rowCount,
-          a2: t.kStart,
-          a3: t.kCount,
-          ...f,
-        }),
+        instructionFor(
+          'MATVEC',
+          { ...product, rowStart: t.rowStart, rowCount: t.rowCount, kStart: t.kStart, kCount: t.kCount },
+          at(layer),
+        ),
       ),
     );
   const residual = (layer: number, after: number): number =>
@@ -83,7 +87,7 @@ export function lowerUnfused(
       'residual',
       layer,
       [after],
-      [makeTile(Op.RESIDUAL_ADD, { layer, t0: s.projOut, t1: ids.hidden, a0: 0, a1: h })],
+      [instructionFor('RESIDUAL_ADD', { a: s.projOut, out: ids.hidden, offset: 0, count: h }, { layer })],
     );
 
   const embed = lowerEmbed(g, config, ids);
@@ -93,10 +97,10 @@ export function lowerUnfused(
     const w = ids.layers[l]!;
     const attnNorm = norm('attn-norm', l, previous, w.attnNorm);
     const qkv = matvec('qkv', l, [attnNorm], tiling.matvec.qkv.tiles, {
-      t0: s.normed,
-      t1: w.qkv,
-      t2: s.qkvOut,
-      t3: opt(w.qkvBias),
+      x: s.normed,
+      W: w.qkv,
+      y: s.qkvOut,
+      bias: w.qkvBias,
     });
     const rotated =
       ids.rope !== undefined
@@ -105,80 +109,95 @@ export function lowerUnfused(
             l,
             [qkv],
             [
-              makeTile(Op.ROPE_EMBED, {
-                layer: l,
-                t0: s.qkvOut,
-                t1: ids.rope,
-                a0: 0,
-                a1: config.numHeads + config.numKvHeads,
-              }),
+              instructionFor(
+                'ROPE_EMBED',
+                {
+                  x: s.qkvOut,
+                  rope: ids.rope,
+                  headStart: 0,
+                  headCount: config.numHeads + config.numKvHeads,
+                },
+                { layer: l },
+              ),
             ],
           )
         : qkv;
     const after = rotated === qkv ? [qkv] : [qkv, rotated];
     const copyQ = g.op('q-copy', l, after, [
-      makeTile(Op.COPY, { layer: l, t0: s.qkvOut, t1: ids.q, a0: 0, a1: 0, a2: q }),
+      instructionFor(
+        'COPY',
+        { src: s.qkvOut, dst: ids.q, srcOffset: 0, dstOffset: 0, count: q },
+        { layer: l },
+      ),
     ]);
     const append = g.op('cache-append', l, after, [
-      makeTile(Op.CACHE_APPEND, { layer: l, t0: s.qkvOut, t1: w.kv, a0: q, a1: 0 }),
-      makeTile(Op.CACHE_APPEND, { layer: l, t0: s.qkvOut, t1: w.kv, a0: q + kv, a1: 1 }),
+      instructionFor('CACHE_APPEND', { src: s.qkvOut, kv: w.kv, offset: q, which: 0 }, { layer: l }),
+      instructionFor('CACHE_APPEND', { src: s.qkvOut, kv: w.kv, offset: q + kv, which: 1 }, { layer: l }),
     ]);
     const attention = lowerAttention(g, config, l, [copyQ, append], ids, w.kv, chunks);
     const o = matvec('o', l, [attention], tiling.matvec.o.tiles, {
-      t0: ids.attnOut,
-      t1: w.o,
-      t2: s.projOut,
-      t3: opt(w.oBias),
+      x: ids.attnOut,
+      W: w.o,
+      y: s.projOut,
+      bias: w.oBias,
     });
     const attnResidual = residual(l, o);
     const mlpNorm = norm('mlp-norm', l, attnResidual, w.mlpNorm);
     const up = matvec('up', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
-      t0: s.normed,
-      t1: w.up,
-      t2: s.upOut,
-      t3: opt(w.upBias),
+      x: s.normed,
+      W: w.up,
+      y: s.upOut,
+      bias: w.upBias,
     });
     const gate =
       w.gate !== undefined
         ? matvec('gate', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
-            t0: s.normed,
-            t1: w.gate,
-            t2: s.gateOut,
-            t3: opt(w.gateBias),
+            x: s.normed,
+            W: w.gate,
+            y: s.gateOut,
+            bias: w.gateBias,
           })
         : undefined;
     const actOpcode = activationOpcode(config);
     const act = g.op('activation', l, gate !== undefined ? [gate, up] : [up], [
       gate !== undefined
-        ? makeTile(actOpcode, { layer: l, t0: s.gateOut, t1: s.upOut, t2: ids.mlpAct, a0: 0, a1: i })
-        : makeTile(actOpcode, { layer: l, t0: s.upOut, t1: ids.mlpAct, a0: 0, a1: i }),
+        ? instructionFor(
+            actOpcode as 'SWIGLU',
+            { a: s.gateOut, b: s.upOut, out: ids.mlpAct, offset: 0, count: i },
+            { layer: l },
+          )
+        : instructionFor(
+            actOpcode as 'SILU',
+            { a: s.upOut, out: ids.mlpAct, offset: 0, count: i },
+            { layer: l },
+          ),
     ]);
     const down = matvec('down', l, [act], tiling.matvec.down.tiles, {
-      t0: ids.mlpAct,
-      t1: w.down,
-      t2: s.projOut,
-      t3: opt(w.downBias),
+      x: ids.mlpAct,
+      W: w.down,
+      y: s.projOut,
+      bias: w.downBias,
     });
     previous = residual(l, down);
   }
   const finalNorm = norm('final-norm', null, previous, ids.finalNorm);
   const lm = matvec('lm-head', null, [finalNorm], tiling.matvec.lmHead.tiles, {
-    t0: s.normed,
-    t1: ids.lmHead,
-    t2: ids.logits,
-    t3: opt(ids.lmHeadBias),
+    x: s.normed,
+    W: ids.lmHead,
+    y: ids.logits,
+    bias: ids.lmHeadBias,
   });
   const argmax = g.op(
     'argmax',
     null,
     [lm],
     tiling.matvec.lmHead.tiles.map((t) =>
-      makeTile(Op.ARGMAX, {
-        t0: ids.logits,
-        t1: ids.argmax,
-        a0: t.rowStart,
-        a1: t.rowCount,
-        a2: options.suppressToken,
+      instructionFor('ARGMAX', {
+        logits: ids.logits,
+        argmax: ids.argmax,
+        rowStart: t.rowStart,
+        rowCount: t.rowCount,
+        suppressToken: options.suppressToken,
       }),
     ),
   );

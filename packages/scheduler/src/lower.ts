@@ -4,17 +4,9 @@
  * the residual add, gate/up with the activation, down projection with the residual add, and the
  * LM head folded into the argmax. The next step's EMBED depends on this step's LM head.
  */
-import {
-  ACTIVATION_CODES,
-  ACTIVATION_SHIFT,
-  FLAG_GATED,
-  FLAG_NORM_LAYER,
-  FLAG_SPLIT_K,
-  Op,
-  type RuntimeModelConfig,
-} from '@megakernel/isa';
+import { instructionFor, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
-import { lowerAttention, lowerEmbed, makeTile, opt } from './lower-attention.js';
+import { lowerAttention, lowerEmbed } from './lower-attention.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
@@ -22,8 +14,9 @@ export interface LowerOptions {
   readonly suppressToken: number;
 }
 
-export function normFlags(config: RuntimeModelConfig): number {
-  return config.norm === 'layer' ? FLAG_NORM_LAYER : 0;
+/** The fused-norm flags of a model: LayerNorm or (no flag) RMSNorm. */
+export function normFlags(config: RuntimeModelConfig): 'layerNorm'[] {
+  return config.norm === 'layer' ? ['layerNorm'] : [];
 }
 
 export function lowerFused(
@@ -35,7 +28,7 @@ export function lowerFused(
   const g = new GraphBuilder();
   const eps = config.normEps;
   const nf = normFlags(config);
-  const rows = (t: RowTile) => ({ a0: t.rowStart, a1: t.rowCount });
+  const rows = (t: RowTile) => ({ rowStart: t.rowStart, rowCount: t.rowCount });
 
   const embed = lowerEmbed(g, config, ids);
 
@@ -43,24 +36,28 @@ export function lowerFused(
   const chunks = tiling.attentionChunks;
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
+    const layer = { layer: l };
     const qkv = g.op(
       'qkv',
       l,
       [previous],
       tiling.matvec.qkv.tiles.map((t) =>
-        makeTile(Op.FUSED_NORM_QKV_ROPE, {
-          flags: nf,
-          layer: l,
-          t0: ids.hidden,
-          t1: w.attnNorm,
-          t2: w.qkv,
-          t3: opt(w.qkvBias),
-          t4: ids.q,
-          t5: w.kv,
-          t6: opt(ids.rope),
-          ...rows(t),
-          f0: eps,
-        }),
+        instructionFor(
+          'FUSED_NORM_QKV_ROPE',
+          {
+            flags: nf,
+            x: ids.hidden,
+            normParams: w.attnNorm,
+            W: w.qkv,
+            bias: w.qkvBias,
+            q: ids.q,
+            kv: w.kv,
+            rope: ids.rope,
+            ...rows(t),
+            eps,
+          },
+          layer,
+        ),
       ),
     );
     const attention = lowerAttention(g, config, l, [qkv], ids, w.kv, chunks);
@@ -69,35 +66,35 @@ export function lowerFused(
       l,
       [attention],
       tiling.matvec.o.tiles.map((t) =>
-        makeTile(Op.FUSED_MATMUL_RESIDUAL, {
-          layer: l,
-          t0: ids.attnOut,
-          t1: w.o,
-          t2: ids.hidden,
-          t3: opt(w.oBias),
-          ...rows(t),
-        }),
+        instructionFor(
+          'FUSED_MATMUL_RESIDUAL',
+          { x: ids.attnOut, W: w.o, out: ids.hidden, bias: w.oBias, ...rows(t) },
+          layer,
+        ),
       ),
     );
-    const act = ACTIVATION_CODES[config.activation] << ACTIVATION_SHIFT;
     const gateUp = g.op(
       'gate-up',
       l,
       [o],
       tiling.matvec.gateUp.tiles.map((t) =>
-        makeTile(Op.FUSED_NORM_GATE_UP_ACT, {
-          flags: nf | act | (config.mlpGated ? FLAG_GATED : 0),
-          layer: l,
-          t0: ids.hidden,
-          t1: w.mlpNorm,
-          t2: opt(w.gate),
-          t3: w.up,
-          t4: opt(w.gateBias),
-          t5: opt(w.upBias),
-          t6: ids.mlpAct,
-          ...rows(t),
-          f0: eps,
-        }),
+        instructionFor(
+          'FUSED_NORM_GATE_UP_ACT',
+          {
+            flags: config.mlpGated ? [...nf, 'gated'] : nf,
+            activation: config.activation,
+            x: ids.hidden,
+            normParams: w.mlpNorm,
+            Wgate: w.gate,
+            Wup: w.up,
+            gateBias: w.gateBias,
+            upBias: w.upBias,
+            out: ids.mlpAct,
+            ...rows(t),
+            eps,
+          },
+          layer,
+        ),
       ),
     );
     const split = tiling.matvec.down.splitK > 1;
@@ -106,17 +103,20 @@ export function lowerFused(
       l,
       [gateUp],
       tiling.matvec.down.tiles.map((t) =>
-        makeTile(Op.FUSED_MATMUL_RESIDUAL, {
-          flags: split ? FLAG_SPLIT_K : 0,
-          layer: l,
-          t0: ids.mlpAct,
-          t1: w.down,
-          t2: ids.hidden,
-          t3: opt(w.downBias),
-          ...rows(t),
-          a2: t.kStart,
-          a3: t.kCount,
-        }),
+        instructionFor(
+          'FUSED_MATMUL_RESIDUAL',
+          {
+            flags: split ? ['splitK'] : [],
+            x: ids.mlpAct,
+            W: w.down,
+            out: ids.hidden,
+            bias: w.downBias,
+            ...rows(t),
+            kStart: t.kStart,
+            kCount: t.kCount,
+          },
+          layer,
+        ),
       ),
     );
   }
@@ -125,17 +125,17 @@ export function lowerFused(
     null,
     [previous],
     tiling.matvec.lmHead.tiles.map((t) =>
-      makeTile(Op.FUSED_NORM_LM_HEAD_ARGMAX, {
+      instructionFor('FUSED_NORM_LM_HEAD_ARGMAX', {
         flags: nf,
-        t0: ids.hidden,
-        t1: ids.finalNorm,
-        t2: ids.lmHead,
-        t3: opt(ids.lmHeadBias),
-        t4: ids.logits,
-        t5: ids.argmax,
+        x: ids.hidden,
+        normParams: ids.finalNorm,
+        W: ids.lmHead,
+        bias: ids.lmHeadBias,
+        logits: ids.logits,
+        argmax: ids.argmax,
         ...rows(t),
-        a2: options.suppressToken,
-        f0: eps,
+        suppressToken: options.suppressToken,
+        eps,
       }),
     ),
   );

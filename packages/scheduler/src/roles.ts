@@ -48,7 +48,9 @@ export function instructionRole(inst: Instruction, tensors: readonly TensorEntry
     case Op.MATVEC:
     case Op.FUSED_MATMUL_RESIDUAL:
     case Op.FUSED_NORM_MATMUL: {
-      const w = tensors[inst.opcode === Op.FUSED_NORM_MATMUL ? inst.t2 : inst.t1];
+      const info = opcodeInfo(inst.opcode)!;
+      const streamed = info.tensors.find((t) => t.role === 'stream')!;
+      const w = tensors[inst[streamed.slot]];
       return BY_WEIGHT[w?.name.replace(/^layers\.\d+\./, '') ?? ''] ?? 'other';
     }
     case Op.RMS_NORM:

@@ -1,4 +1,5 @@
-// Node-API surface of the megakernel: probe() and class Session (see session.h). Module init only
+// Node-API surface of the megakernel: probe() and class Session, the device handle (see session.h;
+// TypeScript's CudaDevice; the name is the ABI and stays). Module init only
 // registers functions: no CUDA call runs until JS asks, so a missing driver or GPU is reported by
 // probe() as data and by Session's constructor as a JS error, never a crash.
 #include <napi.h>
@@ -126,7 +127,11 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     }
   }
   Session& s(Napi::Env env) {
-    if (!session_) throw Napi::Error::New(env, "the CUDA session is closed");
+    if (!session_) {
+      Napi::Error e = Napi::Error::New(env, "the CUDA device handle is closed: close() freed its memory");
+      e.Value().Set("code", "ERR_MEGAKERNEL_CLOSED");
+      throw e;
+    }
     return *session_;
   }
 
@@ -231,6 +236,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     guard(info.Env(), [&] { gbs = s(info.Env()).copyBandwidth(bytes, it); });
     return Napi::Number::New(info.Env(), gbs);
   }
+  // Frees the device memory, stream and staging buffers now (not at garbage collection); idempotent.
   Napi::Value Close(const Napi::CallbackInfo& info) {
     session_.reset();
     return info.Env().Undefined();

@@ -5,11 +5,12 @@
 namespace mk {
 
 __device__ __noinline__ bool op_argmax(Consumer& c, const Plan& p) {
-  const TRef &logits = p.t[0], &am = p.t[1];
-  const uint32_t r0 = p.inst.a0, R = p.inst.a1, suppress = p.inst.a2, pos = p.pos;
+  const ArgmaxOps op(p);
+  const TRef &logits = op.logits(), &am = op.argmax();
+  const uint32_t r0 = op.row_start(), R = op.row_count(), suppress = op.suppress_token(), pos = p.pos;
   if (!present(logits) || !present(am) || logits.n < uint64_t(r0) + R || am.n < 2ull * (pos + 1) ||
       (reinterpret_cast<uintptr_t>(am.ptr) & 7u)) {
-    c.fail(p, STATUS_BAD_EXTENT, 0);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotLogits);
     return false;
   }
   if (!c.wait_deps(p)) return false;

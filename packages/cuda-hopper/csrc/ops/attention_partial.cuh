@@ -47,9 +47,10 @@ __device__ __forceinline__ void attn_scores(const uint8_t* krow, const float* qs
 }
 
 __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
-  const TRef &q = p.t[0], &kv = p.t[1], &out = p.t[2], &lse = p.t[3];
+  const AttentionPartialOps op(p);
+  const TRef &q = op.q(), &kv = op.kv(), &out = op.out(), &lse = op.lse();
   if (!present(q) || !present(kv) || !present(out) || kv.rank != 4) {
-    c.fail(p, STATUS_BAD_TENSOR, 1);
+    c.fail(p, STATUS_BAD_TENSOR, op.kSlotKv);
     return false;
   }
   const uint32_t maxSeq = kv.shape[1], Hkv = kv.shape[2], d = kv.shape[3];
@@ -58,13 +59,13 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
     return false;
   }
   const uint32_t Hq = uint32_t(q.n / d), g = Hkv ? Hq / Hkv : 0;
-  const uint32_t kvHead = p.inst.a0, chunk = p.inst.a1, chunks = p.inst.a2, window = p.inst.a3;
-  const bool direct = p.inst.flags & FLAG_ATTN_DIRECT;
+  const uint32_t kvHead = op.kv_head(), chunk = op.chunk(), chunks = op.chunks(), window = op.window();
+  const bool direct = op.direct();
   const uint32_t pos = p.pos;
   if (g == 0 || Hq % Hkv || kvHead >= Hkv || chunks == 0 || chunk >= chunks || pos >= maxSeq ||
       (direct ? out.n < uint64_t(Hq) * d
               : (out.n < uint64_t(chunks) * Hq * d || !present(lse) || lse.n < uint64_t(chunks) * Hq))) {
-    c.fail(p, STATUS_BAD_EXTENT, 2);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotOut);
     return false;
   }
   const uint32_t lo = (window && pos + 1 > window) ? pos + 1 - window : 0;
@@ -80,7 +81,7 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
   if (!c.wait_deps(p)) return false;
   float* qs = &c.s.acc[0][0];  // [H][DMAX], pre-scaled (the accumulators are free during attention)
   float* merge = c.s.xs;
-  const float scale = p.inst.f0;
+  const float scale = op.scale();
 
   for (uint32_t hp = 0; hp < g; hp += attn::H) {
     const uint32_t nh = min(uint32_t(attn::H), g - hp);
@@ -218,12 +219,13 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
   constexpr int H = attn::H;
   constexpr int KPW = 32 / LPK;     // keys per warp per pass
   constexpr int NK = kBf16 ? 4 : 2;  // key slots per thread loaded together (one round trip per batch)
-  const TRef &q = p.t[0], &kv = p.t[1], &out = p.t[2], &lse = p.t[3];
+  const AttentionPartialOps op(p);
+  const TRef &q = op.q(), &kv = op.kv(), &out = op.out(), &lse = op.lse();
   const uint32_t maxSeq = kv.shape[1], Hkv = kv.shape[2];
   constexpr uint32_t d = LPK * E;
   const uint32_t Hq = uint32_t(q.n / d), g = Hq / Hkv;
-  const uint32_t kvHead = p.inst.a0, chunk = p.inst.a1, chunks = p.inst.a2, window = p.inst.a3;
-  const bool direct = p.inst.flags & FLAG_ATTN_DIRECT;
+  const uint32_t kvHead = op.kv_head(), chunk = op.chunk(), chunks = op.chunks(), window = op.window();
+  const bool direct = op.direct();
   const uint32_t pos = p.pos;
   const uint32_t lo = (window && pos + 1 > window) ? pos + 1 - window : 0;
   const uint64_t L = pos - lo + 1;
@@ -262,7 +264,7 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
   const uint32_t early = min(c1, c.kp.pos0);
   issue(c0, c0, early);
   if (!c.wait_deps(p)) return false;
-  const float scale = p.inst.f0;
+  const float scale = op.scale();
   for (uint32_t hp = 0; hp < g; hp += H) {
     const uint32_t nh = min(uint32_t(H), g - hp);
     // q for these heads straight into registers (f32 [Hq, d], rows 16-byte aligned), in the same
@@ -405,13 +407,14 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
 }
 
 __device__ __noinline__ bool op_attention_partial(Consumer& c, const Plan& p) {
-  const TRef &q = p.t[0], &kv = p.t[1];
+  const AttentionPartialOps op(p);
+  const TRef &q = op.q(), &kv = op.kv(), &out = op.out(), &lse = op.lse();
   if (present(q) && present(kv) && kv.rank == 4 && aligned16(kv.ptr) && aligned16(q.ptr) && q.dtype == DTYPE_F32 &&
-      p.inst.a2 != 0 && p.inst.a1 < p.inst.a2 && kv.shape[2] != 0 && p.inst.a0 < kv.shape[2] && p.pos < kv.shape[1] &&
-      (q.n % kv.shape[3]) == 0 && (q.n / kv.shape[3]) % kv.shape[2] == 0 && present(p.t[2]) &&
-      ((p.inst.flags & FLAG_ATTN_DIRECT) ? p.t[2].n >= q.n
-                                         : (present(p.t[3]) && p.t[2].n >= uint64_t(p.inst.a2) * q.n &&
-                                            p.t[3].n >= uint64_t(p.inst.a2) * (q.n / kv.shape[3])))) {
+      op.chunks() != 0 && op.chunk() < op.chunks() && kv.shape[2] != 0 && op.kv_head() < kv.shape[2] &&
+      p.pos < kv.shape[1] && (q.n % kv.shape[3]) == 0 && (q.n / kv.shape[3]) % kv.shape[2] == 0 && present(out) &&
+      (op.direct() ? out.n >= q.n
+                   : (present(lse) && out.n >= uint64_t(op.chunks()) * q.n &&
+                      lse.n >= uint64_t(op.chunks()) * (q.n / kv.shape[3])))) {
     const uint32_t d = kv.shape[3];
     const bool bf16 = kv.dtype == DTYPE_BF16;
     if (bf16 || kv.dtype == DTYPE_F32) {

@@ -74,16 +74,17 @@ __device__ __noinline__ bool reduce_warps(Consumer& c, const Plan& p, const TRef
 }
 
 __device__ __noinline__ bool op_attention_reduce(Consumer& c, const Plan& p) {
-  const TRef &po = p.t[0], &lse = p.t[1], &out = p.t[2];
+  const AttentionReduceOps op(p);
+  const TRef &po = op.partial_o(), &lse = op.lse(), &out = op.out();
   if (!present(po) || !present(lse) || !present(out) || lse.rank != 2) {
-    c.fail(p, STATUS_BAD_TENSOR, 1);
+    c.fail(p, STATUS_BAD_TENSOR, op.kSlotLse);
     return false;
   }
   const uint32_t chunks = lse.shape[0], Hq = lse.shape[1];
   const uint32_t d = (chunks && Hq) ? uint32_t(po.n / (uint64_t(chunks) * Hq)) : 0;
-  const uint32_t h0 = p.inst.a0, hc = p.inst.a1;
+  const uint32_t h0 = op.head_start(), hc = op.head_count();
   if (d == 0 || h0 > Hq || hc > Hq - h0 || out.n < uint64_t(Hq) * d || uint64_t(chunks) * hc > Cfg::kMaxVector / 2) {
-    c.fail(p, STATUS_BAD_EXTENT, 2);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotOut);
     return false;
   }
   const uint32_t d4w = d / 4;

@@ -17,10 +17,11 @@ __device__ __forceinline__ void copy_elems(Consumer& c, const TRef& src, uint64_
 }
 
 __device__ __noinline__ bool op_copy(Consumer& c, const Plan& p) {
-  const TRef &src = p.t[0], &dst = p.t[1];
-  const uint64_t so = p.inst.a0, d0 = p.inst.a1, n = p.inst.a2;
+  const CopyOps op(p);
+  const TRef &src = op.src(), &dst = op.dst();
+  const uint64_t so = op.src_offset(), d0 = op.dst_offset(), n = op.count();
   if (!present(src) || !present(dst) || src.n < so + n || dst.n < d0 + n) {
-    c.fail(p, STATUS_BAD_EXTENT, 0);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotSrc);
     return false;
   }
   if (!c.wait_deps(p)) return false;
@@ -29,10 +30,11 @@ __device__ __noinline__ bool op_copy(Consumer& c, const Plan& p) {
 }
 
 __device__ __noinline__ bool op_zero(Consumer& c, const Plan& p) {
-  const TRef& dst = p.t[0];
-  const uint64_t o = p.inst.a0, n = p.inst.a1;
+  const ZeroOps op(p);
+  const TRef& dst = op.dst();
+  const uint64_t o = op.offset(), n = op.count();
   if (!present(dst) || dst.n < o + n) {
-    c.fail(p, STATUS_BAD_EXTENT, 0);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotDst);
     return false;
   }
   if (!c.wait_deps(p)) return false;
@@ -41,15 +43,16 @@ __device__ __noinline__ bool op_zero(Consumer& c, const Plan& p) {
 }
 
 __device__ __noinline__ bool op_cache_append(Consumer& c, const Plan& p) {
-  const TRef &src = p.t[0], &kv = p.t[1];
-  const uint64_t off = p.inst.a0, which = p.inst.a1;
+  const CacheAppendOps op(p);
+  const TRef &src = op.src(), &kv = op.kv();
+  const uint64_t off = op.offset(), which = op.which();
   if (!present(src) || !present(kv) || kv.rank != 4) {
-    c.fail(p, STATUS_BAD_TENSOR, 1);
+    c.fail(p, STATUS_BAD_TENSOR, op.kSlotKv);
     return false;
   }
   const uint64_t maxSeq = kv.shape[1], row = uint64_t(kv.shape[2]) * kv.shape[3];
   if (which > 1 || p.pos >= maxSeq || src.n < off + row) {
-    c.fail(p, STATUS_BAD_EXTENT, 1);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotKv);
     return false;
   }
   if (!c.wait_deps(p)) return false;

@@ -9,12 +9,13 @@
 namespace mk {
 
 __device__ __noinline__ bool op_fused_matmul_residual(Consumer& c, const Plan& p) {
-  const TRef &x = p.t[0], &out = p.t[2], &bias = p.t[3];
-  const uint32_t r0 = p.inst.a0;
-  const bool splitK = p.inst.flags & FLAG_SPLIT_K;
+  const FusedMatmulResidualOps op(p);
+  const TRef &x = op.x(), &out = op.out(), &bias = op.bias();
+  const uint32_t r0 = op.row_start();
+  const bool splitK = op.split_k();
   if (!present(out) || out.n < uint64_t(r0) + p.rows || (splitK && out.dtype != DTYPE_F32) ||
       (present(bias) && bias.n < uint64_t(r0) + p.rows)) {
-    c.fail(p, STATUS_BAD_EXTENT, 2);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotOut);
     return false;
   }
   zero_acc(c, p);

@@ -8,17 +8,18 @@
 namespace mk {
 
 __device__ __noinline__ bool op_fused_norm_gate_up_act(Consumer& c, const Plan& p) {
-  const TRef &x = p.t[0], &params = p.t[1], &gb = p.t[4], &ub = p.t[5], &out = p.t[6];
-  const uint32_t r0 = p.inst.a0;
-  const bool gated = p.inst.flags & FLAG_GATED;
-  const uint8_t act = activation_code(p.inst.flags);
+  const FusedNormGateUpActOps op(p);
+  const TRef &x = op.x(), &params = op.norm_params(), &gb = op.gate_bias(), &ub = op.up_bias(), &out = op.out();
+  const uint32_t r0 = op.row_start();
+  const bool gated = op.gated();
+  const uint8_t act = op.activation();
   if (!present(out) || out.n < uint64_t(r0) + p.rows || (present(gb) && gb.n < uint64_t(r0) + p.rows) ||
       (present(ub) && ub.n < uint64_t(r0) + p.rows)) {
-    c.fail(p, STATUS_BAD_EXTENT, 6);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotOut);
     return false;
   }
   zero_acc(c, p);
-  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(p, params, true), params)) return false;
+  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(op, op.layer_norm(), true), params)) return false;
   const float* a0 = c.s.acc[0];
   const float* a1 = c.s.acc[1];
   return run_matvec(c, p, [&](uint32_t r, uint32_t i) {

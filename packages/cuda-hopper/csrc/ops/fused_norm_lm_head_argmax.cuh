@@ -8,18 +8,19 @@
 namespace mk {
 
 __device__ __noinline__ bool op_fused_norm_lm_head_argmax(Consumer& c, const Plan& p) {
-  const TRef &x = p.t[0], &params = p.t[1], &bias = p.t[3], &logits = p.t[4], &am = p.t[5];
-  const uint32_t r0 = p.inst.a0, suppress = p.inst.a2, pos = p.pos;
-  const uint32_t V = p.t[2].shape[0];
+  const FusedNormLmHeadArgmaxOps op(p);
+  const TRef &x = op.x(), &params = op.norm_params(), &bias = op.bias(), &logits = op.logits(), &am = op.argmax();
+  const uint32_t r0 = op.row_start(), suppress = op.suppress_token(), pos = p.pos;
+  const uint32_t V = op.w().shape[0];
   // Logits are [V] (overwritten each step) or [maxSeq, V] (a row per position).
   const uint64_t lbase = (logits.rank == 2 && logits.shape[0] > 1) ? uint64_t(pos) * logits.shape[1] : 0;
   if (!present(logits) || !present(am) || logits.n < lbase + V || am.n < 2ull * (pos + 1) ||
       (reinterpret_cast<uintptr_t>(am.ptr) & 7u) || (present(bias) && bias.n < V)) {
-    c.fail(p, STATUS_BAD_EXTENT, 4);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotLogits);
     return false;
   }
   zero_acc(c, p);
-  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(p, params, true), params)) return false;
+  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(op, op.layer_norm(), true), params)) return false;
   const float* acc = c.s.acc[0];
   unsigned long long best = 0;
   if (!run_matvec(c, p, [&](uint32_t r, uint32_t i) {

@@ -8,21 +8,22 @@
 namespace mk {
 
 __device__ __noinline__ bool op_fused_norm_qkv_rope(Consumer& c, const Plan& p) {
-  const TRef &x = p.t[0], &params = p.t[1], &bias = p.t[3], &q = p.t[4], &kv = p.t[5], &rope = p.t[6];
+  const FusedNormQkvRopeOps op(p);
+  const TRef &x = op.x(), &params = op.norm_params(), &bias = op.bias(), &q = op.q(), &kv = op.kv(), &rope = op.rope();
   if (!present(q) || !present(kv) || kv.rank != 4) {
-    c.fail(p, STATUS_BAD_TENSOR, 4);
+    c.fail(p, STATUS_BAD_TENSOR, op.kSlotQ);
     return false;
   }
   const uint32_t maxSeq = kv.shape[1], d = kv.shape[3];
   const uint64_t qd = q.n, kvd = uint64_t(kv.shape[2]) * d;
   const uint32_t rot2 = present(rope) ? rope.shape[1] : 0;
-  if (p.pos >= maxSeq || (rot2 && (p.pos >= rope.shape[0] || 2 * rot2 > d)) || p.t[2].shape[0] != qd + 2 * kvd ||
+  if (p.pos >= maxSeq || (rot2 && (p.pos >= rope.shape[0] || 2 * rot2 > d)) || op.w().shape[0] != qd + 2 * kvd ||
       (present(bias) && bias.n < qd + 2 * kvd)) {
-    c.fail(p, STATUS_BAD_EXTENT, 5);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotKv);
     return false;
   }
   zero_acc(c, p);
-  const uint32_t r0 = p.inst.a0, pos = p.pos;
+  const uint32_t r0 = op.row_start(), pos = p.pos;
   // Where row r (tile-relative, accumulator index i) goes, and whether it is rotated with a partner.
   struct RowInfo {
     uint64_t row, e;
@@ -64,7 +65,7 @@ __device__ __noinline__ bool op_fused_norm_qkv_rope(Consumer& c, const Plan& p) 
       psn = load_f(rope, t + 1);
     }
   }
-  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(p, params, true), params)) return false;
+  if (!wait_and_stage(c, p, x, 0, p.kc, norm_spec(op, op.layer_norm(), true), params)) return false;
   const float* acc = c.s.acc[0];
   return run_matvec(c, p, [&](uint32_t r, uint32_t i) {
     const RowInfo ri = info(r, i);

@@ -6,15 +6,16 @@
 namespace mk {
 
 __device__ __noinline__ bool op_matvec(Consumer& c, const Plan& p) {
-  const TRef &x = p.t[0], &y = p.t[2], &bias = p.t[3];
-  const uint32_t r0 = p.inst.a0;
+  const MatvecOps op(p);
+  const TRef &x = op.x(), &y = op.y(), &bias = op.bias();
+  const uint32_t r0 = op.row_start();
   if (!present(y) || y.n < uint64_t(r0) + p.rows || (present(bias) && bias.n < uint64_t(r0) + p.rows)) {
-    c.fail(p, STATUS_BAD_EXTENT, 2);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotY);
     return false;
   }
   zero_acc(c, p);
   if (!wait_and_stage(c, p, x, p.k0, p.kc, NormSpec{}, TRef{})) return false;
-  const bool accumulate = p.inst.flags & FLAG_ACCUMULATE;
+  const bool accumulate = op.accumulate();
   const bool addBias = present(bias) && p.k0 == 0;
   const float* acc = c.s.acc[0];
   return run_matvec(c, p, [&](uint32_t r, uint32_t i) {

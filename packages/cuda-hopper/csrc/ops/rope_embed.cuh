@@ -6,15 +6,16 @@
 namespace mk {
 
 __device__ __noinline__ bool op_rope_embed(Consumer& c, const Plan& p) {
-  const TRef &x = p.t[0], &rope = p.t[1];
+  const RopeEmbedOps op(p);
+  const TRef &x = op.x(), &rope = op.rope();
   if (!present(x) || !present(rope) || x.rank != 2) {
-    c.fail(p, STATUS_BAD_TENSOR, 0);
+    c.fail(p, STATUS_BAD_TENSOR, op.kSlotX);
     return false;
   }
   const uint32_t H = x.shape[0], d = x.shape[1], rot2 = rope.shape[1];
-  const uint32_t h0 = p.inst.a0, hc = p.inst.a1;
+  const uint32_t h0 = op.head_start(), hc = op.head_count();
   if (h0 > H || hc > H - h0 || 2 * rot2 > d || p.pos >= rope.shape[0]) {
-    c.fail(p, STATUS_BAD_EXTENT, 0);
+    c.fail(p, STATUS_BAD_EXTENT, op.kSlotX);
     return false;
   }
   if (!c.wait_deps(p)) return false;

@@ -3,10 +3,10 @@
  * the MLP, and the LM head. Attention is where the two paths differ (full causal softmax vs KV cache).
  */
 import type { RuntimeModelConfig } from '@megakernel/isa';
-import { activationFunction } from '../ops/activations.js';
-import { layerNorm } from '../ops/layer-norm.js';
-import { matvec } from '../ops/matvec.js';
-import { rmsNorm } from '../ops/rms-norm.js';
+import { activationFunction } from '../maths/activations.js';
+import { layerNorm } from '../maths/layer-norm.js';
+import { matvec } from '../maths/matvec.js';
+import { rmsNorm } from '../maths/rms-norm.js';
 import type { DecoderWeights, LayerWeights } from './decoder-weights.js';
 
 export function applyNorm(

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { argmax } from '../ops/argmax.js';
+import { DecoderClosedError } from '../closed-error.js';
+import { argmax } from '../maths/argmax.js';
 import { randomCheckpoint } from '../testing/random-checkpoint.js';
 import { relativeError } from '../testing/test-helpers.js';
 import { TINY_CONFIGS } from '../testing/tiny-configs.js';
-import { DecodeSession } from './decode-session.js';
+import { ForwardDecoder } from './decode-session.js';
 import { loadDecoderWeights } from './decoder-weights.js';
 import { forward } from './forward.js';
 import { generateGreedy } from './generate.js';
@@ -19,9 +20,9 @@ describe('KV-cache decoding', () => {
       const full = forward(weights, PROMPT);
       const V = config.vocabSize;
       for (const chunks of [1, 3]) {
-        const session = new DecodeSession(weights, { maxSeqLen: 32, attentionChunks: chunks });
+        const decoder = new ForwardDecoder(weights, { maxSeqLen: 32, attentionChunks: chunks });
         PROMPT.forEach((token, pos) => {
-          const logits = session.step(token);
+          const logits = decoder.step(token);
           expect(relativeError(logits, full.subarray(pos * V, (pos + 1) * V))).toBeLessThan(1e-5);
         });
       }
@@ -47,9 +48,22 @@ describe('KV-cache decoding', () => {
   });
 
   it('refuses to run past its cache', () => {
-    const session = new DecodeSession(randomCheckpoint(TINY_CONFIGS['gpt2-mha']!), { maxSeqLen: 2 });
-    session.step(1);
-    session.step(2);
-    expect(() => session.step(3)).toThrow(RangeError);
+    const decoder = new ForwardDecoder(randomCheckpoint(TINY_CONFIGS['gpt2-mha']!), { maxSeqLen: 2 });
+    decoder.step(1);
+    decoder.step(2);
+    expect(() => decoder.step(3)).toThrow(RangeError);
+  });
+
+  it('starts over after reset, and refuses every call after close', () => {
+    const decoder = new ForwardDecoder(randomCheckpoint(TINY_CONFIGS['gpt2-mha']!), { maxSeqLen: 4 });
+    const first = decoder.step(1);
+    decoder.step(2);
+    decoder.reset();
+    expect(decoder.position).toBe(0);
+    expect(decoder.step(1)).toEqual(first);
+    decoder.close();
+    decoder.close();
+    expect(() => decoder.step(1)).toThrow(DecoderClosedError);
+    expect(() => decoder.reset()).toThrow(DecoderClosedError);
   });
 });

@@ -1,39 +1,41 @@
 /**
- * Token-by-token decoding with a KV cache: each step embeds one token, appends its K and V to the
- * cache of every layer, attends over the cache through LSE partials, and returns that position's
- * logits. Equal to `forward` at every position up to rounding.
+ * The direct forward pass's decode session: `ForwardDecoder` decodes token by token with a KV cache.
+ * Each step embeds one token, appends its K and V to the cache of every layer, attends over the cache
+ * through LSE partials, and returns that position's logits. Equal to `forward` at every position up
+ * to rounding. It implements the runtime's `DecodeSession` (the 'reference' backend).
  */
 import type { Checkpoint } from '@megakernel/model';
-import { alibiSlopes } from '../ops/alibi.js';
-import { decodeAttention, type KvLayout } from '../ops/attention.js';
-import { residualAdd } from '../ops/elementwise.js';
-import { matvec } from '../ops/matvec.js';
-import { applyRope, ropeAngles, ropeFrequencies } from '../ops/rope.js';
+import { DecoderClosedError } from '../closed-error.js';
+import { alibiSlopes } from '../maths/alibi.js';
+import { decodeAttention, type KvLayout } from '../maths/attention.js';
+import { residualAdd } from '../maths/elementwise.js';
+import { matvec } from '../maths/matvec.js';
+import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
 import { applyNorm, lmHead, mlp } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 import { checkPositions, embedToken, type ForwardOptions } from './forward.js';
 
-export interface DecodeSessionOptions extends ForwardOptions {
+export interface ForwardDecoderOptions extends ForwardOptions {
   /** Cache capacity in tokens (default: the model's maxPositionEmbeddings, at most 4096). */
   readonly maxSeqLen?: number;
   /** Split each attention into this many LSE partials (default 1); exercises the reduction. */
   readonly attentionChunks?: number;
 }
 
-export class DecodeSession {
-  readonly weights: DecoderWeights;
+export class ForwardDecoder {
   readonly maxSeqLen: number;
+  private held: DecoderWeights | undefined;
   private readonly chunks: number;
-  /** Per layer: K rows [maxSeq, Hkv, d] and V rows likewise. */
-  private readonly kCache: Float32Array[];
-  private readonly vCache: Float32Array[];
+  /** Per layer: K rows [maxSeq, Hkv, d] and V rows likewise (empty once closed). */
+  private kCache: Float32Array[];
+  private vCache: Float32Array[];
   private readonly invFreq: Float32Array | null;
   private readonly slopes: Float32Array | undefined;
   private length = 0;
 
-  constructor(checkpoint: Checkpoint | DecoderWeights, opts: DecodeSessionOptions = {}) {
-    this.weights = 'layers' in checkpoint ? checkpoint : loadDecoderWeights(checkpoint);
-    const c = this.weights.config;
+  constructor(checkpoint: Checkpoint | DecoderWeights, opts: ForwardDecoderOptions = {}) {
+    this.held = 'layers' in checkpoint ? checkpoint : loadDecoderWeights(checkpoint);
+    const c = this.held.config;
     this.maxSeqLen = opts.maxSeqLen ?? Math.min(c.maxPositionEmbeddings, 4096);
     this.chunks = opts.attentionChunks ?? 1;
     const kvd = c.numKvHeads * c.headDim;
@@ -43,14 +45,35 @@ export class DecodeSession {
     this.slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
   }
 
+  /** The f32 weights it decodes with; DecoderClosedError once closed. */
+  get weights(): DecoderWeights {
+    if (this.held === undefined) throw new DecoderClosedError('the forward decoder is closed');
+    return this.held;
+  }
+
   /** Tokens consumed so far (the position the next token takes). */
   get position(): number {
     return this.length;
   }
 
+  /** Forgets every token (position 0); the cache is overwritten as positions are fed again. */
+  reset(): void {
+    if (this.held === undefined) throw new DecoderClosedError('reset() on a closed forward decoder');
+    this.length = 0;
+  }
+
+  /** Releases the KV cache and the weights it holds. Idempotent; step() and reset() then throw. */
+  close(): void {
+    this.held = undefined;
+    this.kCache = [];
+    this.vCache = [];
+    this.length = 0;
+  }
+
   /** Feeds one token at the next position and returns its logits [vocab]. */
   step(token: number): Float32Array {
-    const c = this.weights.config;
+    const weights = this.weights;
+    const c = weights.config;
     const pos = this.length;
     if (pos >= this.maxSeqLen) throw new RangeError(`KV cache full: ${this.maxSeqLen} positions`);
     checkPositions(c, pos + 1);
@@ -58,10 +81,10 @@ export class DecodeSession {
     const d = c.headDim;
     const qd = c.numHeads * d;
     const kvd = c.numKvHeads * d;
-    const x = embedToken(this.weights, token, pos);
+    const x = embedToken(weights, token, pos);
     const angles = this.invFreq ? ropeAngles(this.invFreq, pos) : null;
 
-    this.weights.layers.forEach((w, l) => {
+    weights.layers.forEach((w, l) => {
       const h = applyNorm(c, x, w.attnNorm, w.attnNormBias);
       const q = matvec(w.q, h, qd, H, w.qBias ?? undefined);
       const k = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
@@ -95,6 +118,6 @@ export class DecodeSession {
       residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)));
     });
     this.length = pos + 1;
-    return lmHead(this.weights, x);
+    return lmHead(weights, x);
   }
 }

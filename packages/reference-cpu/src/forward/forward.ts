@@ -4,12 +4,12 @@
  */
 import { type RuntimeModelConfig, rotaryDim } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
-import { alibiSlopes } from '../ops/alibi.js';
-import { causalAttention } from '../ops/causal-attention.js';
-import { residualAdd } from '../ops/elementwise.js';
-import { embeddingGather } from '../ops/embedding.js';
-import { matvec } from '../ops/matvec.js';
-import { applyRope, type RopeFrequencyPrecision, ropeAngles, ropeFrequencies } from '../ops/rope.js';
+import { alibiSlopes } from '../maths/alibi.js';
+import { causalAttention } from '../maths/causal-attention.js';
+import { residualAdd } from '../maths/elementwise.js';
+import { embeddingGather } from '../maths/embedding.js';
+import { matvec } from '../maths/matvec.js';
+import { applyRope, type RopeFrequencyPrecision, ropeAngles, ropeFrequencies } from '../maths/rope.js';
 import { applyNorm, lmHead, mlp } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 

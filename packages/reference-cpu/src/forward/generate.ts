@@ -1,7 +1,7 @@
 /** Greedy generation with the KV cache: the prompt goes through the cache token by token, then argmax. */
 import type { Checkpoint } from '@megakernel/model';
-import { argmax } from '../ops/argmax.js';
-import { DecodeSession } from './decode-session.js';
+import { argmax } from '../maths/argmax.js';
+import { ForwardDecoder } from './decode-session.js';
 import type { DecoderWeights } from './decoder-weights.js';
 import type { ForwardOptions } from './forward.js';
 
@@ -20,17 +20,17 @@ export function generateGreedy(
   opts: GenerateGreedyOptions = {},
 ): number[] {
   if (inputIds.length === 0) throw new RangeError('generateGreedy: empty prompt');
-  const session = new DecodeSession(checkpoint, {
+  const decoder = new ForwardDecoder(checkpoint, {
     maxSeqLen: opts.maxSeqLen ?? inputIds.length + n,
     ...(opts.ropeFrequencies ? { ropeFrequencies: opts.ropeFrequencies } : {}),
   });
   let logits: Float32Array = new Float32Array(0);
-  for (const t of inputIds) logits = session.step(t);
+  for (const t of inputIds) logits = decoder.step(t);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const next = argmax(logits, opts.suppressTokens ?? []);
     out.push(next);
-    if (i + 1 < n) logits = session.step(next);
+    if (i + 1 < n) logits = decoder.step(next);
   }
   return out;
 }

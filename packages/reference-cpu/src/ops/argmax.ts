@@ -1,49 +1,43 @@
 /**
- * argmax over logits with torch's tie rule (the first index wins), skipping suppressed tokens, and
- * the packed 64-bit key the ARGMAX ops fold with an atomic max on the GPU:
- * key = (orderedBits(f32 logit) << 32) | (0xFFFFFFFF − row), stored as two u32, low word first.
- * A larger logit gives a larger key; on equal logits the smaller row does, matching torch.
+ * ARGMAX (CUDA twin: `cuda-hopper/csrc/ops/argmax.cuh`): fold a tile of logits into the u64 key of
+ * `pos` (orderedBits(logit) << 32 | 0xFFFFFFFF − row, low word first). The GPU's atomic max is a
+ * plain max here; NaN logits and the suppressed row never win. FUSED_NORM_LM_HEAD_ARGMAX folds
+ * through `foldArgmax` too.
  */
-import { f32Bits } from './dtype-convert.js';
+import { argmaxKey, argmaxKeyGreater } from '../maths/argmax.js';
+import type { ExecContext, FloatOperandView } from '../vm/context.js';
 
-export function argmax(logits: ArrayLike<number>, suppress: Iterable<number> = []): number {
-  const skip = new Set(suppress);
-  let best = -1;
-  let bestValue = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++) {
-    if (skip.has(i)) continue;
-    const v = logits[i]!;
-    // NaN wins, as in torch.argmax; otherwise strictly greater keeps the first of equals.
-    if (best < 0 || v > bestValue || (Number.isNaN(v) && !Number.isNaN(bestValue))) {
-      best = i;
-      bestValue = v;
+export function foldArgmax(
+  ctx: ExecContext,
+  logits: FloatOperandView,
+  rowStart: number,
+  rowCount: number,
+): void {
+  const keys = ctx.tensor('argmax');
+  if (!(keys.data instanceof Uint32Array)) ctx.fail(`argmax is ${keys.dtype}; u32 is needed`);
+  const suppress = ctx.arg('suppressToken');
+  const slot = ctx.pos * 2;
+  ctx.check(keys, slot, 2, 'read');
+  ctx.check(keys, slot, 2, 'write');
+  let low = keys.data[slot]!;
+  let high = keys.data[slot + 1]!;
+  for (let r = rowStart; r < rowStart + rowCount; r++) {
+    const v = logits.data[r]!;
+    if (r === suppress || Number.isNaN(v)) continue;
+    const k = argmaxKey(v, r);
+    if (argmaxKeyGreater(k.low, k.high, low, high)) {
+      low = k.low;
+      high = k.high;
     }
-    if (Number.isNaN(bestValue)) break;
   }
-  return best;
+  keys.data[slot] = low;
+  keys.data[slot + 1] = high;
 }
 
-/** f32 bits mapped so that unsigned order equals float order (−0 sorts just below +0). */
-export function orderedBits(x: number): number {
-  const b = f32Bits(x);
-  return (b & 0x80000000 ? ~b : b ^ 0x80000000) >>> 0;
-}
-
-export interface ArgmaxKey {
-  readonly low: number;
-  readonly high: number;
-}
-
-export function argmaxKey(logit: number, row: number): ArgmaxKey {
-  return { low: (0xffffffff - row) >>> 0, high: orderedBits(logit) };
-}
-
-/** Unsigned 64-bit comparison of two keys given as (low, high) words. */
-export function argmaxKeyGreater(aLow: number, aHigh: number, bLow: number, bHigh: number): boolean {
-  return aHigh > bHigh || (aHigh === bHigh && aLow > bLow);
-}
-
-/** The token a key selects. */
-export function argmaxKeyToken(low: number): number {
-  return (0xffffffff - low) >>> 0;
+export function executeArgmax(ctx: ExecContext): void {
+  const logits = ctx.float('logits');
+  const rowStart = ctx.arg('rowStart');
+  const rowCount = ctx.arg('rowCount');
+  ctx.check(logits, rowStart, rowCount, 'read');
+  foldArgmax(ctx, logits, rowStart, rowCount);
 }

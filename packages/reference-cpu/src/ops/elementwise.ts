@@ -1,42 +1,39 @@
-/** Elementwise ops over whole arrays (the VM passes the [offset, offset + count) window of each operand). */
+/**
+ * SILU, GELU, GELU_TANH, RELU, SWIGLU, GEGLU, ADD, MUL, RESIDUAL_ADD, SCALE and ELEMWISE_MUL_ADD
+ * (CUDA twin: `cuda-hopper/csrc/ops/elementwise.cuh`): element-wise activations and arithmetic over
+ * [offset, offset + count) of every operand.
+ */
+import { gelu, geluTanh, relu, silu } from '../maths/activations.js';
+import type { ExecContext, FloatOperandView } from '../vm/context.js';
 
-export function add(
-  a: Float32Array,
-  b: Float32Array,
-  out: Float32Array = new Float32Array(a.length),
-): Float32Array {
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
-  return out;
+type Formula = (a: number, b: number, c: number, out: number, scale: number) => number;
+
+function elementwise(inputs: readonly string[], formula: Formula, readsOut = false) {
+  return (ctx: ExecContext): void => {
+    const offset = ctx.arg('offset');
+    const count = ctx.arg('count');
+    const ins: FloatOperandView[] = inputs.map((n) => ctx.float(n));
+    const out = ctx.float('out');
+    for (const t of ins) ctx.check(t, offset, count, 'read');
+    if (readsOut) ctx.check(out, offset, count, 'read');
+    ctx.check(out, offset, count, 'write');
+    const scale = ctx.info.name === 'SCALE' ? ctx.arg('scale') : 1;
+    const [a, b, c] = [ins[0]?.data, ins[1]?.data, ins[2]?.data];
+    for (let i = offset; i < offset + count; i++) {
+      out.data[i] = formula(a ? a[i]! : 0, b ? b[i]! : 0, c ? c[i]! : 0, out.data[i]!, scale);
+    }
+    ctx.stored(out, offset, count);
+  };
 }
-export function mul(
-  a: Float32Array,
-  b: Float32Array,
-  out: Float32Array = new Float32Array(a.length),
-): Float32Array {
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
-  return out;
-}
-/** out = a·s. */
-export function scale(
-  a: Float32Array,
-  s: number,
-  out: Float32Array = new Float32Array(a.length),
-): Float32Array {
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! * s;
-  return out;
-}
-/** out = a·b + c, one rounding per element (the f32 store). */
-export function mulAdd(
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  out: Float32Array = new Float32Array(a.length),
-): Float32Array {
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]! + c[i]!;
-  return out;
-}
-/** residual += a, in place: the residual stream update after attention and MLP. */
-export function residualAdd(residual: Float32Array, a: Float32Array): Float32Array {
-  for (let i = 0; i < residual.length; i++) residual[i] = residual[i]! + a[i]!;
-  return residual;
-}
+
+export const executeSilu = elementwise(['a'], (a) => silu(a));
+export const executeGelu = elementwise(['a'], (a) => gelu(a));
+export const executeGeluTanh = elementwise(['a'], (a) => geluTanh(a));
+export const executeRelu = elementwise(['a'], (a) => relu(a));
+export const executeSwiglu = elementwise(['a', 'b'], (a, b) => silu(a) * b);
+export const executeGeglu = elementwise(['a', 'b'], (a, b) => gelu(a) * b);
+export const executeAdd = elementwise(['a', 'b'], (a, b) => a + b);
+export const executeMul = elementwise(['a', 'b'], (a, b) => a * b);
+export const executeResidualAdd = elementwise(['a'], (a, _b, _c, out) => out + a, true);
+export const executeScale = elementwise(['a'], (a, _b, _c, _out, s) => a * s);
+export const executeMulAdd = elementwise(['a', 'b', 'c'], (a, b, c) => a * b + c);

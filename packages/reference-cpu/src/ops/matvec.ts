@@ -1,87 +1,56 @@
 /**
- * y = x·Wᵀ with W row-major [N, K] (the Hugging Face Linear layout), accumulated in double.
- * `matvecTile` is the ISA's MATVEC / FUSED_MATMUL_RESIDUAL tile; `matvec` and `matmul` the whole products.
+ * MATVEC (CUDA twin: `cuda-hopper/csrc/ops/matvec.cuh`): a row tile of y (+)= x·Wᵀ over a K range.
+ * The row-tile helpers here serve the other x·Wᵀ ops too (FUSED_MATMUL_RESIDUAL, FUSED_NORM_MATMUL,
+ * FUSED_NORM_GATE_UP_ACT).
  */
+import { FLAG_ACCUMULATE } from '@megakernel/isa';
+import { rowDot } from '../maths/matvec.js';
+import type { ExecContext, FloatOperandView } from '../vm/context.js';
 
-export interface MatvecTile {
-  readonly W: Float32Array;
-  /** Columns of W (its row stride). */
-  readonly K: number;
-  readonly x: Float32Array;
-  readonly y: Float32Array;
+export interface Tile {
   readonly rowStart: number;
   readonly rowCount: number;
-  /** Columns [kStart, kStart + kCount) form the partial dot product (split-K). */
-  readonly kStart?: number;
-  readonly kCount?: number;
-  /** Added once, by the tile that owns kStart = 0. */
-  readonly bias?: Float32Array | undefined;
-  /** y[r] += … instead of y[r] = … */
-  readonly accumulate?: boolean;
 }
 
-/** Dot product of W's row `row` (columns [k0, k1)) with x[k0..k1), 4-way unrolled into independent sums. */
-export function rowDot(
-  W: Float32Array,
-  K: number,
-  row: number,
-  x: Float32Array,
-  k0: number,
-  k1: number,
-): number {
-  const base = row * K;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = k0;
-  for (; k + 3 < k1; k += 4) {
-    const w = base + k;
-    s0 += W[w]! * x[k]!;
-    s1 += W[w + 1]! * x[k + 1]!;
-    s2 += W[w + 2]! * x[k + 2]!;
-    s3 += W[w + 3]! * x[k + 3]!;
+/** W [N, K]: checks the tile's rows and returns K. */
+export function weightRows(ctx: ExecContext, W: FloatOperandView, tile: Tile): number {
+  const K = ctx.dim(W, 1, 2);
+  ctx.check(W, tile.rowStart * K, tile.rowCount * K, 'read');
+  return K;
+}
+
+export function rowTile(ctx: ExecContext): Tile {
+  return { rowStart: ctx.arg('rowStart'), rowCount: ctx.arg('rowCount') };
+}
+
+/** y[r] (+)= Σ_{k ∈ [kStart, kStart+kCount)} W[r,k]·x[k] (+ bias[r] when kStart = 0), for MATVEC (out = y) and FUSED_MATMUL_RESIDUAL (out, always accumulating). */
+export function partialProduct(ctx: ExecContext, outName: string, accumulate: boolean): void {
+  const tile = rowTile(ctx);
+  const x = ctx.float('x');
+  const W = ctx.float('W');
+  const out = ctx.float(outName);
+  const bias = ctx.float('bias', true);
+  const K = ctx.dim(W, 1, 2);
+  const kStart = ctx.arg('kStart');
+  const kCount = ctx.arg('kCount') === 0 ? K - kStart : ctx.arg('kCount');
+  if (kStart + kCount > K) ctx.fail(`kStart ${kStart} + kCount ${kCount} > K = ${K}`);
+  // Only the k range of each row is read (a split-K tile is a column block).
+  if (kCount === K) ctx.check(W, tile.rowStart * K, tile.rowCount * K, 'read');
+  else
+    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++)
+      ctx.check(W, r * K + kStart, kCount, 'read');
+  ctx.check(x, kStart, kCount, 'read');
+  if (bias && kStart === 0) ctx.check(bias, tile.rowStart, tile.rowCount, 'read');
+  if (accumulate) ctx.check(out, tile.rowStart, tile.rowCount, 'read');
+  ctx.check(out, tile.rowStart, tile.rowCount, 'write');
+  for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
+    let v = rowDot(W.data, K, r, x.data, kStart, kStart + kCount);
+    if (bias && kStart === 0) v += bias.data[r]!;
+    out.data[r] = accumulate ? out.data[r]! + v : v;
   }
-  for (; k < k1; k++) s0 += W[base + k]! * x[k]!;
-  return s0 + s1 + s2 + s3;
+  ctx.stored(out, tile.rowStart, tile.rowCount);
 }
 
-export function matvecTile(t: MatvecTile): void {
-  const kStart = t.kStart ?? 0;
-  const kEnd = kStart + (t.kCount === undefined || t.kCount === 0 ? t.K - kStart : t.kCount);
-  for (let r = t.rowStart; r < t.rowStart + t.rowCount; r++) {
-    let v = rowDot(t.W, t.K, r, t.x, kStart, kEnd);
-    if (t.bias && kStart === 0) v += t.bias[r]!;
-    t.y[r] = t.accumulate ? t.y[r]! + v : v;
-  }
-}
-
-/** y = W·x (+ bias), W [N, K]. */
-export function matvec(
-  W: Float32Array,
-  x: Float32Array,
-  N: number,
-  K: number,
-  bias?: Float32Array,
-): Float32Array {
-  const y: Float32Array = new Float32Array(N);
-  matvecTile({ W, K, x, y, rowStart: 0, rowCount: N, bias });
-  return y;
-}
-
-/** Y = X·Wᵀ (+ bias) for X [T, K] row-major: one matvec per row. */
-export function matmul(
-  X: Float32Array,
-  T: number,
-  W: Float32Array,
-  N: number,
-  K: number,
-  bias?: Float32Array,
-): Float32Array {
-  const Y = new Float32Array(T * N);
-  for (let t = 0; t < T; t++) {
-    const y = Y.subarray(t * N, (t + 1) * N);
-    matvecTile({ W, K, x: X.subarray(t * K, (t + 1) * K), y, rowStart: 0, rowCount: N, bias });
-  }
-  return Y;
+export function executeMatvec(ctx: ExecContext): void {
+  partialProduct(ctx, 'y', ctx.flag(FLAG_ACCUMULATE));
 }

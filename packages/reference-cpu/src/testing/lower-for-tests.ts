@@ -7,7 +7,8 @@
  */
 import {
   type Instruction,
-  instructionFor,
+  type instructionFor,
+  instructionFromOperands,
   type OperandValues,
   type Program,
   rotaryDim,
@@ -281,7 +282,10 @@ export function lowerForTests(checkpoint: Checkpoint, opts: TestLoweringOptions)
     for (const tile of stage) {
       // OperandValues mixes numbers with the flag list; the literal is built loosely and cast once here.
       const operands = tile.operands as unknown as OperandValues;
-      const inst: Instruction = instructionFor(tile.op, operands, { wait0: wait, signal: counters[s]! });
+      const inst: Instruction = instructionFromOperands(tile.op, operands, {
+        wait0: wait,
+        signal: counters[s]!,
+      });
       b.push(next++ % opts.queues, inst);
     }
   });

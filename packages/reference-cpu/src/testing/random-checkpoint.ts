@@ -5,8 +5,8 @@
  */
 import type { RuntimeModelConfig, WeightSource } from '@megakernel/isa';
 import { type Checkpoint, isLayerRole, type TensorInfo, type WeightRole } from '@megakernel/model';
-import { roundArrayToDtype } from '../ops/dtype-convert.js';
-import { createRng } from '../ops/prng.js';
+import { roundArrayToDtype } from '../maths/dtype-convert.js';
+import { createRng } from '../maths/prng.js';
 
 export interface RandomCheckpointOptions {
   readonly seed?: number;

@@ -1,5 +1,5 @@
 /** Helpers shared by the tests (not exported from the package). */
-import { createRng, type Rng } from '../ops/prng.js';
+import { createRng, type Rng } from '../maths/prng.js';
 
 export function rngFor(seed: number): Rng {
   return createRng(seed);

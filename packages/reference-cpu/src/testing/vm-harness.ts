@@ -1,7 +1,8 @@
 /** Test support for single-instruction VM tests: a builder with io tensors, and a loosely typed instructionFor. */
 import {
   type Instruction,
-  instructionFor,
+  type instructionFor,
+  instructionFromOperands,
   type OperandValues,
   type Program,
   type RuntimeModelConfig,
@@ -19,7 +20,7 @@ export function inst(
   operands: Record<string, unknown>,
   sync: SyncFields = {},
 ): Instruction {
-  return instructionFor(op, operands as unknown as OperandValues, sync);
+  return instructionFromOperands(op, operands as unknown as OperandValues, sync);
 }
 
 export class Harness {

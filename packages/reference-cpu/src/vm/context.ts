@@ -12,7 +12,7 @@ import {
   operandField,
   tensorElementCount,
 } from '@megakernel/isa';
-import { roundArrayToDtype } from '../ops/dtype-convert.js';
+import { roundArrayToDtype } from '../maths/dtype-convert.js';
 import { type InstructionSite, VmBoundsError, VmInstructionError } from './errors.js';
 import { isFloatDtype, type TensorData, type VmMemory } from './memory.js';
 
@@ -30,7 +30,18 @@ export interface FloatOperandView extends TensorOperandView {
   readonly data: Float32Array;
 }
 
+/** One access an executor made, as it checked it: elements [start, start + count) of a tensor. */
+export interface RecordedAccess {
+  readonly tensor: number;
+  readonly access: 'read' | 'write';
+  readonly start: number;
+  readonly count: number;
+}
+
 export class ExecContext {
+  /** Strict mode: every access the executor checked, in order (compared with the ISA's access model). */
+  readonly recorded: RecordedAccess[] = [];
+
   constructor(
     readonly memory: VmMemory,
     readonly inst: Instruction,
@@ -108,6 +119,7 @@ export class ExecContext {
   /** Strict mode: elements [start, start + count) must lie inside the tensor. */
   check(t: TensorOperandView, start: number, count: number, access: 'read' | 'write'): void {
     if (!this.strict || count <= 0) return;
+    this.recorded.push({ tensor: t.id, access, start, count });
     if (start < 0 || start + count > t.elements || !Number.isInteger(start) || !Number.isInteger(count)) {
       throw new VmBoundsError(
         this.site,

@@ -1,13 +1,12 @@
-/** The VM's dispatch table: one executor per executable opcode of the ISA table, by name. */
+/**
+ * The VM's dispatch table: one executor per executable opcode of the ISA table, by name. The executors
+ * live in `src/ops/`, one file per `cuda-hopper/csrc/ops/*.cuh` (same name in kebab-case).
+ */
 import { OPCODES, type OpcodeName } from '@megakernel/isa';
-import type { ExecContext } from './context.js';
-import { executeArgmax, executeFusedNormLmHeadArgmax } from './exec-argmax.js';
-import {
-  executeAttentionPartial,
-  executeAttentionReduce,
-  executeFusedNormQkvRope,
-  executeRopeEmbed,
-} from './exec-attention.js';
+import { executeArgmax } from '../ops/argmax.js';
+import { executeAttentionPartial } from '../ops/attention-partial.js';
+import { executeAttentionReduce } from '../ops/attention-reduce.js';
+import { executeCacheAppend, executeCopy, executeZero } from '../ops/copy.js';
 import {
   executeAdd,
   executeGeglu,
@@ -20,23 +19,25 @@ import {
   executeScale,
   executeSilu,
   executeSwiglu,
-} from './exec-elementwise.js';
-import {
-  executeFusedMatmulResidual,
-  executeFusedNormGateUpAct,
-  executeFusedNormMatmul,
-  executeMatvec,
-} from './exec-linear.js';
-import { executeCacheAppend, executeCopy, executeEmbedGather, executeZero } from './exec-memory.js';
-import { executeLayerNorm, executeRmsNorm } from './exec-norm.js';
+} from '../ops/elementwise.js';
+import { executeEmbedGather } from '../ops/embed-gather.js';
+import { executeFusedMatmulResidual } from '../ops/fused-matmul-residual.js';
+import { executeFusedNormGateUpAct } from '../ops/fused-norm-gate-up-act.js';
+import { executeFusedNormLmHeadArgmax } from '../ops/fused-norm-lm-head-argmax.js';
+import { executeFusedNormMatmul } from '../ops/fused-norm-matmul.js';
+import { executeFusedNormQkvRope } from '../ops/fused-norm-qkv-rope.js';
+import { executeHeadRmsNorm } from '../ops/head-rms-norm.js';
+import { executeMatvec } from '../ops/matvec.js';
+import { executeNoop } from '../ops/noop.js';
+import { executeLayerNorm, executeRmsNorm } from '../ops/norm.js';
+import { executeRopeEmbed } from '../ops/rope-embed.js';
+import type { ExecContext } from './context.js';
 
 export type Executor = (ctx: ExecContext) => void;
 
-const nothing: Executor = () => {};
-
 export const EXECUTORS: Partial<Record<OpcodeName, Executor>> = {
-  NOOP: nothing,
-  BARRIER: nothing,
+  NOOP: executeNoop,
+  BARRIER: executeNoop,
   CACHE_APPEND: executeCacheAppend,
   COPY: executeCopy,
   ZERO: executeZero,
@@ -44,6 +45,7 @@ export const EXECUTORS: Partial<Record<OpcodeName, Executor>> = {
   MATVEC: executeMatvec,
   RMS_NORM: executeRmsNorm,
   LAYER_NORM: executeLayerNorm,
+  HEAD_RMS_NORM: executeHeadRmsNorm,
   ATTENTION_PARTIAL: executeAttentionPartial,
   ATTENTION_REDUCE: executeAttentionReduce,
   ROPE_EMBED: executeRopeEmbed,

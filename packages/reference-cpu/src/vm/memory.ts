@@ -14,7 +14,7 @@ import {
   type WeightSource,
 } from '@megakernel/isa';
 import { type Checkpoint, materializeWeightSource } from '@megakernel/model';
-import { roundArrayToDtype } from '../ops/dtype-convert.js';
+import { roundArrayToDtype } from '../maths/dtype-convert.js';
 import { VmProgramError } from './errors.js';
 
 export type TensorData = Float32Array | Int32Array | Uint32Array;

@@ -5,11 +5,11 @@
  */
 import { buildRopeTable, ropeInverseFrequencies } from '@megakernel/isa';
 import { describe, expect, it } from 'vitest';
-import { decodeAttention, kvCacheLayout } from '../ops/attention.js';
-import { roundToBf16 } from '../ops/dtype-convert.js';
-import { matvec } from '../ops/matvec.js';
-import { rmsNorm } from '../ops/rms-norm.js';
-import { applyRope, ropeAngles } from '../ops/rope.js';
+import { decodeAttention, kvCacheLayout } from '../maths/attention.js';
+import { roundToBf16 } from '../maths/dtype-convert.js';
+import { matvec } from '../maths/matvec.js';
+import { rmsNorm } from '../maths/rms-norm.js';
+import { applyRope, ropeAngles } from '../maths/rope.js';
 import { maxAbsDiff, randomArray, rngFor } from '../testing/test-helpers.js';
 import { TINY_CONFIGS } from '../testing/tiny-configs.js';
 import { data, HARNESS_CONFIG, Harness, inst } from '../testing/vm-harness.js';

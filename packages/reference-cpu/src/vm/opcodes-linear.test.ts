@@ -4,11 +4,11 @@
  * double and store f32; exact equality where both round the same double value.
  */
 import { describe, expect, it } from 'vitest';
-import { geluTanh, swiglu } from '../ops/activations.js';
-import { roundToBf16 } from '../ops/dtype-convert.js';
-import { layerNorm } from '../ops/layer-norm.js';
-import { matvec } from '../ops/matvec.js';
-import { rmsNorm } from '../ops/rms-norm.js';
+import { geluTanh, swiglu } from '../maths/activations.js';
+import { roundToBf16 } from '../maths/dtype-convert.js';
+import { layerNorm } from '../maths/layer-norm.js';
+import { matvec } from '../maths/matvec.js';
+import { rmsNorm } from '../maths/rms-norm.js';
 import { maxAbsDiff, randomArray, rngFor } from '../testing/test-helpers.js';
 import { data, Harness, inst } from '../testing/vm-harness.js';
 import { VmInstructionError } from './errors.js';

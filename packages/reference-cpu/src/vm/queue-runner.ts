@@ -14,8 +14,8 @@ import {
   SYNC_WAIT1_PREVIOUS_STEP,
   waitThreshold,
 } from '@megakernel/isa';
-import type { Rng } from '../ops/prng.js';
-import { ExecContext } from './context.js';
+import type { Rng } from '../maths/prng.js';
+import { ExecContext, type RecordedAccess } from './context.js';
 import { type StuckWait, VmDeadlockError, VmInstructionError, VmStepLimitError } from './errors.js';
 import { EXECUTORS } from './executors.js';
 import type { VmMemory } from './memory.js';
@@ -31,6 +31,16 @@ export interface StepOptions {
   readonly rng: Rng | null;
   /** Instructions the whole run may still execute (a guard; decremented as they run). */
   budget: { remaining: number; readonly limit: number };
+  /** Strict mode: called after each instruction with the accesses its executor made. */
+  readonly onAccesses?: (event: AccessEvent) => void;
+}
+
+export interface AccessEvent {
+  readonly queue: number;
+  readonly index: number;
+  readonly pos: number;
+  readonly inst: Instruction;
+  readonly accesses: readonly RecordedAccess[];
 }
 
 function unmetWaits(
@@ -75,7 +85,9 @@ export function runDecodeStep(
     if (!info || !executor)
       throw new VmInstructionError(site, 'opcode is reserved or unknown: no VM executes it');
     if (--opts.budget.remaining < 0) throw new VmStepLimitError(opts.budget.limit);
-    executor(new ExecContext(memory, inst, info, site, pos, opts.strict));
+    const ctx = new ExecContext(memory, inst, info, site, pos, opts.strict);
+    executor(ctx);
+    opts.onAccesses?.({ queue: q, index, pos, inst, accesses: ctx.recorded });
     if (inst.signalCounter !== NONE16)
       counters[inst.signalCounter] = (counters[inst.signalCounter]! + 1) >>> 0;
     pc[q] = index + 1;

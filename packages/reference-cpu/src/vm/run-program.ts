@@ -13,11 +13,11 @@ import {
   tensorElementCount,
 } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
-import { argmax, argmaxKeyToken } from '../ops/argmax.js';
-import { createRng } from '../ops/prng.js';
+import { argmax, argmaxKeyToken } from '../maths/argmax.js';
+import { createRng } from '../maths/prng.js';
 import { VmInstructionError, VmProgramError } from './errors.js';
 import { VmMemory } from './memory.js';
-import { type DecodedQueue, runDecodeStep, type StepOptions } from './queue-runner.js';
+import { type AccessEvent, type DecodedQueue, runDecodeStep, type StepOptions } from './queue-runner.js';
 
 export interface RunProgramOptions {
   /** Which runnable queue executes next: cycling through the queues (default), or a seeded random pick. */
@@ -28,6 +28,11 @@ export interface RunProgramOptions {
   readonly strict?: boolean;
   /** Most instructions the whole run may execute before VmStepLimitError (default: unlimited). */
   readonly maxSteps?: number;
+  /**
+   * With `strict`: called after every instruction with the accesses its executor made (tests compare
+   * them with the ISA's declared access model).
+   */
+  readonly onAccesses?: (event: AccessEvent) => void;
 }
 
 /** A loaded program ready to step: memory, decoded queues, counters (internal; tests drive it directly). */
@@ -69,6 +74,7 @@ export class ProgramRun {
       strict: opts.strict ?? false,
       rng: opts.interleaving === 'random' ? createRng(opts.seed ?? 0) : null,
       budget: { remaining: limit, limit },
+      ...(opts.onAccesses ? { onAccesses: opts.onAccesses } : {}),
     };
   }
 

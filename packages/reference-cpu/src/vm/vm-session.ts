@@ -1,50 +1,70 @@
 /**
- * An incremental decode session over a program on the CPU VM: the runtime feeds one token per step
- * (prefill is token by token) and gets that position's logits, with the KV cache kept in VM memory.
+ * The CPU VM's decode session: `VmDecoder` runs a program one token per step (the runtime's prefill
+ * is token by token) and returns that position's logits, with the KV cache kept in VM memory. It
+ * implements the runtime's `DecodeSession` (the 'cpu' backend).
  */
 import type { Program } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
+import { DecoderClosedError } from '../closed-error.js';
 import { VmProgramError } from './errors.js';
 import { ProgramRun, type RunProgramOptions } from './run-program.js';
 
-export interface VmSession {
-  /** Position the next `step` decodes (= tokens fed so far). */
-  readonly position: number;
-  /** Feeds `token` at the current position; returns a copy of the logits for the next token. */
-  step(token: number): Float32Array;
-  /** Forgets every token (fresh KV cache and counters; the weights stay loaded). */
-  reset(): void;
-}
+export class VmDecoder {
+  /** KV-cache capacity in tokens: the program's maxSeqLen. */
+  readonly maxSeqLen: number;
+  private run: ProgramRun | undefined;
+  private pos = 0;
+  /** Whether any step ran (or failed midway) since the state was last initialised. */
+  private dirty = false;
 
-export function createVmSession(
-  program: Program,
-  checkpoint: Checkpoint,
-  opts: RunProgramOptions = {},
-): VmSession {
-  const run = new ProgramRun(program, checkpoint, opts);
-  let position = 0;
-  const start = () => {
+  constructor(
+    readonly program: Program,
+    checkpoint: Checkpoint,
+    opts: RunProgramOptions = {},
+  ) {
+    this.run = new ProgramRun(program, checkpoint, opts);
+    this.run.tokens.fill(-1);
+    this.maxSeqLen = program.maxSeqLen;
+  }
+
+  /** Position the next `step` decodes (= tokens fed so far). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Feeds `token` at the current position; returns a copy of the logits for the next token. */
+  step(token: number): Float32Array {
+    const run = this.live('step');
+    const { maxSeqLen, config } = this.program;
+    if (this.pos >= maxSeqLen)
+      throw new VmProgramError(`position ${this.pos} is past the program's maxSeqLen ${maxSeqLen}`);
+    if (!Number.isInteger(token) || token < 0 || token >= config.vocabSize)
+      throw new VmProgramError(`token ${token} is outside the vocabulary [0, ${config.vocabSize})`);
+    this.dirty = true;
+    run.tokens[this.pos] = token;
+    run.runStep(this.pos);
+    this.pos++;
+    return Float32Array.from(run.logits);
+  }
+
+  /** Forgets every token (fresh KV cache and counters; the weights stay loaded). */
+  reset(): void {
+    const run = this.live('reset');
+    // Re-initialising the state costs a pass over VM memory: skip it when nothing ran since.
+    if (this.dirty) run.reset();
     run.tokens.fill(-1);
-    position = 0;
-  };
-  start();
-  return {
-    get position() {
-      return position;
-    },
-    step(token: number): Float32Array {
-      if (position >= program.maxSeqLen)
-        throw new VmProgramError(`position ${position} is past the program's maxSeqLen ${program.maxSeqLen}`);
-      if (!Number.isInteger(token) || token < 0 || token >= program.config.vocabSize)
-        throw new VmProgramError(`token ${token} is outside the vocabulary [0, ${program.config.vocabSize})`);
-      run.tokens[position] = token;
-      run.runStep(position);
-      position++;
-      return Float32Array.from(run.logits);
-    },
-    reset(): void {
-      run.reset();
-      start();
-    },
-  };
+    this.pos = 0;
+    this.dirty = false;
+  }
+
+  /** Releases the VM memory (weights, KV cache). Idempotent; step() and reset() then throw. */
+  close(): void {
+    this.run = undefined;
+    this.pos = 0;
+  }
+
+  private live(what: string): ProgramRun {
+    if (this.run === undefined) throw new DecoderClosedError(`${what}() on a closed VM decoder`);
+    return this.run;
+  }
 }

@@ -1,13 +1,14 @@
 /**
  * The 'cuda' backend: the checkpoint compiled for the GPU's SM count and run by cuda-hopper's
- * persistent megakernel, one launch per token (the host samples between tokens).
+ * persistent megakernel, one launch per token (the host samples between tokens). Each decode session
+ * opens its own device handle and frees it on close().
  */
 
-import { CudaProgram, probeCuda as probeAddon, sharedSession } from '@megakernel/cuda-hopper';
+import { CudaDecoder, CudaDevice, DEFAULT_QUEUES, probeCuda as probeAddon } from '@megakernel/cuda-hopper';
 import type { Program } from '@megakernel/isa';
 import type { LoadedCheckpoint } from '@megakernel/model';
-import { compile } from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
+import { compileWithProgress } from '../compile-with-progress.js';
 
 export interface CudaProbe {
   readonly ok: boolean;
@@ -52,41 +53,34 @@ export async function probeCuda(): Promise<CudaProbe> {
   };
 }
 
-/** The program the GPU runs: one queue per SM, bf16 KV cache. */
-export function compileForCuda(checkpoint: LoadedCheckpoint, options: CudaOptions): Program {
-  options.onProgress?.({ phase: 'compile', done: 0, total: 1 });
-  const program = compile(checkpoint, {
-    queues: options.queues ?? sharedSession().device.smCount,
-    maxSeqLen: options.maxSeqLen,
-  });
-  options.onProgress?.({ phase: 'compile', done: 1, total: 1 });
-  return program;
+/**
+ * The program the GPU runs: one queue per SM of the device (`smCount`; default: the SM count the
+ * probe reports for GPU 0, DEFAULT_QUEUES when there is none), bf16 KV cache.
+ */
+export function compileForCuda(
+  checkpoint: LoadedCheckpoint,
+  options: CudaOptions & { readonly smCount?: number },
+): Program {
+  const smCount = options.smCount ?? probeAddon().devices[0]?.smCount ?? DEFAULT_QUEUES;
+  return compileWithProgress(
+    checkpoint,
+    { queues: options.queues ?? smCount, maxSeqLen: options.maxSeqLen },
+    options.onProgress,
+  );
 }
 
 export function createCudaSession(checkpoint: LoadedCheckpoint, options: CudaOptions): DecodeSession {
-  const program = compileForCuda(checkpoint, options);
-  // Throws UnsupportedProgramError (naming every problem) before anything is uploaded.
-  const gpu = new CudaProgram(sharedSession(), program);
-  gpu.uploadWeights(checkpoint, (p) =>
-    options.onProgress?.({ phase: 'upload', done: p.bytesDone, total: p.bytesTotal }),
-  );
-  const vocab = program.config.vocabSize;
-  let position = 0;
-  return {
-    get position() {
-      return position;
-    },
-    maxSeqLen: program.maxSeqLen,
-    step(token) {
-      gpu.setTokens([token], position);
-      gpu.run({ steps: 1, pos0: position });
-      position++;
-      return gpu.readLogits().subarray(0, vocab);
-    },
-    reset() {
-      gpu.reset();
-      position = 0;
-    },
-    close() {},
-  };
+  const device = CudaDevice.open(0);
+  let program: Program;
+  try {
+    program = compileForCuda(checkpoint, { ...options, smCount: device.info.smCount });
+  } catch (e) {
+    device.close();
+    throw e;
+  }
+  // Throws UnsupportedProgramError (naming every problem) before anything is uploaded; the decoder
+  // owns the device from here and closes it when it throws.
+  return new CudaDecoder(device, program, checkpoint, {
+    onUpload: (p) => options.onProgress?.({ phase: 'upload', done: p.bytesDone, total: p.bytesTotal }),
+  });
 }

@@ -8,8 +8,8 @@
 import {
   FLAG_SPLIT_K,
   type Instruction,
-  NONE16,
-  Op,
+  opcodeByName,
+  readOperands,
   TENSOR_SLOT_FIELDS,
   type TensorEntry,
 } from '@megakernel/isa';
@@ -20,11 +20,14 @@ function opKey(inst: Instruction): string {
   return [inst.opcode, inst.layer, ...TENSOR_SLOT_FIELDS.map((s) => inst[s])].join(':');
 }
 
-/** A split-K tile's box: rows [a0, a0 + a1) x columns [a2, a2 + kc) of its [N, K] weight. */
+const FMR = opcodeByName('FUSED_MATMUL_RESIDUAL')!;
+
+/** A split-K tile's box: rows [rowStart, +rowCount) x columns [kStart, +kc) of its [N, K] weight. */
 function splitKBox(inst: Instruction, tensors: readonly TensorEntry[]) {
-  const k = tensors[inst.t1]?.shape[1] ?? 0;
-  const kc = inst.a3 === 0 ? k - inst.a2 : inst.a3;
-  return { r0: inst.a0, r1: inst.a0 + inst.a1, k0: inst.a2, k1: inst.a2 + kc, k };
+  const o = readOperands(inst, FMR);
+  const k = tensors[o.W!]?.shape[1] ?? 0;
+  const kc = o.kCount === 0 ? k - o.kStart! : o.kCount!;
+  return { r0: o.rowStart!, r1: o.rowStart! + o.rowCount!, k0: o.kStart!, k1: o.kStart! + kc, k };
 }
 
 export function findSplitKCoverage(
@@ -36,7 +39,11 @@ export function findSplitKCoverage(
   const at = (node: number) => ({ queue: view.queueOf[node]!, index: view.indexOf[node]! });
   const groups = new Map<string, number[]>();
   view.flat.forEach((inst, node) => {
-    if (inst.opcode !== Op.FUSED_MATMUL_RESIDUAL || (inst.flags & FLAG_SPLIT_K) === 0 || inst.t1 === NONE16)
+    if (
+      inst.opcode !== FMR.value ||
+      (inst.flags & FLAG_SPLIT_K) === 0 ||
+      readOperands(inst, FMR).W === undefined
+    )
       return;
     const key = opKey(inst);
     const g = groups.get(key);

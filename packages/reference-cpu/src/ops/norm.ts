@@ -1,8 +1,11 @@
-/** RMS_NORM, LAYER_NORM, and the norm every fused-norm op recomputes per tile. */
+/**
+ * RMS_NORM and LAYER_NORM (CUDA twin: `cuda-hopper/csrc/ops/norm.cuh`), and the norm every fused-norm
+ * op recomputes per tile (`fusedNormalizedInput`).
+ */
 import { FLAG_NORM_LAYER, FLAG_NORM_NO_WEIGHT } from '@megakernel/isa';
-import { layerNorm } from '../ops/layer-norm.js';
-import { rmsNorm } from '../ops/rms-norm.js';
-import type { ExecContext } from './context.js';
+import { layerNorm } from '../maths/layer-norm.js';
+import { rmsNorm } from '../maths/rms-norm.js';
+import type { ExecContext } from '../vm/context.js';
 
 /** norm(x) over the whole of operand `x`, as RMSNorm or LayerNorm, with gamma (and beta) from normParams. */
 export function normalizedInput(ctx: ExecContext, layer: boolean): Float32Array {
@@ -18,6 +21,7 @@ export function normalizedInput(ctx: ExecContext, layer: boolean): Float32Array 
     if (rows !== 1 && rows !== 2)
       ctx.fail(`normParams [${p.shape.join(', ')}] is not [1, ${n}] or [2, ${n}]`);
     if (rows === 2 && !layer) ctx.fail('normParams [2, n] carries a beta, which only LayerNorm has');
+    ctx.check(p, 0, p.elements, 'read');
     gamma = p.data.subarray(0, n);
     if (rows === 2) beta = p.data.subarray(n, 2 * n);
   }

@@ -1,6 +1,6 @@
-import { makeInstruction, Op, type TensorEntry } from '@megakernel/isa';
 import { describe, expect, it } from 'vitest';
-import { accessElementCount, attentionChunkRows, boxIntervals, instructionAccesses } from './accesses.js';
+import { accessElementCount, attentionChunkRows, boxIntervals, instructionAccesses } from './access-model.js';
+import { makeInstruction, Op, type TensorEntry } from './index.js';
 
 const tensor = (
   id: number,

@@ -1,0 +1,109 @@
+/**
+ * The shape of an opcode's descriptor, and the small constructors every `ops/<op>.ts` file uses.
+ * A descriptor is the one place an opcode's meaning is written: its operands with their roles and
+ * dtypes, its arguments and flags, the elements it reads and writes (`accesses`), the shape rules
+ * validation enforces (`geometry`), and the name of its file in both VMs (`file`). Everything else
+ * (the C++ accessors, the weight-stream table, the docs tables, the verifier's access model) is
+ * derived from it.
+ */
+import type { AccessView } from './access-view.js';
+import type { Geometry } from './geometry.js';
+import type { ArgField, FloatField, TensorSlotField } from './instruction-layout.js';
+import type { TensorDtype } from './program-types.js';
+
+export type OpcodeCategory =
+  | 'control'
+  | 'memory'
+  | 'linear'
+  | 'norm'
+  | 'attention'
+  | 'activation'
+  | 'elementwise'
+  | 'fused'
+  | 'model-specific'
+  | 'custom';
+
+/**
+ * What an instruction does with a tensor operand: `read` it, `stream` it (a weight matrix the GPU
+ * loader streams through its bulk-copy ring, tile by tile; an optional one is streamed when
+ * present), `write` it, or `update` it (read and write the same elements: in place, accumulated, or
+ * an atomic fold). The exact elements are the op's `accesses`; the role is what backends plan by.
+ */
+export type OperandRole = 'read' | 'stream' | 'write' | 'update';
+
+export interface TensorOperand {
+  readonly slot: TensorSlotField;
+  readonly name: string;
+  readonly role: OperandRole;
+  readonly optional?: boolean;
+  /** Dtypes the VMs accept for this operand (validated in both modes: kernels are typed). */
+  readonly dtypes: readonly TensorDtype[];
+  readonly doc: string;
+}
+export interface ArgOperand {
+  readonly field: ArgField;
+  readonly name: string;
+  readonly doc: string;
+}
+export interface FloatOperand {
+  readonly field: FloatField;
+  readonly name: string;
+  readonly doc: string;
+}
+export interface FlagBit {
+  /** Mask within the flags byte (a multi-bit field when it has more than one bit set). */
+  readonly mask: number;
+  readonly name: string;
+  readonly doc: string;
+}
+
+export interface OpcodeInfo {
+  readonly name: string;
+  readonly value: number;
+  readonly category: OpcodeCategory;
+  /** `reserved` opcodes have a defined meaning: no VM executes them and validation rejects them. */
+  readonly status: 'executable' | 'reserved';
+  /** What the op computes (executable) or why the value is reserved. */
+  readonly summary: string;
+  readonly tensors: readonly TensorOperand[];
+  readonly args: readonly ArgOperand[];
+  readonly floats: readonly FloatOperand[];
+  readonly flags: readonly FlagBit[];
+  /**
+   * Executable ops: the op's file in both VMs, `csrc/ops/<file>.cuh` and `reference-cpu/src/ops/
+   * <file in kebab-case>.ts` (ops that share a kernel share a file).
+   */
+  readonly file?: string;
+  /** Executable ops: every element the instruction reads and writes, against named operands. */
+  readonly accesses?: (a: AccessView) => void;
+  /** Executable ops: the shape rules of its operands (validation; `safety` ones in release mode too). */
+  readonly geometry?: (g: Geometry) => void;
+}
+
+/** Keeps the literal names so builders can be typed from the table itself. */
+export const defineOp = <const D extends OpcodeInfo>(d: D): D => d;
+
+export const FLOAT: readonly TensorDtype[] = ['f32', 'bf16', 'f16'];
+export const F32: readonly TensorDtype[] = ['f32'];
+export const ANY: readonly TensorDtype[] = ['f32', 'bf16', 'f16', 'i32', 'u32'];
+
+export function tensor<const N extends string>(
+  slot: TensorSlotField,
+  name: N,
+  role: OperandRole,
+  dtypes: readonly TensorDtype[],
+  doc: string,
+  optional = false,
+): TensorOperand & { readonly name: N } {
+  return optional ? { slot, name, role, optional, dtypes, doc } : { slot, name, role, dtypes, doc };
+}
+export const arg = <const N extends string>(
+  field: ArgField,
+  name: N,
+  doc: string,
+): ArgOperand & { readonly name: N } => ({ field, name, doc });
+export const float = <const N extends string>(
+  field: FloatField,
+  name: N,
+  doc: string,
+): FloatOperand & { readonly name: N } => ({ field, name, doc });

@@ -1,0 +1,38 @@
+/**
+ * HEAD_RMS_NORM: RMSNorm of each head of a [H, d] vector, in place, with one gamma shared by all
+ * heads: the per-head query and key norm of Qwen3 and Gemma 3 (issue 11).
+ */
+import { arg, defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { EPS } from './shared.js';
+
+export const HEAD_RMS_NORM = defineOp({
+  name: 'HEAD_RMS_NORM',
+  value: 0x53,
+  category: 'norm',
+  status: 'executable',
+  summary:
+    'for heads h in [headStart, headStart+headCount) of x [H, d]: x[h] = x[h] * rsqrt(mean(x[h]²) + eps) * gamma, in place (gamma [1, d] shared by the heads)',
+  tensors: [
+    tensor('t0', 'x', 'update', F32, 'vector of heads [H, d] f32, normalised in place'),
+    tensor('t1', 'gamma', 'read', FLOAT, 'per-head norm weight [1, d]'),
+  ],
+  args: [arg('a0', 'headStart', 'first head'), arg('a1', 'headCount', 'heads (> 0)')],
+  floats: [EPS],
+  flags: [],
+  file: 'head_rms_norm',
+  accesses(a) {
+    const x = a.tensor('x');
+    const d = x.shape[x.shape.length - 1]!;
+    const h0 = a.arg('headStart');
+    a.update(x, a.flat(x, h0 * d, (h0 + a.arg('headCount')) * d));
+    const gamma = a.tensor('gamma');
+    a.read(gamma, a.whole(gamma));
+  },
+  geometry(g) {
+    if (!g.rank('x', 2) || !g.rank('gamma', 2)) return;
+    const [H, d] = g.shape('x') as [number, number];
+    g.dimEq('gamma', 0, 1, 'one row');
+    g.dimEq('gamma', 1, d, 'head dim d');
+    g.range('headStart', 'headCount', H);
+  },
+});

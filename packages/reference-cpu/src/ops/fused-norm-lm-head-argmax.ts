@@ -1,0 +1,28 @@
+/**
+ * FUSED_NORM_LM_HEAD_ARGMAX (CUDA twin: `cuda-hopper/csrc/ops/fused_norm_lm_head_argmax.cuh`): a row
+ * tile of logits = W·norm(x) + bias, folded into the argmax key of `pos` as ARGMAX does.
+ */
+import { rowDot } from '../maths/matvec.js';
+import type { ExecContext } from '../vm/context.js';
+import { foldArgmax } from './argmax.js';
+import { fusedNormalizedInput } from './norm.js';
+
+/** The logits are stored (rounded to their dtype) first; the fold reads the stored values. */
+export function executeFusedNormLmHeadArgmax(ctx: ExecContext): void {
+  const rowStart = ctx.arg('rowStart');
+  const rowCount = ctx.arg('rowCount');
+  const n = fusedNormalizedInput(ctx);
+  const W = ctx.float('W');
+  const bias = ctx.float('bias', true);
+  const logits = ctx.float('logits');
+  const K = ctx.dim(W, 1, 2);
+  if (K !== n.length) ctx.fail(`W has ${K} columns, x has ${n.length} elements`);
+  ctx.check(W, rowStart * K, rowCount * K, 'read');
+  if (bias) ctx.check(bias, rowStart, rowCount, 'read');
+  ctx.check(logits, rowStart, rowCount, 'write');
+  for (let r = rowStart; r < rowStart + rowCount; r++) {
+    logits.data[r] = rowDot(W.data, K, r, n, 0, K) + (bias ? bias.data[r]! : 0);
+  }
+  ctx.stored(logits, rowStart, rowCount);
+  foldArgmax(ctx, logits, rowStart, rowCount);
+}
