@@ -28,6 +28,7 @@ import {
 import { argmaxExcept, assert, Harness, relativeError } from './harness.js';
 import { opCases } from './op-cases.js';
 import { OpProgramBuilder } from './op-program.js';
+import { diffTensors } from './tensor-diff.js';
 
 const h = new Harness();
 const probe = probeCuda();
@@ -176,6 +177,57 @@ for (const name of fixtures) {
     );
   }
 }
+
+// ---- the per-tensor diff on the unfused lowering: every intermediate, after every step ----
+for (const name of fixtures) {
+  await h.test(
+    `per-tensor diff ${name} (unfused, 3 queues, f32 KV): every state tensor after every step, GPU = CPU VM (tol 2e-3)`,
+    () => {
+      const dir = path.join(fdir, name);
+      const checkpoint = loadCheckpoint(dir);
+      const ids = readReference(dir).inputIds.slice(0, 12);
+      const program = compile(checkpoint, {
+        queues: 3,
+        maxSeqLen: 16,
+        fused: false,
+        attentionChunks: 2,
+        kvDtype: 'f32',
+      } as CompileOptions);
+      const r = diffTensors(device!, program, checkpoint, ids, 2e-3);
+      const at = (d: { pos: number; tensor: string; error: number }) =>
+        `'${d.tensor}' at pos ${d.pos}: ${d.error.toExponential(2)}`;
+      assert(r.firstOver === null, `first over tolerance: ${r.firstOver && at(r.firstOver)}`);
+      return `${r.tensors} tensors × ${r.steps} steps; worst ${at(r.worst)}`;
+    },
+    noGpu,
+  );
+}
+
+await h.test(
+  'the per-tensor diff reports a corrupted weight (layer 1 up projection, row 3) at the step it first acts',
+  () => {
+    const dir = path.join(fdir, 'llama-tiny');
+    const checkpoint = loadCheckpoint(dir);
+    const ids = readReference(dir).inputIds.slice(0, 4);
+    const program = compile(checkpoint, {
+      queues: 3,
+      maxSeqLen: 16,
+      fused: false,
+      kvDtype: 'f32',
+    } as CompileOptions);
+    const up = program.tensors.find((t) => t.name === 'layers.1.up')!;
+    const r = diffTensors(device!, program, checkpoint, ids, 2e-3, (gpu) => {
+      const w = gpu.readTensor(up.id);
+      const K = up.shape[1]!;
+      for (let k = 0; k < K; k++) w[3 * K + k] = -4 * w[3 * K + k]!;
+      gpu.writeTensor(up.id, w);
+    });
+    assert(r.firstOver !== null, 'the diff saw no difference');
+    assert(r.firstOver.pos === 0, `first difference at pos ${r.firstOver.pos}`);
+    return `first over tolerance: '${r.firstOver.tensor}' at pos 0 (${r.firstOver.error.toExponential(2)})`;
+  },
+  noGpu,
+);
 
 // ---- 1,000 consecutive launches (counters never reset: epoch = launch index) ----
 await h.test(

@@ -82,7 +82,14 @@ export {
 } from './vm/errors.js';
 export { missingExecutors } from './vm/executors.js';
 export type { AccessEvent } from './vm/queue-runner.js';
-export { type RunGreedyOptions, type RunProgramOptions, runGreedy, runProgram } from './vm/run-program.js';
+export {
+  type RunGreedyOptions,
+  type RunProgramOptions,
+  runGreedy,
+  runProgram,
+  type StateSnapshot,
+  traceProgram,
+} from './vm/run-program.js';
 export { VmDecoder } from './vm/vm-session.js';
 
 export const PACKAGE_NAME = '@megakernel/reference-cpu';

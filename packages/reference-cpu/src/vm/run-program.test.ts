@@ -11,7 +11,7 @@ import { lowerForTests } from '../testing/lower-for-tests.js';
 import { randomCheckpoint } from '../testing/random-checkpoint.js';
 import { relativeError } from '../testing/test-helpers.js';
 import { TINY_CONFIGS } from '../testing/tiny-configs.js';
-import { runGreedy, runProgram } from './run-program.js';
+import { runGreedy, runProgram, traceProgram } from './run-program.js';
 
 const PROMPT = [5, 17, 2, 33, 8, 8, 41, 12, 60, 3, 19];
 
@@ -89,5 +89,26 @@ describe('a weight that does not fit the program names the checkpoint tensor', (
         `checkpoint tensor '${source.name.replace(/\./g, '\\.')}' gives \\d+ elements; the program's tensor ${i} '${t.name}'`,
       ),
     );
+  });
+});
+
+describe('traceProgram', () => {
+  it("snapshots every state tensor after every step; the last step's logits are runProgram's", () => {
+    const config = Object.values(TINY_CONFIGS)[0]!;
+    const checkpoint = randomCheckpoint(config, { seed: 4 });
+    const program = lowerForTests(checkpoint, { queues: 3, maxSeqLen: 16 });
+    const trace = traceProgram(program, checkpoint, PROMPT);
+    const logits = runProgram(program, checkpoint, PROMPT);
+    const vocab = program.config.vocabSize;
+    expect(trace).toHaveLength(PROMPT.length);
+    const states = program.tensors.filter((t) => t.region === 'state').length;
+    for (const snap of trace) expect(snap.size).toBe(states);
+    PROMPT.forEach((_, pos) => {
+      const got = trace[pos]!.get(program.io.logits) as Float32Array;
+      expect(Array.from(got)).toEqual(Array.from(logits.subarray(pos * vocab, (pos + 1) * vocab)));
+    });
+    // Copies, not views: step 0's hidden state differs from the last step's.
+    const hidden = program.tensors.find((t) => t.name === 'x')!.id;
+    expect(Array.from(trace[0]!.get(hidden)!)).not.toEqual(Array.from(trace.at(-1)!.get(hidden)!));
   });
 });

@@ -209,3 +209,29 @@ function selfFeeding(queues: readonly DecodedQueue[], program: Program): boolean
   }
   return gathers && folds;
 }
+
+/** Every state tensor of a program after one decode step, by tensor id (values as the VM holds them). */
+export type StateSnapshot = ReadonlyMap<number, Float32Array | Int32Array | Uint32Array>;
+
+/**
+ * Runs the prompt and returns, after every step, a copy of every state tensor: the CPU side of the
+ * per-tensor diff (the GPU tests run the same program step by step and compare each tensor).
+ */
+export function traceProgram(
+  program: Program,
+  checkpoint: Checkpoint,
+  inputIds: readonly number[],
+  opts: RunProgramOptions = {},
+): StateSnapshot[] {
+  checkPrompt(program, inputIds, inputIds.length);
+  const run = new ProgramRun(program, checkpoint, opts);
+  run.tokens.fill(-1);
+  run.tokens.set(inputIds);
+  const state = program.tensors.filter((t) => t.region === 'state');
+  const out: StateSnapshot[] = [];
+  for (let pos = 0; pos < inputIds.length; pos++) {
+    run.runStep(pos);
+    out.push(new Map(state.map((t) => [t.id, run.memory.data[t.id]!.slice()])));
+  }
+  return out;
+}
