@@ -8,7 +8,9 @@ import {
   decodeQueue,
   NONE16,
   Op,
+  opcodeInfo,
   type Program,
+  readOperands,
   TENSOR_SLOT_FIELDS,
   tensorElementCount,
 } from '@megakernel/isa';
@@ -25,20 +27,21 @@ export function perTokenTraffic(program: Program, context: number): TokenTraffic
   const kv = new Map<number, number>();
   for (const bytes of program.queues) {
     for (const inst of decodeQueue(bytes)) {
+      const info = opcodeInfo(inst.opcode);
+      const o = info ? readOperands(inst, info) : {};
       if (inst.opcode === Op.EMBED_GATHER) {
-        for (const slot of ['t1', 't2'] as const) {
-          const id = inst[slot];
-          if (id === NONE16) continue;
+        for (const id of [o.table, o.positions]) {
+          if (id === undefined) continue;
           const t = program.tensors[id]!;
           embedRows.set(id, (t.shape[1] ?? 0) * DTYPE_BYTES[t.dtype]);
         }
         continue;
       }
       if (inst.opcode === Op.ATTENTION_PARTIAL) {
-        const t = program.tensors[inst.t1]!;
+        const t = program.tensors[o.kv!]!;
         const [, , hkv = 0, d = 0] = t.shape;
-        const visible = inst.a3 ? Math.min(inst.a3, context + 1) : context + 1;
-        kv.set(inst.t1, 2 * visible * hkv * d * DTYPE_BYTES[t.dtype]);
+        const visible = o.window ? Math.min(o.window, context + 1) : context + 1;
+        kv.set(o.kv!, 2 * visible * hkv * d * DTYPE_BYTES[t.dtype]);
         continue;
       }
       for (const slot of TENSOR_SLOT_FIELDS) {
