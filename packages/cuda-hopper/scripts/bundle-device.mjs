@@ -20,6 +20,7 @@ await build({
     'gpu-tests': path.join(pkg, 'gpu', 'gpu-tests.ts'),
     bench: path.join(pkg, 'gpu', 'bench.ts'),
     sanitize: path.join(pkg, 'gpu', 'sanitize.ts'),
+    'gpu-fuzz': path.join(pkg, 'gpu', 'fuzz.ts'),
   },
   outDir: out,
   format: ['esm'],
