@@ -38,10 +38,15 @@ export function seed(value: string): number {
   return n;
 }
 
-/** "1,2,3" or "1 2 3" → [1, 2, 3]. */
+/** "1,2,3" or "1 2 3" → [1, 2, 3]; an empty id ("1,,2", "1,") is an error, not skipped. */
 export function tokenIds(value: string): number[] {
-  const parts = value.split(/[\s,]+/).filter((p) => p !== '');
-  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) {
+  const parts = value.trim().split(/\s*,\s*|\s+/);
+  if (parts.some((p) => p === '')) {
+    throw new InvalidArgumentError(
+      `'${value}' has an empty token id (two commas in a row, or one at an end).`,
+    );
+  }
+  if (parts.some((p) => !/^\d+$/.test(p))) {
     throw new InvalidArgumentError('expected token ids separated by commas, e.g. 72,105.');
   }
   return parts.map(Number);

@@ -137,6 +137,26 @@ describe('out-of-range sizes and ids', () => {
   });
 });
 
+describe('contradictory or malformed flags', () => {
+  it('--ids 1,,2 is an error, not the two tokens 1 and 2', async () => {
+    const r = await runBuiltCli(['generate', '--model', LLAMA_TINY, '--ids', '1,,2', '--max-tokens', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/'1,,2' has an empty token id/);
+  });
+
+  it('--temperature (or --top-k, --top-p, --seed) with --greedy is a usage error', async () => {
+    const r = await runBuiltCli([...GREEDY, '--model', LLAMA_TINY, '--temperature', '0.7']);
+    expect(r.code).toBe(2);
+    expect(errorLine(r.stderr)).toMatch(/--greedy takes the argmax, so --temperature would do nothing/);
+  });
+
+  it('--system without --chat is a usage error', async () => {
+    const r = await runBuiltCli(['generate', 'hello', '--model', LLAMA_TINY, '--system', 'be brief']);
+    expect(r.code).toBe(2);
+    expect(errorLine(r.stderr)).toMatch(/--system is the system message of a chat: add --chat/);
+  });
+});
+
 describe('program files', () => {
   it('disasm x.mkp on a missing file says the program file is missing', async () => {
     const missing = tempPath('x.mkp');

@@ -90,6 +90,22 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
 }
 
 function promptInput(prompt: string | undefined, flags: GenerateFlags): GenerateInput {
+  if (flags.greedy) {
+    const sampling = (
+      [
+        ['--temperature', flags.temperature],
+        ['--top-k', flags.topK],
+        ['--top-p', flags.topP],
+        ['--seed', flags.seed],
+      ] as const
+    ).filter(([, v]) => v !== undefined);
+    if (sampling.length > 0)
+      throw new UsageError(
+        `--greedy takes the argmax, so ${sampling.map(([f]) => f).join(' and ')} would do nothing: drop one or the other`,
+      );
+  }
+  if (flags.system !== undefined && !flags.chat)
+    throw new UsageError('--system is the system message of a chat: add --chat, or drop --system');
   if (prompt !== undefined && flags.ids !== undefined)
     throw new UsageError('give a prompt or --ids, not both');
   if (flags.ids !== undefined) {
