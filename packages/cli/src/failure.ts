@@ -56,7 +56,7 @@ function adviceFor(e: unknown): string {
   }
   if (e instanceof PromptError) return 'give a non-empty prompt, or --ids within the vocabulary';
   if (e instanceof BackendUnavailableError)
-    return "run 'megakernel doctor' for details, or use --backend cpu";
+    return `run 'megakernel doctor' for details, or ${e.alternative ?? 'use --backend cpu'}`;
   if (e instanceof ChatTemplateError) return 'leave out --chat and give a plain prompt';
   if (e instanceof ProgramFileError) return "check the path, or write a program with 'megakernel compile'";
   if (

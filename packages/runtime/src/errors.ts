@@ -35,6 +35,8 @@ export class BackendUnavailableError extends RuntimeError {
   constructor(
     readonly backend: string,
     readonly reason: string,
+    /** What the user can do instead, when it is not "another backend" (e.g. drop --measured). */
+    readonly alternative?: string,
   ) {
     super(`backend '${backend}' is not available: ${reason}`);
   }

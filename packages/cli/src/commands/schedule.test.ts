@@ -40,6 +40,9 @@ describe('megakernel schedule', () => {
     ]);
     expect(r.code).toBe(1);
     expect(errorLine(r.stderr)).toMatch(/--measured needs the GPU: .+/);
+    // schedule has no --backend option: the hint must not suggest one.
+    expect(r.stderr).toMatch(/leave out --measured for the cost model's estimate/);
+    expect(r.stderr).not.toMatch(/--backend/);
   });
 
   it('exits 2 without --svg', async () => {

@@ -73,7 +73,12 @@ const contextOf = (flags: ScheduleFlags) => (flags.context === undefined ? {} : 
 
 async function measured(target: Target, flags: ScheduleFlags): Promise<ScheduleEstimate> {
   const probe = await probeCuda();
-  if (!probe.ok) throw new BackendUnavailableError('cuda', `--measured needs the GPU: ${probe.reason}`);
+  if (!probe.ok)
+    throw new BackendUnavailableError(
+      'cuda',
+      `--measured needs the GPU: ${probe.reason}`,
+      "leave out --measured for the cost model's estimate",
+    );
   if (target.kind === 'preset') return measureSchedule(target.program, null);
   const checkpoint = checkpointFor(target, flags.model, flags);
   return measureSchedule(target.program, checkpoint);
