@@ -25,24 +25,16 @@ import {
 } from '@megakernel/isa';
 import { randomCheckpoint, runProgram } from '@megakernel/reference-cpu';
 import { type CompileOptions, compile, verifyProgram } from '@megakernel/scheduler';
+import { seededRandom } from '../../../test-support/fuzz.js';
 import { CudaDevice, CudaKernelError, CudaProgram, UnsupportedProgramError } from '../src/index.js';
+import { relativeError } from './harness.js';
 
 const legalCount = Number(process.argv[2] ?? 1000);
 const illegalCount = Number(process.argv[3] ?? 1000);
 const seed = Number(process.argv[4] ?? Math.floor(Math.random() * 2 ** 31));
 const WATCHDOG_MS = 2000;
 
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const next = rng(seed);
+const next = seededRandom(seed);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
 
@@ -81,17 +73,6 @@ function randomOptions(): Partial<CompileOptions> {
     fused,
     kvDtype: pick(['bf16', 'f32'] as const),
   };
-}
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    num = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(num, d);
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
 }
 
 const device = CudaDevice.open(0);

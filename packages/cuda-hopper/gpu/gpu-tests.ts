@@ -229,15 +229,20 @@ await h.test(
   noGpu,
 );
 
+/** llama-tiny compiled for every SM, and the CPU VM's logits for its reference prompt. */
+function llamaTinyOnAllSms() {
+  const dir = path.join(fdir, 'llama-tiny');
+  const checkpoint = loadCheckpoint(dir);
+  const ref = readReference(dir);
+  const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
+  return { checkpoint, ref, program, cpu: runProgram(program, checkpoint, ref.inputIds) };
+}
+
 // ---- 1,000 consecutive launches (counters never reset: epoch = launch index) ----
 await h.test(
   '1,000 consecutive launches: no deadlock, no mismatch',
   () => {
-    const dir = path.join(fdir, 'llama-tiny');
-    const checkpoint = loadCheckpoint(dir);
-    const ref = readReference(dir);
-    const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
-    const cpu = runProgram(program, checkpoint, ref.inputIds);
+    const { checkpoint, ref, program, cpu } = llamaTinyOnAllSms();
     const vocab = program.config.vocabSize;
     const p = new CudaProgram(device!, program, { watchdogMs: 2000 });
     p.uploadWeights(checkpoint);
@@ -304,11 +309,7 @@ await h.test(
 await h.test(
   'a GPU decode session: logits = CPU VM; close twice; then step, reset and its device throw CudaClosedError',
   () => {
-    const dir = path.join(fdir, 'llama-tiny');
-    const checkpoint = loadCheckpoint(dir);
-    const ref = readReference(dir);
-    const program = compile(checkpoint, { queues: sms, maxSeqLen: 64 });
-    const cpu = runProgram(program, checkpoint, ref.inputIds);
+    const { checkpoint, ref, program, cpu } = llamaTinyOnAllSms();
     const vocab = program.config.vocabSize;
     const own = CudaDevice.open(0);
     const decoder = new CudaDecoder(own, program, checkpoint);
