@@ -1,7 +1,7 @@
 /**
  * Where the outside-oracle fixtures live, for every package's tests: the repository's fixtures/ folder
  * (see fixtures/README.md). Four were written by transformers outside this repository and imported
- * with their outputs ('imported'); four by the project's generator, tools/fixtures/generate_fixtures.py
+ * with their outputs ('imported'); the rest by the project's generator, tools/fixtures/generate_fixtures.py
  * ('project'). A missing folder throws: fixture tests never skip.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -14,7 +14,13 @@ export const FIXTURES_DIR = join(repoRoot, 'fixtures');
 /** The fixtures every run must find, so that a partly missing folder cannot shrink the test set. */
 const REQUIRED = {
   imported: ['llama-tiny', 'llama32-tiny-tied-rope3', 'gpt2-tiny', 'mistral-tiny-swa'],
-  project: ['qwen2-tiny-qkv-bias', 'llama32-tf4-dialect', 'mistral-tiny-swa5-mha', 'gpt2-small-4layer'],
+  project: [
+    'qwen2-tiny-qkv-bias',
+    'llama32-tf4-dialect',
+    'mistral-tiny-swa5-mha',
+    'gpt2-small-4layer',
+    'qwen3-tiny-qk-norm',
+  ],
 } as const;
 
 export interface Fixture {

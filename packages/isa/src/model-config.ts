@@ -3,8 +3,14 @@
  * VMs need at run time, and what `@megakernel/model` derives from a Hugging Face config.json.
  */
 
-export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2';
-export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = ['llama', 'mistral', 'gpt2', 'qwen2'];
+export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2' | 'qwen3';
+export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
+  'llama',
+  'mistral',
+  'gpt2',
+  'qwen2',
+  'qwen3',
+];
 
 export type NormKind = 'rms' | 'layer';
 /** `gelu` is the exact erf form; `gelu_tanh` is GPT-2's `gelu_new` / PyTorch's `approximate='tanh'`. */
@@ -12,6 +18,12 @@ export type ActivationKind = 'silu' | 'gelu' | 'gelu_tanh' | 'relu';
 export type PositionKind = 'rope' | 'learned' | 'alibi' | 'none';
 /** `rotate-half` pairs dimension i with i + rot/2 (Hugging Face); `interleaved` pairs 2i with 2i+1. */
 export type RopeLayout = 'rotate-half' | 'interleaved';
+/**
+ * A norm on the queries and keys after their projection, before RoPE: `per-head` is an RMSNorm over
+ * each head's head_dim with one weight [head_dim] for all query heads and one for all key heads
+ * (Qwen3); `none` for the families without one.
+ */
+export type QkNormKind = 'none' | 'per-head';
 
 export type RopeScaling =
   | { readonly type: 'none' }
@@ -42,6 +54,8 @@ export interface RuntimeModelConfig {
   readonly normBias: boolean;
 
   readonly qkvBias: boolean;
+  /** Norm of q and k after the projection, before RoPE (eps normEps). */
+  readonly qkNorm: QkNormKind;
   readonly oBias: boolean;
   readonly mlpBias: boolean;
   readonly lmHeadBias: boolean;

@@ -8,6 +8,7 @@ import {
   type Architecture,
   type NormKind,
   type PositionKind,
+  type QkNormKind,
   type RopeLayout,
   type RuntimeModelConfig,
   rotaryDim,
@@ -38,6 +39,7 @@ const NORMS: readonly NormKind[] = ['rms', 'layer'];
 const ACTIVATIONS: readonly ActivationKind[] = ['silu', 'gelu', 'gelu_tanh', 'relu'];
 const POSITIONS: readonly PositionKind[] = ['rope', 'learned', 'alibi', 'none'];
 const ROPE_LAYOUTS: readonly RopeLayout[] = ['rotate-half', 'interleaved'];
+const QK_NORMS: readonly QkNormKind[] = ['none', 'per-head'];
 
 const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 'eosTokenIds'>, Kind>> = {
   architecture: SUPPORTED_ARCHITECTURES as readonly Architecture[],
@@ -53,6 +55,7 @@ const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 
   normEps: 'number',
   normBias: 'boolean',
   qkvBias: 'boolean',
+  qkNorm: QK_NORMS,
   oBias: 'boolean',
   mlpBias: 'boolean',
   lmHeadBias: 'boolean',

@@ -15,6 +15,8 @@ export type LayerWeightRole =
   | 'qBias'
   | 'kBias'
   | 'vBias'
+  | 'qNorm'
+  | 'kNorm'
   | 'o'
   | 'oBias'
   | 'mlpNorm'

@@ -76,6 +76,7 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
     } else {
       layer.push(['gate', [i, h]]);
       if (c.qkvBias) layer.push(['qBias', [q]], ['kBias', [kv]], ['vBias', [kv]]);
+      if (c.architecture === 'qwen3') layer.push(['qNorm', [c.headDim]], ['kNorm', [c.headDim]]);
     }
     for (const [role, shape] of layer) out.set(`${role}@${l}`, shape);
   }
@@ -125,6 +126,8 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
       qBias: 'self_attn.q_proj.bias',
       kBias: 'self_attn.k_proj.bias',
       vBias: 'self_attn.v_proj.bias',
+      qNorm: 'self_attn.q_norm.weight',
+      kNorm: 'self_attn.k_norm.weight',
       gate: 'mlp.gate_proj.weight',
       up: 'mlp.up_proj.weight',
       down: 'mlp.down_proj.weight',

@@ -17,6 +17,7 @@ const llamaCommon = {
   normEps: 1e-5,
   normBias: false,
   qkvBias: false,
+  qkNorm: 'none',
   oBias: false,
   mlpBias: false,
   lmHeadBias: false,
@@ -100,6 +101,7 @@ const EXPECTED: Record<string, RuntimeModelConfig> = {
     normEps: 1e-5,
     normBias: true,
     qkvBias: true,
+    qkNorm: 'none',
     oBias: true,
     mlpBias: true,
     lmHeadBias: false,
@@ -254,6 +256,58 @@ describe('Qwen2 and Mistral', () => {
     );
   });
 
+  // Qwen3-0.6B's config.json (the published file's keys, transformers-4 dialect).
+  const qwen3 = {
+    architectures: ['Qwen3ForCausalLM'],
+    attention_bias: false,
+    bos_token_id: 151643,
+    eos_token_id: 151645,
+    head_dim: 128,
+    hidden_act: 'silu',
+    hidden_size: 1024,
+    intermediate_size: 3072,
+    max_position_embeddings: 40960,
+    max_window_layers: 28,
+    model_type: 'qwen3',
+    num_attention_heads: 16,
+    num_hidden_layers: 28,
+    num_key_value_heads: 8,
+    rms_norm_eps: 1e-6,
+    rope_scaling: null,
+    rope_theta: 1000000,
+    sliding_window: null,
+    tie_word_embeddings: true,
+    torch_dtype: 'bfloat16',
+    use_sliding_window: false,
+    vocab_size: 151936,
+  };
+
+  it('Qwen3 has per-head q/k norms, no biases by default, and its own head_dim', () => {
+    const c = parseHfConfig(qwen3);
+    expect(c).toMatchObject({
+      architecture: 'qwen3',
+      qkNorm: 'per-head',
+      headDim: 128,
+      numHeads: 16,
+      hiddenSize: 1024,
+      qkvBias: false,
+      oBias: false,
+      mlpBias: false,
+      normEps: 1e-6,
+      ropeTheta: 1e6,
+      slidingWindow: null,
+      tieWordEmbeddings: true,
+      attentionScale: 1 / Math.sqrt(128),
+      eosTokenIds: [151645],
+    });
+    // attention_bias covers q, k, v and o, as in Qwen3Attention.
+    expect(parseHfConfig({ ...qwen3, attention_bias: true })).toMatchObject({ qkvBias: true, oBias: true });
+    // Without head_dim, Qwen3Config's default (128) applies, not hidden / heads (64).
+    const { head_dim: _, ...noHeadDim } = qwen3;
+    expect(parseHfConfig(noHeadDim).headDim).toBe(128);
+    expect(parseHfConfig({ ...qwen2, head_dim: undefined }).qkNorm).toBe('none');
+  });
+
   it('Mistral with sliding_window null has full attention; absent means transformers default 4096', () => {
     const mistral = readJson(path.join(fixtureDir('mistral-tiny-swa'), 'config.json'));
     expect(parseHfConfig({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
@@ -268,7 +322,7 @@ describe('bad config.json is a named error', () => {
   it('an unknown model_type names it and the supported families', () => {
     const run = () => parseHfConfig({ ...llama(), model_type: 'phi3' }, 'x/config.json');
     expect(run).toThrow(UnsupportedArchitectureError);
-    expect(run).toThrow(/'phi3'.*supported: llama, mistral, gpt2, qwen2/);
+    expect(run).toThrow(/'phi3'.*supported: llama, mistral, gpt2, qwen2, qwen3/);
   });
 
   it('an unknown architectures class without model_type is named', () => {

@@ -1,5 +1,5 @@
 /**
- * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, GPT-2).
+ * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, GPT-2).
  * Defaults for absent keys are those of the `transformers` config classes, so a minimal config means
  * what it means to `transformers`.
  */
@@ -20,6 +20,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
+  Qwen3ForCausalLM: 'qwen3',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -133,9 +134,12 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
       `${numKvHeads} does not divide num_attention_heads ${numHeads}`,
     );
   }
-  const headDim = c.head_dim ?? wholeQuotient(c.hidden_size, numHeads, file, 'head_dim');
+  // Qwen3Config's head_dim defaults to 128 whatever the hidden size; the others derive it.
+  const headDim =
+    c.head_dim ?? (architecture === 'qwen3' ? 128 : wholeQuotient(c.hidden_size, numHeads, file, 'head_dim'));
   const rope = parseRopeSettings(raw, file, 10000);
-  const qwen = architecture === 'qwen2';
+  const qwen2 = architecture === 'qwen2';
+  const qwen3 = architecture === 'qwen3';
   return {
     architecture,
     numLayers: c.num_hidden_layers,
@@ -149,9 +153,11 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     norm: 'rms',
     normEps: c.rms_norm_eps,
     normBias: false,
-    // Llama's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and never an o bias.
-    qkvBias: qwen || (architecture === 'llama' && c.attention_bias),
-    oBias: architecture === 'llama' && c.attention_bias,
+    // Llama's and Qwen3's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and
+    // never an o bias.
+    qkvBias: qwen2 || ((architecture === 'llama' || qwen3) && c.attention_bias),
+    qkNorm: qwen3 ? 'per-head' : 'none',
+    oBias: (architecture === 'llama' || qwen3) && c.attention_bias,
     mlpBias: architecture === 'llama' && c.mlp_bias,
     lmHeadBias: false,
     mlpGated: true,
@@ -171,7 +177,7 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
 }
 
 /**
- * Mistral: `sliding_window` (null = full attention; absent = transformers' default 4096). Qwen2: only
+ * Mistral: `sliding_window` (null = full attention; absent = transformers' default 4096). Qwen2 and Qwen3: only
  * with `use_sliding_window`, and only on layers >= `max_window_layers`. A mix of full and sliding
  * layers cannot be expressed by one RuntimeModelConfig and is refused.
  */
@@ -233,6 +239,7 @@ function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
     normEps: c.layer_norm_epsilon,
     normBias: true,
     qkvBias: true,
+    qkNorm: 'none',
     oBias: true,
     mlpBias: true,
     lmHeadBias: false,

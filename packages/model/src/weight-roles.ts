@@ -14,6 +14,8 @@ export const LAYER_WEIGHT_ROLES: readonly LayerWeightRole[] = [
   'qBias',
   'kBias',
   'vBias',
+  'qNorm',
+  'kNorm',
   'o',
   'oBias',
   'mlpNorm',
@@ -71,7 +73,7 @@ export function roleBindings(
   return config.architecture === 'gpt2' ? gpt2Bindings(config, layer, has) : llamaBindings(config, layer);
 }
 
-/** Llama, Mistral and Qwen2 share tensor names; they differ only in which biases exist. */
+/** Llama, Mistral, Qwen2 and Qwen3 share tensor names; they differ in which biases and q/k norms exist. */
 function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
   const h = c.hiddenSize;
   if (layer === undefined) {
@@ -102,6 +104,10 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
     out.qBias = plain(`${p}self_attn.q_proj.bias`, [q]);
     out.kBias = plain(`${p}self_attn.k_proj.bias`, [kv]);
     out.vBias = plain(`${p}self_attn.v_proj.bias`, [kv]);
+  }
+  if (c.qkNorm === 'per-head') {
+    out.qNorm = plain(`${p}self_attn.q_norm.weight`, [c.headDim]);
+    out.kNorm = plain(`${p}self_attn.k_norm.weight`, [c.headDim]);
   }
   if (c.oBias) out.oBias = plain(`${p}self_attn.o_proj.bias`, [h]);
   if (c.mlpBias) {

@@ -51,6 +51,19 @@ describe('compile', () => {
     expect((p.meta.counterNames as string[]).length).toBe(p.counterCount);
   });
 
+  it('lowers Qwen3-0.6B with its q/k norms: projection to a scratch, then norms, RoPE and the appends', () => {
+    const p = compile(preset('qwen3-0.6b'), { queues: 132, maxSeqLen: 256 });
+    const ops = opcodes(p);
+    const count = (op: number) => ops.filter((o) => o === op).length;
+    // Two head norms (q heads, k heads), one RoPE, one Q copy and two appends per layer.
+    expect(count(Op.HEAD_RMS_NORM)).toBe(2 * 28);
+    expect(count(Op.ROPE_EMBED)).toBe(28);
+    expect(count(Op.CACHE_APPEND)).toBe(2 * 28);
+    expect(count(Op.FUSED_NORM_QKV_ROPE)).toBe(0);
+    expect(count(Op.FUSED_NORM_MATMUL)).toBeGreaterThanOrEqual(28);
+    expect(p.tensors.filter((t) => /^layers\.\d+\.[qk]Norm$/.test(t.name))).toHaveLength(2 * 28);
+    expect(p.tensors.find((t) => t.name === 'layers.0.qNorm')!.shape).toEqual([1, 128]);
+  });
   it('lowers the unfused debugging form', () => {
     const p = compile(tinyGpt2(), { queues: 3, maxSeqLen: 16, fused: false });
     const ops = new Set(opcodes(p));

@@ -1,14 +1,15 @@
 /**
  * Unfused lowering, for debugging: one ISA op per model step, every intermediate in a scratch
  * vector, so each can be compared with the direct forward pass. Norm into `normed`, QKV matvec
- * tiles into `qkvOut` [Hq + 2Hkv, d], RoPE on the Q and K heads, Q copied out and K/V appended to
- * the cache, attention, O matvec, residual add, norm, gate and up matvecs, the activation, down
+ * tiles into `qkvOut` [Hq + 2Hkv, d], q/k head norms where the model has them, RoPE on the Q and K
+ * heads, Q copied out and K/V appended to the cache, attention, O matvec, residual add, norm, gate and up matvecs, the activation, down
  * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles.
  */
-import { instructionFor, kvDim, type OpcodeName, qDim, type RuntimeModelConfig } from '@megakernel/isa';
+import { instructionFor, type OpcodeName, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
 import { lowerAttention, lowerEmbed } from './lower-attention.js';
+import { lowerQkvScratch } from './lower-qkv-scratch.js';
 import { CompileError } from './options.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
@@ -40,8 +41,6 @@ export function lowerUnfused(
   const g = new GraphBuilder();
   const h = config.hiddenSize;
   const i = config.intermediateSize;
-  const q = qDim(config);
-  const kv = kvDim(config);
   const normOpcode: OpcodeName = config.norm === 'layer' ? 'LAYER_NORM' : 'RMS_NORM';
   const at = (layer: number | null) => (layer === null ? {} : { layer });
   const norm = (kind: string, layer: number | null, after: number, params: number): number =>
@@ -102,39 +101,8 @@ export function lowerUnfused(
       y: s.qkvOut,
       bias: w.qkvBias,
     });
-    const rotated =
-      ids.rope !== undefined
-        ? g.op(
-            'rope',
-            l,
-            [qkv],
-            [
-              instructionFor(
-                'ROPE_EMBED',
-                {
-                  x: s.qkvOut,
-                  rope: ids.rope,
-                  headStart: 0,
-                  headCount: config.numHeads + config.numKvHeads,
-                },
-                { layer: l },
-              ),
-            ],
-          )
-        : qkv;
-    const after = rotated === qkv ? [qkv] : [qkv, rotated];
-    const copyQ = g.op('q-copy', l, after, [
-      instructionFor(
-        'COPY',
-        { src: s.qkvOut, dst: ids.q, srcOffset: 0, dstOffset: 0, count: q },
-        { layer: l },
-      ),
-    ]);
-    const append = g.op('cache-append', l, after, [
-      instructionFor('CACHE_APPEND', { src: s.qkvOut, kv: w.kv, offset: q, which: 0 }, { layer: l }),
-      instructionFor('CACHE_APPEND', { src: s.qkvOut, kv: w.kv, offset: q + kv, which: 1 }, { layer: l }),
-    ]);
-    const attention = lowerAttention(g, config, l, [copyQ, append], ids, w.kv, chunks);
+    const ready = lowerQkvScratch(g, config, l, qkv, ids, w);
+    const attention = lowerAttention(g, config, l, ready, ids, w.kv, chunks);
     const o = matvec('o', l, [attention], tiling.matvec.o.tiles, {
       x: ids.attnOut,
       W: w.o,

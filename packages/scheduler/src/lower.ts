@@ -1,12 +1,14 @@
 /**
  * Lowering of one decode step, fused mode: EMBED_GATHER, then per layer QKV (+norm, RoPE, KV
- * append), attention per KV head (and chunk, with an LSE reduction when split), O projection with
+ * append; with q/k norms the projection goes to a scratch and the norms, RoPE and the appends
+ * follow as their own ops), attention per KV head (and chunk, with an LSE reduction when split), O projection with
  * the residual add, gate/up with the activation, down projection with the residual add, and the
  * LM head folded into the argmax. The next step's EMBED depends on this step's LM head.
  */
 import { instructionFor, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import { lowerAttention, lowerEmbed } from './lower-attention.js';
+import { lowerQkvScratch } from './lower-qkv-scratch.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
@@ -37,30 +39,64 @@ export function lowerFused(
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
     const layer = { layer: l };
-    const qkv = g.op(
-      'qkv',
-      l,
-      [previous],
-      tiling.matvec.qkv.tiles.map((t) =>
-        instructionFor(
-          'FUSED_NORM_QKV_ROPE',
-          {
-            flags: nf,
-            x: ids.hidden,
-            normParams: w.attnNorm,
-            W: w.qkv,
-            bias: w.qkvBias,
-            q: ids.q,
-            kv: w.kv,
-            rope: ids.rope,
-            ...rows(t),
-            eps,
-          },
-          layer,
-        ),
-      ),
-    );
-    const attention = lowerAttention(g, config, l, [qkv], ids, w.kv, chunks);
+    const qkvRows = tiling.matvec.qkv.tiles;
+    // Q and K finish inside the projection's epilogue, unless a q/k norm needs each whole head first.
+    const ready =
+      w.qNorm === undefined
+        ? [
+            g.op(
+              'qkv',
+              l,
+              [previous],
+              qkvRows.map((t) =>
+                instructionFor(
+                  'FUSED_NORM_QKV_ROPE',
+                  {
+                    flags: nf,
+                    x: ids.hidden,
+                    normParams: w.attnNorm,
+                    W: w.qkv,
+                    bias: w.qkvBias,
+                    q: ids.q,
+                    kv: w.kv,
+                    rope: ids.rope,
+                    ...rows(t),
+                    eps,
+                  },
+                  layer,
+                ),
+              ),
+            ),
+          ]
+        : lowerQkvScratch(
+            g,
+            config,
+            l,
+            g.op(
+              'qkv',
+              l,
+              [previous],
+              qkvRows.map((t) =>
+                instructionFor(
+                  'FUSED_NORM_MATMUL',
+                  {
+                    flags: nf,
+                    x: ids.hidden,
+                    normParams: w.attnNorm,
+                    W: w.qkv,
+                    bias: w.qkvBias,
+                    y: ids.qkvOut,
+                    ...rows(t),
+                    eps,
+                  },
+                  layer,
+                ),
+              ),
+            ),
+            ids,
+            w,
+          );
+    const attention = lowerAttention(g, config, l, ready, ids, w.kv, chunks);
     const o = g.op(
       'o',
       l,

@@ -1,11 +1,30 @@
 import { preset } from '@megakernel/isa';
 import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
+import { programTensors } from './program-tensors.js';
 import { tinyGpt2, tinyLlama } from './testing/tiny-config.js';
+import { syntheticWeights } from './weight-provider.js';
 
 const byName = (p: ReturnType<typeof compile>, name: string) => p.tensors.find((t) => t.name === name);
 
 describe('the tensor table', () => {
+  it('permutes the q/k norm weights like the rows they scale, and refuses weights without them', () => {
+    const config = preset('qwen3-0.6b');
+    const p = compile(config, { queues: 4, maxSeqLen: 16, verify: false });
+    expect(byName(p, 'layers.3.kNorm')).toMatchObject({
+      shape: [1, 128],
+      source: { kind: 'rope-permute', source: { kind: 'tensor', name: 'kNorm.3' }, heads: 1, headDim: 128 },
+    });
+    const synthetic = syntheticWeights(config);
+    const without = {
+      ...synthetic,
+      has: (role: Parameters<typeof synthetic.has>[0], layer?: number) =>
+        role !== 'kNorm' && synthetic.has(role, layer),
+    };
+    const options = { maxSeqLen: 16, kvDtype: 'bf16', attentionChunks: 1, fused: true } as const;
+    expect(() => programTensors(config, without, options)).toThrow(/q_norm\/k_norm/);
+  });
+
   it('fuses Q, K and V with the rotate-half rows permuted into interleaved RoPE order', () => {
     const p = compile(tinyLlama(), { queues: 2, maxSeqLen: 16 });
     expect(byName(p, 'layers.0.qkv')).toMatchObject({

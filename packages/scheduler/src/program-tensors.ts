@@ -14,6 +14,9 @@ export interface LayerTensorIds {
   readonly attnNorm: number;
   readonly qkv: number;
   readonly qkvBias?: number;
+  /** Per-head norm weights of q and k, [1, d] in the interleaved order of the Q/K rows (Qwen3). */
+  readonly qNorm?: number;
+  readonly kNorm?: number;
   readonly o: number;
   readonly oBias?: number;
   readonly mlpNorm: number;
@@ -43,6 +46,11 @@ export interface TensorIds {
   readonly mlpAct: number;
   readonly logits: number;
   readonly rope?: number;
+  /**
+   * The projected [Q; K; V] as [Hq + 2 Hkv, d] f32, for steps that sit between the projection and
+   * the cache: always in unfused mode (also `scratch.qkvOut`), and with q/k norms in fused mode.
+   */
+  readonly qkvOut?: number;
   /** Unfused mode only. */
   readonly scratch?: UnfusedScratchIds;
 }
@@ -177,6 +185,30 @@ export function programTensors(
             'vBias',
           )
         : undefined;
+    // The norm weight is permuted like each head's rows, so norm and rows stay paired (RMS is order-free).
+    const headNorm = (role: 'qNorm' | 'kNorm'): number =>
+      addWeight(
+        {
+          name: layerTensor(l, role),
+          shape: [1, config.headDim],
+          source: permute(weights.source(role, l), 1),
+          category: 'norms',
+          layer: l,
+        },
+        [role],
+        l,
+      );
+    const qNorm = optional('qNorm', l, () => headNorm('qNorm'));
+    const kNorm = optional('kNorm', l, () => headNorm('kNorm'));
+    if (
+      (qNorm === undefined) !== (config.qkNorm === 'none') ||
+      (qNorm === undefined) !== (kNorm === undefined)
+    ) {
+      throw new CompileError(
+        'unsupported-model',
+        `layer ${l}: the config's q/k norm (${config.qkNorm}) does not match the checkpoint's q_norm/k_norm weights`,
+      );
+    }
     const o = w('o', [h, qDim(config)], weights.source('o', l), 'o');
     const oBias = optional('oBias', l, () => w('oBias', [h], weights.source('oBias', l), 'oBias'));
     const mlpNorm = normParams(layerTensor(l, 'mlpNorm'), 'mlpNorm', 'mlpNormBias', l);
@@ -199,6 +231,8 @@ export function programTensors(
       down,
       kv: -1,
       ...(qkvBias !== undefined ? { qkvBias } : {}),
+      ...(qNorm !== undefined ? { qNorm } : {}),
+      ...(kNorm !== undefined ? { kNorm } : {}),
       ...(oBias !== undefined ? { oBias } : {}),
       ...(gate !== undefined ? { gate } : {}),
       ...(gateBias !== undefined ? { gateBias } : {}),
@@ -281,20 +315,23 @@ export function programTensors(
           init: { kind: 'rope-table' },
         })
       : undefined;
+  const qkvOutTensor = (): number =>
+    addState({
+      name: 'qkvOut',
+      dtype: 'f32',
+      shape: [config.numHeads + 2 * config.numKvHeads, d],
+      category: 'scratch',
+    });
   const scratch: UnfusedScratchIds | undefined = o.fused
     ? undefined
     : {
         normed: addState({ name: 'normed', dtype: 'f32', shape: [h], category: 'scratch' }),
-        qkvOut: addState({
-          name: 'qkvOut',
-          dtype: 'f32',
-          shape: [config.numHeads + 2 * config.numKvHeads, d],
-          category: 'scratch',
-        }),
+        qkvOut: qkvOutTensor(),
         projOut: addState({ name: 'projOut', dtype: 'f32', shape: [h], category: 'scratch' }),
         gateOut: addState({ name: 'gateOut', dtype: 'f32', shape: [i], category: 'scratch' }),
         upOut: addState({ name: 'upOut', dtype: 'f32', shape: [i], category: 'scratch' }),
       };
+  const qkvOut = scratch?.qkvOut ?? (config.qkNorm !== 'none' ? qkvOutTensor() : undefined);
   return {
     specs,
     ids: {
@@ -314,6 +351,7 @@ export function programTensors(
       ...(partialO !== undefined ? { partialO } : {}),
       ...(partialLse !== undefined ? { partialLse } : {}),
       ...(rope !== undefined ? { rope } : {}),
+      ...(qkvOut !== undefined ? { qkvOut } : {}),
       ...(scratch !== undefined ? { scratch } : {}),
     },
   };

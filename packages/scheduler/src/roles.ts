@@ -55,6 +55,7 @@ export function instructionRole(inst: Instruction, tensors: readonly TensorEntry
     }
     case Op.RMS_NORM:
     case Op.LAYER_NORM:
+    case Op.HEAD_RMS_NORM:
       return 'norm';
     case Op.ROPE_EMBED:
       return 'rope';

@@ -49,6 +49,9 @@ export function syntheticWeights(config: RuntimeModelConfig): WeightProvider {
         return config.position === 'learned';
       case 'lmHeadBias':
         return config.lmHeadBias;
+      case 'qNorm':
+      case 'kNorm':
+        return config.qkNorm !== 'none';
       default:
         return true;
     }

@@ -24,6 +24,7 @@ export const TINY_CONFIG: RuntimeModelConfig = {
   normEps: 1e-5,
   normBias: false,
   qkvBias: false,
+  qkNorm: 'none',
   oBias: false,
   mlpBias: false,
   lmHeadBias: false,

@@ -1,6 +1,6 @@
 /**
  * The pieces of a decoder block shared by the prefill and the decode paths: the configured norm,
- * the MLP, and the LM head. Attention is where the two paths differ (full causal softmax vs KV cache).
+ * the q/k head norms, the MLP, and the LM head. Attention is where the two paths differ (full causal softmax vs KV cache).
  */
 import type { RuntimeModelConfig } from '@megakernel/isa';
 import { activationFunction } from '../maths/activations.js';
@@ -18,6 +18,16 @@ export function applyNorm(
   return config.norm === 'rms'
     ? rmsNorm(x, gamma, config.normEps)
     : layerNorm(x, gamma, beta, config.normEps);
+}
+
+/** RMSNorm of each head of x [heads, d] in place with one gamma [d] (Qwen3's q_norm / k_norm); none without gamma. */
+export function normHeads(config: RuntimeModelConfig, x: Float32Array, gamma: Float32Array | null): void {
+  if (gamma === null) return;
+  const d = config.headDim;
+  for (let at = 0; at < x.length; at += d) {
+    const head = x.subarray(at, at + d);
+    rmsNorm(head, gamma, config.normEps, head);
+  }
 }
 
 /** down(act(gate·h) ⊙ up·h) or down(act(up·h)), biases where the model has them. */

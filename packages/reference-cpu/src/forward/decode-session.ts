@@ -11,7 +11,7 @@ import { decodeAttention, type KvLayout } from '../maths/attention.js';
 import { residualAdd } from '../maths/elementwise.js';
 import { matvec } from '../maths/matvec.js';
 import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
-import { applyNorm, lmHead, mlp } from './block-ops.js';
+import { applyNorm, lmHead, mlp, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 import { checkPositions, embedToken, type ForwardOptions } from './forward.js';
 
@@ -88,6 +88,8 @@ export class ForwardDecoder {
       const h = applyNorm(c, x, w.attnNorm, w.attnNormBias);
       const q = matvec(w.q, h, qd, H, w.qBias ?? undefined);
       const k = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
+      normHeads(c, q, w.qNorm);
+      normHeads(c, k, w.kNorm);
       if (angles) {
         applyRope(q, d, angles, c.ropeLayout);
         applyRope(k, d, angles, c.ropeLayout);

@@ -14,6 +14,9 @@ export interface LayerWeights {
   readonly qBias: Float32Array | null;
   readonly kBias: Float32Array | null;
   readonly vBias: Float32Array | null;
+  /** Per-head norms of q and k before RoPE ([headDim] each; Qwen3), null without. */
+  readonly qNorm: Float32Array | null;
+  readonly kNorm: Float32Array | null;
   readonly o: Float32Array;
   readonly oBias: Float32Array | null;
   readonly mlpNorm: Float32Array;
@@ -56,6 +59,8 @@ export function loadDecoderWeights(checkpoint: Checkpoint): DecoderWeights {
       qBias: opt('qBias'),
       kBias: opt('kBias'),
       vBias: opt('vBias'),
+      qNorm: config.qkNorm === 'none' ? null : req('qNorm'),
+      kNorm: config.qkNorm === 'none' ? null : req('kNorm'),
       o: req('o'),
       oBias: opt('oBias'),
       mlpNorm: req('mlpNorm'),

@@ -10,7 +10,7 @@ import { residualAdd } from '../maths/elementwise.js';
 import { embeddingGather } from '../maths/embedding.js';
 import { matvec } from '../maths/matvec.js';
 import { applyRope, type RopeFrequencyPrecision, ropeAngles, ropeFrequencies } from '../maths/rope.js';
-import { applyNorm, lmHead, mlp } from './block-ops.js';
+import { applyNorm, lmHead, mlp, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 
 export interface ForwardOptions {
@@ -44,6 +44,8 @@ export function forward(
       const h = applyNorm(c, xs[t]!, w.attnNorm, w.attnNormBias);
       const qt = matvec(w.q, h, qd, H, w.qBias ?? undefined);
       const kt = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
+      normHeads(c, qt, w.qNorm);
+      normHeads(c, kt, w.kNorm);
       if (invFreq) {
         const angles = ropeAngles(invFreq, t);
         applyRope(qt, d, angles, c.ropeLayout);

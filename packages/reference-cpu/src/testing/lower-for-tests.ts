@@ -80,6 +80,9 @@ export function lowerForTests(checkpoint: Checkpoint, opts: TestLoweringOptions)
   const attn = b.tensor({ name: 'attn', dtype: ad, shape: [Hq, d] });
   const mlp = b.tensor({ name: 'mlp', dtype: ad, shape: [I] });
   const logits = b.tensor({ name: 'logits', shape: [V] });
+  const qkNorm = c.qkNorm === 'per-head';
+  // With q/k norms the projection lands in a scratch [Hq + 2 Hkv, d] (norm, RoPE, then copy out).
+  const qkvOut = qkNorm ? b.tensor({ name: 'qkvOut', shape: [Hq + 2 * Hkv, d] }) : undefined;
   const rope =
     c.position === 'rope'
       ? b.tensor({ name: 'rope', shape: [opts.maxSeqLen, rot / 2, 2], init: { kind: 'rope-table' } })
@@ -169,25 +172,81 @@ export function lowerForTests(checkpoint: Checkpoint, opts: TestLoweringOptions)
     const downW = weight(`l${l}.down`, [H, I], src('down', l));
     const downBias = has('downBias', l) ? weight(`l${l}.downBias`, [H], src('downBias', l)) : undefined;
 
-    stages.push(
-      tiles((Hq + 2 * Hkv) * d, tileRows).map(([rowStart, rowCount]) => ({
-        name: `l${l}.qkv`,
-        op: 'FUSED_NORM_QKV_ROPE',
-        operands: {
-          x,
-          normParams: attnNorm,
-          W: qkvW,
-          ...(qkvBias !== undefined ? { bias: qkvBias } : {}),
-          q,
-          kv,
-          ...(rope !== undefined ? { rope } : {}),
-          rowStart,
-          rowCount,
-          eps,
-          flags: normFlags,
+    if (qkvOut !== undefined) {
+      // Norm weights [1, d] in the same interleaved order as the Q/K rows they scale.
+      const qNorm = weight(`l${l}.qNorm`, [1, d], ropeRows(src('qNorm', l), 1));
+      const kNorm = weight(`l${l}.kNorm`, [1, d], ropeRows(src('kNorm', l), 1));
+      stages.push(
+        tiles((Hq + 2 * Hkv) * d, tileRows).map(([rowStart, rowCount]) => ({
+          name: `l${l}.qkv`,
+          op: 'FUSED_NORM_MATMUL' as const,
+          operands: {
+            x,
+            normParams: attnNorm,
+            W: qkvW,
+            ...(qkvBias !== undefined ? { bias: qkvBias } : {}),
+            y: qkvOut,
+            rowStart,
+            rowCount,
+            eps,
+            flags: normFlags,
+          },
+        })),
+      );
+      stages.push(
+        Array.from({ length: Hq + Hkv }, (_, head) => ({
+          name: `l${l}.qkNorm`,
+          op: 'HEAD_RMS_NORM' as const,
+          operands: { x: qkvOut, gamma: head < Hq ? qNorm : kNorm, headStart: head, headCount: 1, eps },
+        })),
+      );
+      if (rope !== undefined) {
+        stages.push(
+          tiles(Hq + Hkv, 2).map(([headStart, headCount]) => ({
+            name: `l${l}.rope`,
+            op: 'ROPE_EMBED' as const,
+            operands: { x: qkvOut, rope, headStart, headCount },
+          })),
+        );
+      }
+      stages.push([
+        {
+          name: `l${l}.qCopy`,
+          op: 'COPY',
+          operands: { src: qkvOut, dst: q, srcOffset: 0, dstOffset: 0, count: Hq * d },
         },
-      })),
-    );
+        {
+          name: `l${l}.kAppend`,
+          op: 'CACHE_APPEND',
+          operands: { src: qkvOut, kv, offset: Hq * d, which: 0 },
+        },
+        {
+          name: `l${l}.vAppend`,
+          op: 'CACHE_APPEND',
+          operands: { src: qkvOut, kv, offset: (Hq + Hkv) * d, which: 1 },
+        },
+      ]);
+    } else {
+      stages.push(
+        tiles((Hq + 2 * Hkv) * d, tileRows).map(([rowStart, rowCount]) => ({
+          name: `l${l}.qkv`,
+          op: 'FUSED_NORM_QKV_ROPE',
+          operands: {
+            x,
+            normParams: attnNorm,
+            W: qkvW,
+            ...(qkvBias !== undefined ? { bias: qkvBias } : {}),
+            q,
+            kv,
+            ...(rope !== undefined ? { rope } : {}),
+            rowStart,
+            rowCount,
+            eps,
+            flags: normFlags,
+          },
+        })),
+      );
+    }
     const window = c.slidingWindow ?? 0;
     stages.push(
       Array.from({ length: Hkv }, (_, kvHead) =>

@@ -36,6 +36,10 @@ function roleShapes(
       m.set(`${p}kBias`, { shape: [kvd], kind: 'bias' });
       m.set(`${p}vBias`, { shape: [kvd], kind: 'bias' });
     }
+    if (c.qkNorm === 'per-head') {
+      m.set(`${p}qNorm`, { shape: [c.headDim], kind: 'norm' });
+      m.set(`${p}kNorm`, { shape: [c.headDim], kind: 'norm' });
+    }
     m.set(`${p}o`, { shape: [H, qd], kind: 'linear' });
     if (c.oBias) m.set(`${p}oBias`, { shape: [H], kind: 'bias' });
     m.set(`${p}mlpNorm`, { shape: [H], kind: 'norm' });

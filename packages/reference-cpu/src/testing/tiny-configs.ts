@@ -15,6 +15,7 @@ const llama: RuntimeModelConfig = {
   normEps: 1e-5,
   normBias: false,
   qkvBias: false,
+  qkNorm: 'none',
   oBias: false,
   mlpBias: false,
   lmHeadBias: false,
@@ -61,6 +62,16 @@ export const TINY_CONFIGS: Readonly<Record<string, RuntimeModelConfig>> = {
     attentionScale: 1 / Math.sqrt(12),
   },
   'qwen2-bias': { ...llama, architecture: 'qwen2', qkvBias: true, numKvHeads: 3, ropeTheta: 1e6 },
+  // head_dim 10 ≠ hidden / heads (8), so q is wider than the hidden state.
+  'qwen3-qk-norm': {
+    ...llama,
+    architecture: 'qwen3',
+    qkNorm: 'per-head',
+    headDim: 10,
+    attentionScale: 1 / Math.sqrt(10),
+    normEps: 1e-6,
+    ropeTheta: 1e6,
+  },
   'gpt2-mha': {
     ...llama,
     architecture: 'gpt2',
