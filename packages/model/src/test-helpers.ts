@@ -7,12 +7,12 @@ import { allFixtures, fixture } from '../../../test-support/fixtures.js';
 
 export { FIXTURES_DIR } from '../../../test-support/fixtures.js';
 
-/** A fixture folder by name, imported or project-made; throws when missing (never skipped). */
+/** A fixture folder by name; throws when missing (never skipped). */
 export function fixtureDir(name: string): string {
   return fixture(name).dir;
 }
 
-/** Every fixture: the imported ones and the project's own. */
+/** Every fixture folder's name. */
 export function allFixtureNames(): string[] {
   return allFixtures().map((f) => f.name);
 }

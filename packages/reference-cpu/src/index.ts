@@ -4,7 +4,7 @@
 export { DecoderClosedError } from './closed-error.js';
 export { ForwardDecoder, type ForwardDecoderOptions } from './forward/decode-session.js';
 export { type DecoderWeights, type LayerWeights, loadDecoderWeights } from './forward/decoder-weights.js';
-export { type ForwardOptions, forward } from './forward/forward.js';
+export { forward } from './forward/forward.js';
 export { type GenerateGreedyOptions, generateGreedy } from './forward/generate.js';
 export {
   activationFunction,
@@ -60,7 +60,6 @@ export { rmsNorm } from './maths/rms-norm.js';
 export {
   applyRope,
   type RopeAngles,
-  type RopeFrequencyPrecision,
   ropeAngles,
   ropeFrequencies,
   ropeInterleavePermutation,

@@ -13,9 +13,9 @@ import { matvec } from '../maths/matvec.js';
 import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
 import { applyNorm, lmHead, mlp, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
-import { checkPositions, embedToken, type ForwardOptions } from './forward.js';
+import { checkPositions, embedToken } from './forward.js';
 
-export interface ForwardDecoderOptions extends ForwardOptions {
+export interface ForwardDecoderOptions {
   /** Cache capacity in tokens (default: the model's maxPositionEmbeddings, at most 4096). */
   readonly maxSeqLen?: number;
   /** Split each attention into this many LSE partials (default 1); exercises the reduction. */
@@ -41,7 +41,7 @@ export class ForwardDecoder {
     const kvd = c.numKvHeads * c.headDim;
     this.kCache = Array.from({ length: c.numLayers }, () => new Float32Array(this.maxSeqLen * kvd));
     this.vCache = Array.from({ length: c.numLayers }, () => new Float32Array(this.maxSeqLen * kvd));
-    this.invFreq = c.position === 'rope' ? ropeFrequencies(c, opts.ropeFrequencies) : null;
+    this.invFreq = c.position === 'rope' ? ropeFrequencies(c) : null;
     this.slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
   }
 

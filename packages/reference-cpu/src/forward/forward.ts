@@ -9,20 +9,11 @@ import { causalAttention } from '../maths/causal-attention.js';
 import { residualAdd } from '../maths/elementwise.js';
 import { embeddingGather } from '../maths/embedding.js';
 import { matvec } from '../maths/matvec.js';
-import { applyRope, type RopeFrequencyPrecision, ropeAngles, ropeFrequencies } from '../maths/rope.js';
+import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
 import { applyNorm, lmHead, mlp, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 
-export interface ForwardOptions {
-  /** Precision of RoPE's inverse frequencies (default 'f32', as Hugging Face computes them and the ISA's table holds them). */
-  readonly ropeFrequencies?: RopeFrequencyPrecision;
-}
-
-export function forward(
-  checkpoint: Checkpoint | DecoderWeights,
-  inputIds: readonly number[],
-  opts: ForwardOptions = {},
-): Float32Array {
+export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: readonly number[]): Float32Array {
   const weights = 'layers' in checkpoint ? checkpoint : loadDecoderWeights(checkpoint);
   const c = weights.config;
   const T = inputIds.length;
@@ -33,7 +24,7 @@ export function forward(
   checkPositions(c, T);
 
   const xs = inputIds.map((token, pos) => embedToken(weights, token, pos));
-  const invFreq = c.position === 'rope' ? ropeFrequencies(c, opts.ropeFrequencies) : null;
+  const invFreq = c.position === 'rope' ? ropeFrequencies(c) : null;
   const slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
 
   for (const w of weights.layers) {

@@ -3,9 +3,8 @@ import type { Checkpoint } from '@megakernel/model';
 import { argmax } from '../maths/argmax.js';
 import { ForwardDecoder } from './decode-session.js';
 import type { DecoderWeights } from './decoder-weights.js';
-import type { ForwardOptions } from './forward.js';
 
-export interface GenerateGreedyOptions extends ForwardOptions {
+export interface GenerateGreedyOptions {
   /** Tokens never chosen (transformers' min_new_tokens masks eos this way). */
   readonly suppressTokens?: readonly number[];
   /** Cache capacity; default prompt + n. */
@@ -22,7 +21,6 @@ export function generateGreedy(
   if (inputIds.length === 0) throw new RangeError('generateGreedy: empty prompt');
   const decoder = new ForwardDecoder(checkpoint, {
     maxSeqLen: opts.maxSeqLen ?? inputIds.length + n,
-    ...(opts.ropeFrequencies ? { ropeFrequencies: opts.ropeFrequencies } : {}),
   });
   let logits: Float32Array = new Float32Array(0);
   for (const t of inputIds) logits = decoder.step(t);

@@ -6,7 +6,6 @@
  */
 import type { RopeLayout, RuntimeModelConfig } from '@megakernel/isa';
 import { ropeInverseFrequencies } from '@megakernel/isa';
-import { roundArrayToDtype } from './dtype-convert.js';
 
 /** cos and sin of pos · invFreq[i], the angle formed in f32 as PyTorch does (then cos/sin rounded to f32). */
 export interface RopeAngles {
@@ -25,21 +24,9 @@ export function ropeAngles(invFreq: Float32Array, pos: number): RopeAngles {
   return { cos, sin };
 }
 
-/**
- * Precision of the inverse frequencies. 'f32' is Hugging Face's computation and the ISA's RoPE table.
- * 'bf16' is what transformers computes after `model.to(torch.bfloat16)`, which also rounds the
- * `inv_freq` buffer; the fixtures' reference logits were produced that way.
- */
-export type RopeFrequencyPrecision = 'f32' | 'bf16';
-
-/** ropeInverseFrequencies (llama3 / linear scaling included), optionally rounded to bf16. */
-export function ropeFrequencies(
-  config: RuntimeModelConfig,
-  precision: RopeFrequencyPrecision = 'f32',
-): Float32Array {
-  const inv = ropeInverseFrequencies(config);
-  if (precision === 'bf16') roundArrayToDtype(inv, 'bf16');
-  return inv;
+/** RoPE's inverse frequencies (llama3 / linear scaling included) in f32, as Hugging Face computes them. */
+export function ropeFrequencies(config: RuntimeModelConfig): Float32Array {
+  return ropeInverseFrequencies(config);
 }
 
 /**
