@@ -1,6 +1,7 @@
 /**
- * A small program for compute-sanitizer (memcheck, racecheck): llama-tiny on 8 queues, 6 decode
- * steps in one launch and one single-step launch. Prints the tokens; exit code 0 when it ran.
+ * A small program for compute-sanitizer (memcheck, racecheck): a fixture (argv[2], default
+ * llama-tiny) on 8 queues, 6 decode steps in one launch and one single-step launch. Prints the
+ * tokens; exit code 0 when it ran.
  */
 import path from 'node:path';
 import { loadCheckpoint } from '@megakernel/model';
@@ -9,7 +10,7 @@ import { CudaDevice, CudaProgram } from '../src/index.js';
 
 const dir = path.join(
   process.env.MEGAKERNEL_FIXTURES ?? path.join(path.dirname(process.argv[1] ?? '.'), 'fixtures'),
-  'llama-tiny',
+  process.argv[2] ?? 'llama-tiny',
 );
 const checkpoint = loadCheckpoint(dir);
 const program = compile(checkpoint, { queues: 8, maxSeqLen: 16, attentionChunks: 2, splitK: 2 });
@@ -20,5 +21,7 @@ const tokens = p.greedy([1, 2, 3], 4);
 p.reset();
 p.setTokens([5]);
 p.run({ steps: 1, pos0: 0 });
-console.log(`sanitize run ok: greedy ${tokens.join(',')}, logits[0] ${p.readLogits()[0]}`);
+console.log(
+  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, logits[0] ${p.readLogits()[0]}`,
+);
 device.close();

@@ -50,12 +50,14 @@ const addon = [
 if (addon) fs.copyFileSync(addon, path.join(out, 'megakernel_cuda.node'));
 else console.warn('bundle-device: no addon built; the bundles will report "no addon"');
 
-// Every fixture of the repository's fixtures/ (imported and generated alike; fixtures/README.md).
+// Every fixture of the repository's fixtures/ (a folder with a config.json; fixtures/README.md).
+// fixtures/pending/ holds families not supported yet and stays behind.
 for (const fixtures of [path.join(repo, 'fixtures')]) {
   if (!fs.existsSync(fixtures)) continue;
+  fs.rmSync(path.join(out, 'fixtures'), { recursive: true, force: true });
   for (const f of fs.readdirSync(fixtures)) {
     const src = path.join(fixtures, f);
-    if (!fs.statSync(src).isDirectory()) continue;
+    if (!fs.existsSync(path.join(src, 'config.json'))) continue;
     fs.mkdirSync(path.join(out, 'fixtures', f), { recursive: true });
     for (const file of fs.readdirSync(src))
       fs.copyFileSync(path.join(src, file), path.join(out, 'fixtures', f, file));

@@ -3,13 +3,14 @@
  * VMs need at run time, and what `@megakernel/model` derives from a Hugging Face config.json.
  */
 
-export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2' | 'qwen3';
+export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2' | 'qwen3' | 'gemma';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
   'gpt2',
   'qwen2',
   'qwen3',
+  'gemma',
 ];
 
 export type NormKind = 'rms' | 'layer';
@@ -75,7 +76,7 @@ export interface RuntimeModelConfig {
   readonly slidingWindow: number | null;
 
   readonly tieWordEmbeddings: boolean;
-  /** Multiplies the embedding gather output (1 for the supported families). */
+  /** Multiplies the embedding gather output (sqrt(hidden) for Gemma, 1 for the others). */
   readonly embeddingScale: number;
   /** Softmax scale applied to q·k (1/sqrt(head_dim) unless the checkpoint says otherwise). */
   readonly attentionScale: number;

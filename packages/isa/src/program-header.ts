@@ -51,7 +51,7 @@ function fail(what: string, value: unknown): never {
 }
 
 const STATE_INITS = ['zero', 'rope-table', 'minus-one'];
-const SOURCE_KINDS = ['tensor', 'transpose', 'rows', 'concat', 'rope-permute'];
+const SOURCE_KINDS = ['tensor', 'transpose', 'rows', 'concat', 'rope-permute', 'add-one'];
 
 function checkSource(s: unknown, where: string, depth = 0): void {
   if (depth > 16 || !isObject(s) || typeof s.kind !== 'string' || !SOURCE_KINDS.includes(s.kind)) {
@@ -66,6 +66,8 @@ function checkSource(s: unknown, where: string, depth = 0): void {
     s.parts.forEach((p, i) => {
       checkSource(p, `${where}.parts[${i}]`, depth + 1);
     });
+  } else if (s.kind === 'add-one') {
+    checkSource(s.source, `${where}.source`, depth + 1);
   } else {
     checkSource(s.source, `${where}.source`, depth + 1);
     const nums = s.kind === 'rows' ? ['start', 'count'] : ['heads', 'headDim', 'rotaryDim'];

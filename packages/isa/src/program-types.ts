@@ -34,7 +34,9 @@ export type WeightSource =
       readonly heads: number;
       readonly headDim: number;
       readonly rotaryDim: number;
-    };
+    }
+  /** 1 + each value of a source: norm weights stored as offsets from 1 (Gemma's RMSNorm). */
+  | { readonly kind: 'add-one'; readonly source: WeightSource };
 
 /** How a state tensor is initialised when the program is loaded (and on reset). */
 export type StateInit =

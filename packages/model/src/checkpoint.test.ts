@@ -132,7 +132,9 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
       up: 'mlp.up_proj.weight',
       down: 'mlp.down_proj.weight',
     };
-    return ck.readTensor(layer === undefined ? names[role]! : `model.layers.${layer}.${names[role]}`);
+    const raw = ck.readTensor(layer === undefined ? names[role]! : `model.layers.${layer}.${names[role]}`);
+    // Gemma's RMSNorm scales by 1 + weight.
+    return c.architecture === 'gemma' && /Norm$/.test(role) ? raw.map((v) => 1 + v) : raw;
   }
   const p = `transformer.h.${layer}.`;
   const model: Record<string, string> = {

@@ -1,5 +1,5 @@
 /**
- * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, GPT-2).
+ * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma, GPT-2).
  * Defaults for absent keys are those of the `transformers` config classes, so a minimal config means
  * what it means to `transformers`.
  */
@@ -21,6 +21,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
+  GemmaForCausalLM: 'gemma',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -57,6 +58,8 @@ const llamaLikeSchema = z.looseObject({
   max_position_embeddings: size,
   rms_norm_eps: z.number().positive().default(1e-6),
   hidden_act: activation.default('silu'),
+  // Gemma's MLP reads hidden_activation (early Gemma configs say hidden_act 'gelu' but meant tanh).
+  hidden_activation: activation.nullish(),
   tie_word_embeddings: z.boolean().default(false),
   attention_bias: z.boolean().default(false),
   mlp_bias: z.boolean().default(false),
@@ -134,9 +137,16 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
       `${numKvHeads} does not divide num_attention_heads ${numHeads}`,
     );
   }
-  // Qwen3Config's head_dim defaults to 128 whatever the hidden size; the others derive it.
+  // Qwen3Config's head_dim defaults to 128 and GemmaConfig's to 256, whatever the hidden size; the
+  // others derive it.
   const headDim =
-    c.head_dim ?? (architecture === 'qwen3' ? 128 : wholeQuotient(c.hidden_size, numHeads, file, 'head_dim'));
+    c.head_dim ??
+    (architecture === 'qwen3'
+      ? 128
+      : architecture === 'gemma'
+        ? 256
+        : wholeQuotient(c.hidden_size, numHeads, file, 'head_dim'));
+  const gemma = architecture === 'gemma';
   const rope = parseRopeSettings(raw, file, 10000);
   const qwen2 = architecture === 'qwen2';
   const qwen3 = architecture === 'qwen3';
@@ -153,23 +163,29 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     norm: 'rms',
     normEps: c.rms_norm_eps,
     normBias: false,
-    // Llama's and Qwen3's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and
+    // Llama's, Qwen3's and Gemma's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and
     // never an o bias.
-    qkvBias: qwen2 || ((architecture === 'llama' || qwen3) && c.attention_bias),
+    qkvBias: qwen2 || ((architecture === 'llama' || qwen3 || gemma) && c.attention_bias),
     qkNorm: qwen3 ? 'per-head' : 'none',
-    oBias: (architecture === 'llama' || qwen3) && c.attention_bias,
+    oBias: (architecture === 'llama' || qwen3 || gemma) && c.attention_bias,
     mlpBias: architecture === 'llama' && c.mlp_bias,
     lmHeadBias: false,
     mlpGated: true,
-    activation: ACTIVATIONS[c.hidden_act]!,
+    activation: gemma ? ACTIVATIONS[c.hidden_activation ?? 'gelu_pytorch_tanh']! : ACTIVATIONS[c.hidden_act]!,
     position: 'rope',
     ropeTheta: rope.theta,
     ropeScaling: rope.scaling,
     partialRotaryFactor: rope.partialRotaryFactor,
     ropeLayout: 'rotate-half',
     slidingWindow: slidingWindow(architecture, c, raw, file),
-    tieWordEmbeddings: c.tie_word_embeddings,
-    embeddingScale: 1,
+    // GemmaConfig ties by default; the others do not.
+    tieWordEmbeddings:
+      (raw as { tie_word_embeddings?: unknown }).tie_word_embeddings === undefined
+        ? gemma
+        : c.tie_word_embeddings,
+    // Gemma scales the embedding by sqrt(hidden), here in f32 (transformers casts it to the
+    // activations' dtype: 8 exactly at hidden 64, 45.25 in bf16 at 2048).
+    embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : 1,
     attentionScale: 1 / Math.sqrt(headDim),
     bosTokenId: c.bos_token_id ?? null,
     eosTokenIds: eosList(c.eos_token_id),
@@ -187,7 +203,7 @@ function slidingWindow(
   raw: unknown,
   file: string,
 ): number | null {
-  if (architecture === 'llama') return null;
+  if (architecture === 'llama' || architecture === 'gemma') return null;
   let sliding: boolean[];
   let window: number | null;
   if (architecture === 'mistral') {

@@ -73,14 +73,26 @@ export function roleBindings(
   return config.architecture === 'gpt2' ? gpt2Bindings(config, layer, has) : llamaBindings(config, layer);
 }
 
-/** Llama, Mistral, Qwen2 and Qwen3 share tensor names; they differ in which biases and q/k norms exist. */
+/** A norm weight stored as an offset from 1 (Gemma's RMSNorm scales by 1 + weight). */
+const unitOffset = (tensor: string, shape: readonly number[]): RoleBinding => ({
+  tensor,
+  storedShape: shape,
+  source: { kind: 'add-one', source: { kind: 'tensor', name: tensor } },
+  shape,
+});
+
+/**
+ * Llama, Mistral, Qwen2, Qwen3 and Gemma share tensor names; they differ in which biases and q/k norms
+ * exist, and Gemma stores its norm weights as offsets from 1.
+ */
 function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
   const h = c.hiddenSize;
+  const norm = c.architecture === 'gemma' ? unitOffset : plain;
   if (layer === undefined) {
     const embed = plain('model.embed_tokens.weight', [c.vocabSize, h]);
     return {
       embed,
-      finalNorm: plain('model.norm.weight', [h]),
+      finalNorm: norm('model.norm.weight', [h]),
       // Tied checkpoints usually omit lm_head.weight; the embedding is the LM head.
       lmHead: c.tieWordEmbeddings ? embed : plain('lm_head.weight', [c.vocabSize, h]),
     };
@@ -90,12 +102,12 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
   const kv = kvDim(c);
   const i = c.intermediateSize;
   const out: Bindings = {
-    attnNorm: plain(`${p}input_layernorm.weight`, [h]),
+    attnNorm: norm(`${p}input_layernorm.weight`, [h]),
     q: plain(`${p}self_attn.q_proj.weight`, [q, h]),
     k: plain(`${p}self_attn.k_proj.weight`, [kv, h]),
     v: plain(`${p}self_attn.v_proj.weight`, [kv, h]),
     o: plain(`${p}self_attn.o_proj.weight`, [h, q]),
-    mlpNorm: plain(`${p}post_attention_layernorm.weight`, [h]),
+    mlpNorm: norm(`${p}post_attention_layernorm.weight`, [h]),
     gate: plain(`${p}mlp.gate_proj.weight`, [i, h]),
     up: plain(`${p}mlp.up_proj.weight`, [i, h]),
     down: plain(`${p}mlp.down_proj.weight`, [h, i]),

@@ -19,7 +19,7 @@ export function weightSourceShape(checkpoint: TensorReader, source: WeightSource
   return evaluate(source, shapeLookup(checkpoint), undefined).shape;
 }
 
-/** The f32 values of any WeightSource: tensor, transpose, rows, concat, rope-permute (nested freely). */
+/** The f32 values of any WeightSource: tensor, transpose, rows, concat, rope-permute, add-one (nested freely). */
 export function materializeWeightSource(checkpoint: TensorReader, source: WeightSource): Float32Array {
   return evaluate(source, shapeLookup(checkpoint), checkpoint).data!;
 }
@@ -96,6 +96,11 @@ function evaluate(source: WeightSource, shapeOf: ShapeOf, reader: TensorReader |
         at += p.data!.length;
       }
       return { shape, data };
+    }
+    case 'add-one': {
+      const inner = evaluate(source.source, shapeOf, reader);
+      if (inner.data === undefined) return { shape: inner.shape };
+      return { shape: inner.shape, data: inner.data.map((v) => 1 + v) };
     }
     case 'rope-permute': {
       const inner = evaluate(source.source, shapeOf, reader);

@@ -14,18 +14,15 @@ import { CompileError } from './options.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
-type Activation = 'SWIGLU' | 'GEGLU' | 'SILU' | 'GELU' | 'GELU_TANH' | 'RELU';
+type GatedActivation = 'SWIGLU' | 'GEGLU';
 
-function activationOpcode(config: RuntimeModelConfig): Activation {
-  if (config.mlpGated) {
-    if (config.activation === 'silu') return 'SWIGLU';
-    if (config.activation === 'gelu') return 'GEGLU';
-    throw new CompileError(
-      'unsupported-model',
-      `unfused mode has no gated ${config.activation} opcode; use fused mode`,
-    );
-  }
-  return ({ silu: 'SILU', gelu: 'GELU', gelu_tanh: 'GELU_TANH', relu: 'RELU' } as const)[config.activation];
+const ACTIVATION_OPCODES = { silu: 'SILU', gelu: 'GELU', gelu_tanh: 'GELU_TANH', relu: 'RELU' } as const;
+
+/** The gated opcode for act(gate) * up, when the ISA has one (SwiGLU, erf GeGLU). */
+function gatedOpcode(config: RuntimeModelConfig): GatedActivation | undefined {
+  if (config.activation === 'silu') return 'SWIGLU';
+  if (config.activation === 'gelu') return 'GEGLU';
+  return undefined;
 }
 
 export function lowerUnfused(
@@ -126,21 +123,42 @@ export function lowerUnfused(
             bias: w.gateBias,
           })
         : undefined;
-    const actOpcode = activationOpcode(config);
-    const act = g.op('activation', l, gate !== undefined ? [gate, up] : [up], [
-      gate !== undefined
-        ? instructionFor(
-            actOpcode as 'SWIGLU',
-            { a: s.gateOut, b: s.upOut, out: ids.mlpAct, offset: 0, count: i },
-            { layer: l },
-          )
-        : instructionFor(
-            actOpcode as 'SILU',
-            { a: s.upOut, out: ids.mlpAct, offset: 0, count: i },
-            { layer: l },
-          ),
-    ]);
-    const down = matvec('down', l, [act], tiling.matvec.down.tiles, {
+    const at = { layer: l };
+    const span = { offset: 0, count: i };
+    // SILU, GELU, GELU_TANH and RELU share one operand shape.
+    const unary = ACTIVATION_OPCODES[config.activation] as 'SILU';
+    const gated = gate !== undefined ? gatedOpcode(config) : undefined;
+    let activated: number;
+    if (gate === undefined) {
+      activated = g.op(
+        'activation',
+        l,
+        [up],
+        [instructionFor(unary, { a: s.upOut, out: ids.mlpAct, ...span }, at)],
+      );
+    } else if (gated !== undefined) {
+      activated = g.op(
+        'activation',
+        l,
+        [gate, up],
+        [instructionFor(gated as 'SWIGLU', { a: s.gateOut, b: s.upOut, out: ids.mlpAct, ...span }, at)],
+      );
+    } else {
+      // No gated opcode (tanh GeGLU, ReGLU): the activation into mlpAct, then the product in place.
+      const activation = g.op(
+        'activation',
+        l,
+        [gate],
+        [instructionFor(unary, { a: s.gateOut, out: ids.mlpAct, ...span }, at)],
+      );
+      activated = g.op(
+        'gate-product',
+        l,
+        [activation, up],
+        [instructionFor('MUL', { a: ids.mlpAct, b: s.upOut, out: ids.mlpAct, ...span }, at)],
+      );
+    }
+    const down = matvec('down', l, [activated], tiling.matvec.down.tiles, {
       x: ids.mlpAct,
       W: w.down,
       y: s.projOut,

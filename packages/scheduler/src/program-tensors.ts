@@ -76,6 +76,21 @@ export interface TensorPlanOptions {
   readonly fused: boolean;
 }
 
+/** Whether a source's values are computed (1 + w) rather than copied, so bf16 would round them. */
+function addsOne(source: WeightSource): boolean {
+  switch (source.kind) {
+    case 'add-one':
+      return true;
+    case 'concat':
+      return source.parts.some(addsOne);
+    case 'rows':
+    case 'rope-permute':
+      return addsOne(source.source);
+    default:
+      return false;
+  }
+}
+
 export function programTensors(
   config: RuntimeModelConfig,
   weights: WeightProvider,
@@ -99,7 +114,7 @@ export function programTensors(
     }
   };
   const addWeight = (
-    spec: Omit<TensorSpec, 'region' | 'dtype'>,
+    spec: Omit<TensorSpec, 'region' | 'dtype'> & { readonly dtype?: 'bf16' | 'f32' },
     roles: readonly WeightRole[],
     layer?: number,
   ): number => {
@@ -112,7 +127,7 @@ export function programTensors(
     const key = `${spec.shape.join('x')}|${JSON.stringify(spec.source)}`;
     const existing = bySource.get(key);
     if (existing !== undefined) return existing;
-    specs.push({ ...spec, region: 'weights', dtype: 'bf16' });
+    specs.push({ dtype: 'bf16', ...spec, region: 'weights' });
     bySource.set(key, specs.length - 1);
     return specs.length - 1;
   };
@@ -132,6 +147,8 @@ export function programTensors(
         name,
         shape: [hasBeta ? 2 : 1, h],
         source,
+        // 1 + w (Gemma) is not a bf16 value, so such norm weights stay f32.
+        ...(addsOne(source) ? { dtype: 'f32' as const } : {}),
         category: 'norms',
         ...(layer !== undefined ? { layer } : {}),
       },

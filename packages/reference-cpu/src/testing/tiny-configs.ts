@@ -72,6 +72,17 @@ export const TINY_CONFIGS: Readonly<Record<string, RuntimeModelConfig>> = {
     normEps: 1e-6,
     ropeTheta: 1e6,
   },
+  // Gemma: tanh GeGLU, embeddings scaled by sqrt(hidden), head_dim 16 ≠ hidden / heads, one KV head.
+  'gemma-geglu-tanh': {
+    ...llama,
+    architecture: 'gemma',
+    activation: 'gelu_tanh',
+    embeddingScale: Math.fround(Math.sqrt(48)),
+    numKvHeads: 1,
+    headDim: 16,
+    attentionScale: 1 / 4,
+    normEps: 1e-6,
+  },
   'gpt2-mha': {
     ...llama,
     architecture: 'gpt2',

@@ -113,6 +113,7 @@ function checkpointNames(source: WeightSource): string[] {
       return [source.name];
     case 'rows':
     case 'rope-permute':
+    case 'add-one':
       return checkpointNames(source.source);
     case 'concat':
       return [...new Set(source.parts.flatMap(checkpointNames))];
