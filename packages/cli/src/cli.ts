@@ -70,7 +70,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return EXIT_OK;
   } catch (e) {
     if (e instanceof CommanderError) return CLEAN_EXITS.has(e.code) ? EXIT_OK : EXIT_USAGE;
-    const failure = describeFailure(e);
+    // The subcommand that failed, for a usage hint that names it.
+    const names = new Set(program.commands.map((c) => c.name()));
+    const failure = describeFailure(
+      e,
+      argv.find((a) => names.has(a)),
+    );
     io.stderr.write(`${failure.line}\n`);
     if (argv.includes('--debug') && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
     return failure.exitCode === EXIT_OK ? EXIT_FAILURE : failure.exitCode;

@@ -31,9 +31,10 @@ export interface Failure {
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
-export function describeFailure(error: unknown): Failure {
+/** `command` names the subcommand that ran, for usage hints (`see 'megakernel verify --help'`). */
+export function describeFailure(error: unknown, command?: string): Failure {
   const message = error instanceof Error ? error.message : String(error);
-  const hint = adviceFor(error);
+  const hint = adviceFor(error, command);
   const usage = error instanceof UsageError || error instanceof OptionError;
   return {
     line: oneLine(`megakernel: ${message}${hint === '' ? '' : ` (${hint})`}`),
@@ -41,9 +42,10 @@ export function describeFailure(error: unknown): Failure {
   };
 }
 
-function adviceFor(e: unknown): string {
+function adviceFor(e: unknown, command: string | undefined): string {
+  // Said without naming --model: the folder may have come as the positional argument (verify, compile).
   if (e instanceof CheckpointFolderError) {
-    return 'pass --model a Hugging Face checkpoint folder with config.json and *.safetensors, or leave --model out for the embedded model';
+    return 'give a Hugging Face checkpoint folder with config.json and *.safetensors, or no model for the embedded one';
   }
   if (e instanceof SafetensorsFormatError)
     return 'the weights file is damaged or not safetensors; download the checkpoint again';
@@ -70,7 +72,8 @@ function adviceFor(e: unknown): string {
   if (e instanceof ProgramFormatError)
     return "not a megakernel program file; write one with 'megakernel compile'";
   if (e instanceof CompileError) return 'see --queues and --max-seq-len, or report the model';
-  if (e instanceof UsageError || e instanceof OptionError) return "see 'megakernel <command> --help'";
+  if (e instanceof UsageError || e instanceof OptionError)
+    return `see 'megakernel ${command === undefined ? '' : `${command} `}--help'`;
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOENT') return 'check the path';
   if (code === 'EACCES' || code === 'EISDIR') return 'check the path and its permissions';

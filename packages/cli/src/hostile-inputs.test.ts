@@ -157,6 +157,88 @@ describe('contradictory or malformed flags', () => {
   });
 });
 
+describe('models without a tokenizer', () => {
+  /** llama-tiny with its vocabulary cut to 200 rows: no tokenizer.json, and not a byte vocabulary. */
+  function vocab200(): string {
+    const dir = path.dirname(tempPath('config.json'));
+    const config = JSON.parse(fs.readFileSync(path.join(LLAMA_TINY, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, vocab_size: 200 }));
+    const bytes = new Uint8Array(fs.readFileSync(path.join(LLAMA_TINY, 'model.safetensors')));
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const n = Number(view.getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    // Keep every tensor's bytes; embed and lm_head keep their first 200 rows.
+    const parts: Uint8Array[] = [];
+    const out: Record<string, unknown> = {};
+    let at = 0;
+    for (const [name, e] of Object.entries(header) as [
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] },
+    ][]) {
+      if (name === '__metadata__') continue;
+      const rows = e.shape[0] === 256 ? 200 : e.shape[0]!;
+      const shape = [rows, ...e.shape.slice(1)];
+      const len = (e.data_offsets[1] - e.data_offsets[0]) * (rows / e.shape[0]!);
+      parts.push(bytes.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[0] + len));
+      out[name] = { dtype: e.dtype, shape, data_offsets: [at, at + len] };
+      at += len;
+    }
+    let json = JSON.stringify(out);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const head = new Uint8Array(8);
+    new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
+    fs.writeFileSync(
+      path.join(dir, 'model.safetensors'),
+      Buffer.concat([head, new TextEncoder().encode(json), ...parts]),
+    );
+    return dir;
+  }
+
+  it('generate --ids works on a checkpoint without tokenizer.json whose vocabulary is not 256', async () => {
+    const r = await runBuiltCli([...GREEDY, '--model', vocab200()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+ \d+ \d+ \d+$/);
+  });
+
+  it('a text prompt there is refused, saying to give --ids', async () => {
+    const r = await runBuiltCli(['generate', 'hello', '--model', vocab200(), '--max-tokens', '2']);
+    expect(r.code).toBe(1);
+    expect(errorLine(r.stderr)).toMatch(/no tokenizer\.json.*vocabulary of 256.*has 200.*--ids/);
+  });
+
+  it('a text prompt on a byte-vocabulary folder without tokenizer.json says it is read as bytes', async () => {
+    const r = await runBuiltCli([
+      'generate',
+      'hi',
+      '--model',
+      LLAMA_TINY,
+      '--max-tokens',
+      '2',
+      '--greedy',
+      '--backend',
+      'cpu',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/note: .*llama-tiny has no tokenizer\.json; the prompt is read as UTF-8 bytes/);
+  });
+});
+
+describe('usage hints', () => {
+  it('name the command that failed, not a placeholder', async () => {
+    const r = await runBuiltCli(['generate', 'hello', '--model', LLAMA_TINY, '--system', 'be brief']);
+    expect(errorLine(r.stderr)).toContain("(see 'megakernel generate --help')");
+    expect(r.stderr).not.toContain('<command>');
+  });
+
+  it('verify on a folder that is not a checkpoint does not suggest --model', async () => {
+    const dir = path.dirname(tempPath('nothing-here'));
+    const r = await runBuiltCli(['verify', dir]);
+    expect(r.code).toBe(1);
+    expect(errorLine(r.stderr)).toMatch(/no config\.json/);
+    expect(r.stderr).not.toMatch(/--model/);
+  });
+});
+
 describe('program files', () => {
   it('disasm x.mkp on a missing file says the program file is missing', async () => {
     const missing = tempPath('x.mkp');
@@ -164,6 +246,25 @@ describe('program files', () => {
     expect(r.code).toBe(1);
     expect(errorLine(r.stderr)).toContain(`program file ${missing} does not exist`);
     expect(r.stderr).not.toMatch(/checkpoint folder/);
+  });
+
+  it('verify g.mkp --model gpt2-tiny on a program compiled from a preset names the mismatch, not an internal role', async () => {
+    const program = tempPath('g.mkp');
+    expect(
+      (await runBuiltCli(['compile', '--preset', 'gpt2-124m', '--queues', '4', '-o', program])).code,
+    ).toBe(0);
+    const r = await runBuiltCli([
+      'verify',
+      program,
+      '--model',
+      path.join(REPO_ROOT, 'fixtures', 'gpt2-tiny'),
+    ]);
+    expect(r.code).toBe(1);
+    // gpt2-tiny's out-of-vocabulary eos/bos warnings come first; the error is the last line.
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /compiled for a model with \w+ = \d+, the checkpoint has \d+/,
+    );
+    expect(r.stderr).not.toMatch(/attnNorm\.0/);
   });
 
   it('a program with a bit-flipped rowCount is refused by verify before it runs', async () => {

@@ -40,6 +40,7 @@ export {
   WeightSourceError,
 } from './errors.js';
 export { detectArchitecture, parseHfConfig, readHfConfig } from './hf-config.js';
+export { IdTokenizer } from './id-tokenizer.js';
 export { MAX_HEADER_BYTES } from './safetensors-header.js';
 export {
   SAFETENSORS_INDEX_FILE,

@@ -160,12 +160,21 @@ describe('byte-level fallback (vocab 256, no tokenizer.json)', () => {
     expect(cut.flush()).toBe('\uFFFD');
   });
 
-  it('refuses ids outside the byte range, and folders that are neither', () => {
+  it('refuses ids outside the byte range, and folders whose vocabulary size is unknown', () => {
     const tok = loadTokenizer(tempDir(), { vocabSize: 256 });
     expect(() => tok.decode([256])).toThrow(TokenizerError);
+    expect(() => loadTokenizer(tempDir())).toThrow(TokenizerError);
+  });
+
+  it('gives an ids-only tokenizer for other vocabularies: ids in and out, text refused by name', () => {
     const dir = tempDir();
     writeJson(path.join(dir, 'config.json'), { vocab_size: 32000 });
-    expect(() => loadTokenizer(dir)).toThrow(/no tokenizer.json.*32000/);
-    expect(() => loadTokenizer(tempDir())).toThrow(TokenizerError);
+    const tok = loadTokenizer(dir);
+    expect(tok.kind).toBe('ids');
+    expect(tok.vocabSize).toBe(32000);
+    expect(() => tok.encode('hello')).toThrow(/no tokenizer.json.*32000.*--ids/);
+    expect(tok.decode([5, 31999])).toBe('5 31999 ');
+    const stream = tok.decodeStream();
+    expect([stream.push(7), stream.push(8), stream.flush()]).toEqual(['7 ', '8 ', '']);
   });
 });

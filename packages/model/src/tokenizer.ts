@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ByteTokenizer } from './byte-tokenizer.js';
 import { TokenizerError } from './errors.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
+import { IdTokenizer } from './id-tokenizer.js';
 
 export interface SpecialToken {
   readonly content: string;
@@ -39,7 +40,8 @@ export interface StreamDecoder {
 }
 
 export interface TextTokenizer {
-  readonly kind: 'huggingface' | 'bytes';
+  /** 'ids' when the folder has no tokenizer: ids in and out, text refused (IdTokenizer). */
+  readonly kind: 'huggingface' | 'bytes' | 'ids';
   /** One past the largest id the tokenizer can produce (added tokens included). */
   readonly vocabSize: number;
   /** tokenizer_config.json's chat_template (or chat_template.jinja), null when there is none. */
@@ -57,15 +59,20 @@ export interface LoadTokenizerOptions {
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 
-/** Loads the tokenizer of a checkpoint folder (synchronously). */
+/**
+ * Loads the tokenizer of a checkpoint folder (synchronously): tokenizer.json; else bytes for a
+ * vocabulary of 256 (callers should say so: `kind === 'bytes'`); else ids only (`kind === 'ids'`),
+ * which encodes no text. Throws only for a folder whose vocabulary size is unknown.
+ */
 export function loadTokenizer(dir: string, options: LoadTokenizerOptions = {}): TextTokenizer {
   if (fs.existsSync(path.join(dir, TOKENIZER_FILE))) return HuggingFaceTokenizer.load(dir);
   const vocabSize = options.vocabSize ?? configVocabSize(dir);
   if (vocabSize === ByteTokenizer.VOCAB_SIZE) return new ByteTokenizer();
-  throw new TokenizerError(
+  const why =
     `${dir}: no ${TOKENIZER_FILE}, and the byte-level fallback needs a vocabulary of 256 ` +
-      `(this model has ${vocabSize ?? 'an unknown vocabulary size'})`,
-  );
+    `(this model has ${vocabSize ?? 'an unknown vocabulary size'})`;
+  if (vocabSize === undefined) throw new TokenizerError(why);
+  return new IdTokenizer(vocabSize, why);
 }
 
 function configVocabSize(dir: string): number | undefined {

@@ -81,6 +81,17 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
         checkWeights: flags.checkWeights,
       }).finally(() => progress.stop());
       for (const warning of engine.warnings) ctx.err(`megakernel: warning: ${warning}`);
+      // The embedded model is a byte model by design; any other folder without tokenizer.json is
+      // read as bytes only because its vocabulary happens to be 256, so say so.
+      if (
+        flags.ids === undefined &&
+        engine.tokenizer.kind === 'bytes' &&
+        (flags.model ?? DEFAULT_MODEL) !== DEFAULT_MODEL
+      ) {
+        ctx.err(
+          `megakernel: note: ${engine.modelDir} has no tokenizer.json; the prompt is read as UTF-8 bytes (ids 0-255) and the output decoded the same way`,
+        );
+      }
       try {
         await run(engine, input, flags, ctx);
       } finally {

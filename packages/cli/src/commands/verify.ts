@@ -56,19 +56,34 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           ...(flags.tolerance === undefined ? {} : { tolerance: flags.tolerance }),
         });
         ctx.out(`${target.name}: ${ids.length} positions, vocab ${target.program.config.vocabSize}`);
-        ctx.out(`  VM vs direct forward:           ${describe(report.vmVsForward)}`);
-        if (report.forwardVsTransformers)
-          ctx.out(`  direct forward vs transformers: ${describe(report.forwardVsTransformers)}`);
-        if (report.vmVsTransformers)
-          ctx.out(`  VM vs transformers:             ${describe(report.vmVsTransformers)}`);
-        ctx.out(
-          `${report.pass ? 'PASS' : 'FAIL'}: max rel error ${report.vmVsForward.maxRelError.toExponential(2)} (tolerance ${report.tolerance})`,
+        const bounds = {
+          vmVsForward: report.tolerance,
+          forwardVsTransformers: report.forwardTolerance,
+          vmVsTransformers: report.tolerance + report.forwardTolerance,
+        };
+        const line = (label: string, key: keyof typeof bounds): void => {
+          const c = report[key];
+          if (c === undefined) return;
+          const over = report.overTolerance.includes(key) ? '  OVER' : '';
+          ctx.out(`  ${label.padEnd(32)}${describe(c)} (tolerance ${bounds[key]})${over}`);
+        };
+        line('VM vs direct forward:', 'vmVsForward');
+        line('direct forward vs transformers:', 'forwardVsTransformers');
+        line('VM vs transformers:', 'vmVsTransformers');
+        const names = {
+          vmVsForward: 'VM vs direct forward',
+          forwardVsTransformers: 'direct forward vs transformers',
+          vmVsTransformers: 'VM vs transformers',
+        };
+        const over = report.overTolerance.map(
+          (k) => `${names[k]} ${report[k]!.maxRelError.toExponential(2)} > ${bounds[k]}`,
         );
-        if (!report.pass) {
-          throw new Error(
-            `verification failed: the VM is ${report.vmVsForward.maxRelError.toExponential(2)} from the direct forward`,
-          );
-        }
+        ctx.out(
+          report.pass
+            ? `PASS: every compared line within its tolerance (VM vs direct forward ${report.vmVsForward.maxRelError.toExponential(2)})`
+            : `FAIL: ${over.join('; ')}`,
+        );
+        if (!report.pass) throw new Error(`verification failed: ${over.join('; ')}`);
       } finally {
         checkpoint.close();
       }
