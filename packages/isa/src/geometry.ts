@@ -178,7 +178,12 @@ export class Geometry {
   }
 }
 
-export function linear(g: Geometry, xName: string, yName: string): void {
+/**
+ * A linear tile of W [N, K]. `partialK` is the flag that lets a tile cover only part of the columns
+ * (split-K partners, accumulation); without it the tile must take every column, since a tile that
+ * silently drops columns still runs, to a wrong product.
+ */
+export function linear(g: Geometry, xName: string, yName: string, partialK: number): void {
   if (!g.rank('W', 2)) return;
   const [N, K] = g.shape('W') as [number, number];
   g.vector(xName, K, 'K');
@@ -186,6 +191,17 @@ export function linear(g: Geometry, xName: string, yName: string): void {
   g.vector('bias', N, 'N');
   g.range('rowStart', 'rowCount', N);
   g.kRange(K);
+  const kStart = g.arg('kStart');
+  const kCount = g.arg('kCount');
+  if (!g.flag(partialK) && (kStart !== 0 || (kCount !== 0 && kCount !== K))) {
+    g.mismatch(
+      'kCount',
+      kCount,
+      'partial-k',
+      false,
+      `columns [${kStart}, +${kCount}) of ${K} without a split flag`,
+    );
+  }
 }
 
 export function fusedNormLinear(g: Geometry, wName: string): [number, number] | undefined {

@@ -9,6 +9,7 @@ export * from './f32-text.js';
 export * from './instruction-layout.js';
 export * from './isa-tables.js';
 export * from './model-config.js';
+export * from './model-constants.js';
 export * from './opcodes.js';
 export * from './operands.js';
 export * from './presets.js';
@@ -23,3 +24,4 @@ export { type InstructionLocation, printInstruction } from './text-instruction.j
 export * from './text-program.js';
 export * from './validate.js';
 export * from './validate-config.js';
+export * from './weight-source-names.js';

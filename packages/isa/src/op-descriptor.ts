@@ -39,22 +39,45 @@ export interface TensorOperand {
   /** Dtypes the VMs accept for this operand (validated in both modes: kernels are typed). */
   readonly dtypes: readonly TensorDtype[];
   readonly doc: string;
+  /**
+   * What the operand must be bound to, beyond its shape: `param`, a model parameter (with `stream`
+   * operands, the only ones that may name a weights-region tensor); `residual`, the residual stream
+   * (every such operand of a program names the same tensor). The verifier checks both.
+   */
+  readonly binds?: 'param' | 'residual';
 }
+/**
+ * A constant of the model that an instruction field restates (`model-constants.ts` says how each is
+ * derived from the program's config): such a field must equal it, so a corrupted eps or scale is
+ * refused at load instead of running to wrong logits.
+ */
+export type ModelConstant =
+  | 'normEps'
+  | 'attentionScale'
+  | 'embeddingScale'
+  | 'slidingWindow'
+  | 'activation'
+  | 'layerNorm'
+  | 'mlpGated';
+
 export interface ArgOperand {
   readonly field: ArgField;
   readonly name: string;
   readonly doc: string;
+  readonly model?: ModelConstant;
 }
 export interface FloatOperand {
   readonly field: FloatField;
   readonly name: string;
   readonly doc: string;
+  readonly model?: ModelConstant;
 }
 export interface FlagBit {
   /** Mask within the flags byte (a multi-bit field when it has more than one bit set). */
   readonly mask: number;
   readonly name: string;
   readonly doc: string;
+  readonly model?: ModelConstant;
 }
 
 export interface OpcodeInfo {
@@ -97,13 +120,31 @@ export function tensor<const N extends string>(
 ): TensorOperand & { readonly name: N } {
   return optional ? { slot, name, role, optional, dtypes, doc } : { slot, name, role, dtypes, doc };
 }
+/** A model parameter read whole or by rows (biases, norm weights, embedding tables). */
+export function param<const N extends string>(
+  slot: TensorSlotField,
+  name: N,
+  doc: string,
+  optional = false,
+): TensorOperand & { readonly name: N } {
+  return { ...tensor(slot, name, 'read', FLOAT, doc, optional), binds: 'param' };
+}
+
+/** The operand is the residual stream. */
+export const residual = <T extends TensorOperand>(t: T): T & { readonly binds: 'residual' } => ({
+  ...t,
+  binds: 'residual',
+});
+
 export const arg = <const N extends string>(
   field: ArgField,
   name: N,
   doc: string,
-): ArgOperand & { readonly name: N } => ({ field, name, doc });
+  model?: ModelConstant,
+): ArgOperand & { readonly name: N } => (model ? { field, name, doc, model } : { field, name, doc });
 export const float = <const N extends string>(
   field: FloatField,
   name: N,
   doc: string,
-): FloatOperand & { readonly name: N } => ({ field, name, doc });
+  model?: ModelConstant,
+): FloatOperand & { readonly name: N } => (model ? { field, name, doc, model } : { field, name, doc });

@@ -208,14 +208,17 @@ describe('the verifier in the loading path', () => {
     throw new Error('no such instruction');
   }
 
-  it('an LM-head tile shifted by one row (a row doubled, another uncovered) is refused as a race', () => {
+  it('an LM-head tile shifted by one row (a row doubled, another uncovered) is refused', () => {
     const [queue, index] = findInstruction(
       program,
       (i) => i.opcode === Op.FUSED_NORM_LM_HEAD_ARGMAX && i.a0 > 0,
     );
     const bad = withInstruction(program, queue, index, (i) => ({ a0: i.a0 - 1 }));
     expect(() => checkProgram(bad, { model: llamaTiny.config, verify: false })).not.toThrow();
-    expect(() => checkProgram(bad, { model: llamaTiny.config })).toThrow(/verifier refuses it: race/);
+    // The LM head's weight is streamed twice on one row and never on another; the logits race too.
+    expect(() => checkProgram(bad, { model: llamaTiny.config })).toThrow(
+      /verifier refuses it: coverage at .*: streams, like another instruction of the step \(rows computed twice\), elements/,
+    );
   });
 
   it("a split-K tile with a kCount of 0 (adding its partners' columns again) is refused", () => {
@@ -231,6 +234,78 @@ describe('the verifier in the loading path', () => {
 
   it('the unchanged program passes the verifier', () => {
     expect(checkProgram(program, { model: llamaTiny.config })).toBe(program);
+  });
+
+  // Single-bit flips the program fuzz found loading and running to wrong logits (2026-12-02), each
+  // now refused by the rule named in docs/decisions.md.
+  describe('corruptions that used to run to wrong logits', () => {
+    const isOp = (name: keyof typeof Op) => (i: Instruction) => i.opcode === Op[name];
+    const edited = (pick: (i: Instruction) => boolean, edit: (i: Instruction) => Partial<Instruction>) => {
+      const [queue, index] = findInstruction(program, pick);
+      return withInstruction(program, queue, index, edit);
+    };
+    const operand = (i: Instruction, name: string) => i[field(i, name)!] as number;
+    const refused = (bad: Program, message: RegExp) =>
+      expect(() => checkProgram(bad, { model: llamaTiny.config })).toThrow(message);
+
+    it("a norm eps that is not the model's (1e-5 read as 2e-5)", () => {
+      const bad = edited(isOp('FUSED_NORM_GATE_UP_ACT'), (i) => ({ [field(i, 'eps')!]: 2e-5 }));
+      refused(bad, /model-constant.*eps.*normEps/);
+    });
+
+    it("an attention scale that is not the model's", () => {
+      const bad = edited(isOp('ATTENTION_PARTIAL'), (i) => ({ [field(i, 'scale')!]: -0.25 }));
+      refused(bad, /model-constant.*scale.*attentionScale/);
+    });
+
+    it('an O-projection tile without split-K that skips the first column', () => {
+      const bad = edited(isOp('FUSED_MATMUL_RESIDUAL'), (i) => ({ [field(i, 'kStart')!]: 1 }));
+      refused(bad, /partial-k/);
+    });
+
+    it('a gate/up tile whose gate weight is its up weight', () => {
+      const bad = edited(isOp('FUSED_NORM_GATE_UP_ACT'), (i) => ({
+        [field(i, 'Wgate')!]: operand(i, 'Wup'),
+      }));
+      refused(bad, /which another of its weights also names/);
+    });
+
+    it('an O-projection tile that reads the queries instead of the attention output', () => {
+      const q = program.tensors.find((t) => t.name === 'q')!.id;
+      const bad = edited(isOp('FUSED_MATMUL_RESIDUAL'), (i) => ({ [field(i, 'x')!]: q }));
+      refused(bad, /streams the weight of another instruction but differs from it/);
+    });
+
+    it('a gate/up tile with fewer rows (rows of the MLP nothing computes)', () => {
+      const bad = edited(isOp('FUSED_NORM_GATE_UP_ACT'), (i) => ({
+        [field(i, 'rowCount')!]: operand(i, 'rowCount') - 16,
+      }));
+      // The down projection reads MLP rows nothing writes; the gate/up weights have rows nothing streams.
+      refused(
+        bad,
+        /coverage at .*reads elements \[32, 48\) of mlpAct, which no instruction of the step writes/,
+      );
+    });
+
+    it("an untied model's embedding that reads the LM head's weight", () => {
+      const lmHead = program.tensors.find((t) => t.name === 'lmHead')!.id;
+      const bad = edited(isOp('EMBED_GATHER'), (i) => ({ [field(i, 'table')!]: lmHead }));
+      refused(bad, /as a parameter, which another instruction streams as a weight/);
+    });
+
+    it("a layer's fused QKV weight whose source names another layer's projection", () => {
+      const tensors = program.tensors.map((t) =>
+        t.name === 'layers.1.qkv'
+          ? {
+              ...t,
+              source: JSON.parse(
+                JSON.stringify(t.source).replace('layers.1.self_attn.q_proj', 'layers.0.self_attn.q_proj'),
+              ),
+            }
+          : t,
+      );
+      refused({ ...program, tensors }, /shared-source/);
+    });
   });
 });
 

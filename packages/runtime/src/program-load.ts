@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import {
+  modelConstantViolations,
   type Program,
   ProgramFormatError,
   type RuntimeModelConfig,
@@ -14,6 +15,7 @@ import {
   SIZE_FIELDS,
   type Violation,
   validateProgram,
+  weightSourceViolations,
 } from '@megakernel/isa';
 import { type Violation as VerifyViolation, verifyProgram } from '@megakernel/scheduler';
 import { RuntimeError } from './errors.js';
@@ -216,9 +218,12 @@ export function checkProgram(program: Program, options: CheckProgramOptions = {}
   if (verified.has(program)) return program;
   // Token ids outside the vocabulary in the config are a warning at checkpoint load, not corruption
   // (tiny test checkpoints keep GPT-2's eos 50256 with a 256-token vocabulary; they never fire).
-  const violations = validateProgram(program, { mode: 'strict' }).filter(
-    (v) => v.rule !== 'config-token-in-vocab',
-  );
+  const violations = [
+    ...validateProgram(program, { mode: 'strict' }).filter((v) => v.rule !== 'config-token-in-vocab'),
+    // Instruction fields that restate the model (eps, scales, window, activation) must agree with it.
+    ...modelConstantViolations(program),
+    ...weightSourceViolations(program),
+  ];
   if (violations.length > 0) throw new ProgramValidationError(source, violations);
   // The whole-program proofs (bounds, deadlock, races): 0.3 s for Llama-3.2-1B, 0.7 s for Mistral-7B
   // on 132 queues; on mutated llama-tiny programs that pass strict validation it refuses 38% of those

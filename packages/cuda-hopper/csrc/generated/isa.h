@@ -226,7 +226,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   a1 count: number of elements
 // RESIDUAL_ADD (0xA2): out = out + a (in place)
 //   t0 a: input a
-//   t1 out: output, also read (updated in place)
+//   t1 out: residual stream, updated in place
 //   a0 offset: first element (same in every operand)
 //   a1 count: number of elements
 // SCALE (0xA3): out = a * scale
@@ -884,7 +884,7 @@ struct ResidualAddOps {
   const P& p;
   MK_HD explicit ResidualAddOps(const P& plan) : p(plan) {}
   MK_HD const auto& a() const { return p.t[kSlotA]; }  // t0 read: input a
-  MK_HD const auto& out() const { return p.t[kSlotOut]; }  // t1 update: output, also read (updated in place)
+  MK_HD const auto& out() const { return p.t[kSlotOut]; }  // t1 update: residual stream, updated in place
   MK_HD uint32_t offset() const { return p.inst.a0; }  // first element (same in every operand)
   MK_HD uint32_t count() const { return p.inst.a1; }  // number of elements
 };

@@ -26,9 +26,14 @@ export const ATTENTION_PARTIAL = defineOp({
     arg('a0', 'kvHead', 'KV head; its query heads are kvHead*g .. kvHead*g+g-1'),
     arg('a1', 'chunk', 'which chunk of the visible positions (< chunks)'),
     arg('a2', 'chunks', 'number of chunks the visible positions are split into (>= 1)'),
-    arg('a3', 'window', 'sliding window: keys with pos - window < k <= pos; 0 = full causal'),
+    arg(
+      'a3',
+      'window',
+      'sliding window: keys with pos - window < k <= pos; 0 = full causal',
+      'slidingWindow',
+    ),
   ],
-  floats: [float('f0', 'scale', 'softmax scale')],
+  floats: [float('f0', 'scale', 'softmax scale', 'attentionScale')],
   flags: [
     { mask: FLAG_ATTN_DIRECT, name: 'direct', doc: 'chunks = 1: write the normalised output directly' },
   ],

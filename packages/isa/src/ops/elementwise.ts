@@ -2,7 +2,7 @@
 import type { AccessView } from '../access-view.js';
 import { elementwiseRange } from '../geometry.js';
 import type { TensorSlotField } from '../instruction-layout.js';
-import { arg, defineOp, FLOAT, float, type OpcodeCategory, tensor } from '../op-descriptor.js';
+import { arg, defineOp, FLOAT, float, type OpcodeCategory, residual, tensor } from '../op-descriptor.js';
 
 function accesses(a: AccessView): void {
   const offset = a.arg('offset');
@@ -35,13 +35,10 @@ function elementwise<const N extends string>(
     summary,
     tensors: [
       ...ins.map((n, i) => tensor(SLOTS[i]!, n, 'read', FLOAT, `input ${n}`)),
-      tensor(
-        SLOTS[inputs]!,
-        'out',
-        inPlace ? 'update' : 'write',
-        FLOAT,
-        inPlace ? 'output, also read (updated in place)' : 'output',
-      ),
+      // RESIDUAL_ADD (the only in-place one) adds into the residual stream.
+      inPlace
+        ? residual(tensor(SLOTS[inputs]!, 'out', 'update', FLOAT, 'residual stream, updated in place'))
+        : tensor(SLOTS[inputs]!, 'out', 'write', FLOAT, 'output'),
     ],
     args: [
       arg('a0', 'offset', 'first element (same in every operand)'),

@@ -1,6 +1,6 @@
 /** EMBED_GATHER: the step's token embedding (and learned position) into the hidden state. */
 import { FLAG_EMBED_FROM_ARGMAX } from '../flags.js';
-import { defineOp, F32, FLOAT, float, tensor } from '../op-descriptor.js';
+import { defineOp, F32, float, param, residual, tensor } from '../op-descriptor.js';
 import { ARGMAX_KEYS } from './shared.js';
 
 export const EMBED_GATHER = defineOp({
@@ -12,13 +12,13 @@ export const EMBED_GATHER = defineOp({
     'token = tokens[pos] (with embedFromArgmax, a negative entry becomes argmax(pos-1) and is written back); out = scale * table[token] (+ positions[pos]); a token outside [0, vocab) is a run-time fault',
   tensors: [
     tensor('t0', 'tokens', 'update', ['i32'], 'token ids [maxSeq] i32'),
-    tensor('t1', 'table', 'read', FLOAT, 'embedding table [vocab, hidden]'),
-    tensor('t2', 'positions', 'read', FLOAT, 'learned position table [maxPos >= maxSeq, hidden]', true),
-    tensor('t3', 'out', 'write', F32, 'hidden state [hidden] f32'),
+    param('t1', 'table', 'embedding table [vocab, hidden]'),
+    param('t2', 'positions', 'learned position table [maxPos >= maxSeq, hidden]', true),
+    residual(tensor('t3', 'out', 'write', F32, 'hidden state [hidden] f32')),
     tensor('t4', 'argmax', 'read', ['u32'], ARGMAX_KEYS, true),
   ],
   args: [],
-  floats: [float('f0', 'scale', 'embedding scale')],
+  floats: [float('f0', 'scale', 'embedding scale', 'embeddingScale')],
   flags: [
     {
       mask: FLAG_EMBED_FROM_ARGMAX,

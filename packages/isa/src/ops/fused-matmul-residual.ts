@@ -1,7 +1,7 @@
 /** FUSED_MATMUL_RESIDUAL: the O and down projections, added into the residual stream. */
 import { FLAG_SPLIT_K } from '../flags.js';
 import { linear } from '../geometry.js';
-import { defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, param, residual, tensor } from '../op-descriptor.js';
 import { K_RANGE, linearTile, ROWS } from './shared.js';
 
 export const FUSED_MATMUL_RESIDUAL = defineOp({
@@ -14,8 +14,8 @@ export const FUSED_MATMUL_RESIDUAL = defineOp({
   tensors: [
     tensor('t0', 'x', 'read', FLOAT, 'input [K]'),
     tensor('t1', 'W', 'stream', FLOAT, 'weight [N, K]'),
-    tensor('t2', 'out', 'update', F32, 'residual stream [N] f32, updated in place'),
-    tensor('t3', 'bias', 'read', FLOAT, 'bias [N]', true),
+    residual(tensor('t2', 'out', 'update', F32, 'residual stream [N] f32, updated in place')),
+    param('t3', 'bias', 'bias [N]', true),
   ],
   args: [...ROWS, ...K_RANGE],
   floats: [],
@@ -32,5 +32,5 @@ export const FUSED_MATMUL_RESIDUAL = defineOp({
     if (a.flag(FLAG_SPLIT_K)) a.atomicAdd(a.tensor('out'), target);
     else a.update(a.tensor('out'), target);
   },
-  geometry: (g) => linear(g, 'x', 'out'),
+  geometry: (g) => linear(g, 'x', 'out', FLAG_SPLIT_K),
 });

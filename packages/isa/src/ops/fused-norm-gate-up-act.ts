@@ -1,7 +1,7 @@
 /** FUSED_NORM_GATE_UP_ACT: a row tile of the MLP input, act(gate)·up or act(up), over norm(x). */
 import { FLAG_ACTIVATION_MASK, FLAG_GATED } from '../flags.js';
 import { fusedNormLinear } from '../geometry.js';
-import { defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, param, residual, tensor } from '../op-descriptor.js';
 import { EPS, fullRowTile, NORM_FLAGS, normInput, normParams, ROWS, tileRows } from './shared.js';
 
 export const FUSED_NORM_GATE_UP_ACT = defineOp({
@@ -11,20 +11,25 @@ export const FUSED_NORM_GATE_UP_ACT = defineOp({
   status: 'executable',
   summary: 'out[r] = act(gate[r]·n + bg[r]) * (up[r]·n + bu[r]) (gated) or act(up[r]·n + bu[r]), n = norm(x)',
   tensors: [
-    tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32'),
+    residual(tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32')),
     normParams('t1'),
     tensor('t2', 'Wgate', 'stream', FLOAT, 'gate weight [I, hidden] (present exactly when gated)', true),
     tensor('t3', 'Wup', 'stream', FLOAT, 'up weight [I, hidden]'),
-    tensor('t4', 'gateBias', 'read', FLOAT, 'gate bias [I] (gated only)', true),
-    tensor('t5', 'upBias', 'read', FLOAT, 'up bias [I]', true),
+    param('t4', 'gateBias', 'gate bias [I] (gated only)', true),
+    param('t5', 'upBias', 'up bias [I]', true),
     tensor('t6', 'out', 'write', FLOAT, 'MLP activations [I]'),
   ],
   args: ROWS,
   floats: [EPS],
   flags: [
     ...NORM_FLAGS,
-    { mask: FLAG_GATED, name: 'gated', doc: 'act(gate) * up' },
-    { mask: FLAG_ACTIVATION_MASK, name: 'activation', doc: '0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu' },
+    { mask: FLAG_GATED, name: 'gated', doc: 'act(gate) * up', model: 'mlpGated' },
+    {
+      mask: FLAG_ACTIVATION_MASK,
+      name: 'activation',
+      doc: '0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu',
+      model: 'activation',
+    },
   ],
   file: 'fused_norm_gate_up_act',
   accesses(a) {

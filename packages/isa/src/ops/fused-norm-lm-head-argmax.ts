@@ -1,6 +1,6 @@
 /** FUSED_NORM_LM_HEAD_ARGMAX: a row tile of the LM head over norm(x), folded into the argmax key. */
 import { fusedNormLinear } from '../geometry.js';
-import { defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, param, residual, tensor } from '../op-descriptor.js';
 import {
   ARGMAX_KEYS,
   EPS,
@@ -21,10 +21,10 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
   summary:
     'logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, folded into the argmax key of pos as ARGMAX does',
   tensors: [
-    tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32'),
+    residual(tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32')),
     normParams('t1'),
     tensor('t2', 'W', 'stream', FLOAT, 'LM head [V, hidden]'),
-    tensor('t3', 'bias', 'read', FLOAT, 'bias [V]', true),
+    param('t3', 'bias', 'bias [V]', true),
     tensor('t4', 'logits', 'write', F32, 'logits [V] f32'),
     tensor('t5', 'argmax', 'update', ['u32'], ARGMAX_KEYS),
   ],

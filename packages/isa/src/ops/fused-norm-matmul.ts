@@ -1,6 +1,6 @@
 /** FUSED_NORM_MATMUL: a row tile of W·norm(x), each tile recomputing the norm. */
 import { fusedNormLinear } from '../geometry.js';
-import { defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, param, tensor } from '../op-descriptor.js';
 import { EPS, fullRowTile, NORM_FLAGS, normInput, normParams, ROWS, tileRows } from './shared.js';
 
 export const FUSED_NORM_MATMUL = defineOp({
@@ -13,7 +13,7 @@ export const FUSED_NORM_MATMUL = defineOp({
     tensor('t0', 'x', 'read', F32, 'input [K] f32'),
     normParams('t1'),
     tensor('t2', 'W', 'stream', FLOAT, 'weight [N, K]'),
-    tensor('t3', 'bias', 'read', FLOAT, 'bias [N]', true),
+    param('t3', 'bias', 'bias [N]', true),
     tensor('t4', 'y', 'write', FLOAT, 'output [N]'),
   ],
   args: ROWS,

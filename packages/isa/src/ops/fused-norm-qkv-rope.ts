@@ -3,7 +3,7 @@
  * the query vector and K, V into the KV cache at pos.
  */
 import { fusedNormLinear } from '../geometry.js';
-import { defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, param, residual, tensor } from '../op-descriptor.js';
 import { EPS, fullRowTile, NORM_FLAGS, normInput, normParams, ROWS, tileRows } from './shared.js';
 
 export const FUSED_NORM_QKV_ROPE = defineOp({
@@ -14,7 +14,7 @@ export const FUSED_NORM_QKV_ROPE = defineOp({
   summary:
     'y = W·norm(x) + bias for rows [rowStart, rowStart+rowCount) of [Q; K; V]; RoPE (as ROPE_EMBED) on Q and K rows at pos; Q rows to q, K and V rows to the KV cache at pos',
   tensors: [
-    tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32'),
+    residual(tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32')),
     normParams('t1'),
     tensor(
       't2',
@@ -23,7 +23,7 @@ export const FUSED_NORM_QKV_ROPE = defineOp({
       FLOAT,
       'fused QKV weight [(Hq + 2 Hkv) d, hidden], Q/K rows in interleaved-RoPE order',
     ),
-    tensor('t3', 'bias', 'read', FLOAT, 'fused QKV bias [(Hq + 2 Hkv) d]', true),
+    param('t3', 'bias', 'fused QKV bias [(Hq + 2 Hkv) d]', true),
     tensor('t4', 'q', 'write', F32, 'queries [Hq, d] f32'),
     tensor('t5', 'kv', 'write', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
     tensor('t6', 'rope', 'read', F32, 'table [maxSeq, rot/2, 2] of (cos, sin); absent without RoPE', true),

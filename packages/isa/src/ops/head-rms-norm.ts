@@ -2,7 +2,7 @@
  * HEAD_RMS_NORM: RMSNorm of each head of a [H, d] vector, in place, with one gamma shared by all
  * heads: the per-head query and key norm of Qwen3 and Gemma 3 (issue 11).
  */
-import { arg, defineOp, F32, FLOAT, tensor } from '../op-descriptor.js';
+import { arg, defineOp, F32, param, tensor } from '../op-descriptor.js';
 import { EPS } from './shared.js';
 
 export const HEAD_RMS_NORM = defineOp({
@@ -14,7 +14,7 @@ export const HEAD_RMS_NORM = defineOp({
     'for heads h in [headStart, headStart+headCount) of x [H, d]: x[h] = x[h] * rsqrt(mean(x[h]²) + eps) * gamma, in place (gamma [1, d] shared by the heads)',
   tensors: [
     tensor('t0', 'x', 'update', F32, 'vector of heads [H, d] f32, normalised in place'),
-    tensor('t1', 'gamma', 'read', FLOAT, 'per-head norm weight [1, d]'),
+    param('t1', 'gamma', 'per-head norm weight [1, d]'),
   ],
   args: [arg('a0', 'headStart', 'first head'), arg('a1', 'headCount', 'heads (> 0)')],
   floats: [EPS],

@@ -1,7 +1,7 @@
 /** MATVEC: a row tile of y = W·x over a k range. */
 import { FLAG_ACCUMULATE } from '../flags.js';
 import { linear } from '../geometry.js';
-import { defineOp, FLOAT, tensor } from '../op-descriptor.js';
+import { defineOp, FLOAT, param, tensor } from '../op-descriptor.js';
 import { K_RANGE, linearTile, ROWS } from './shared.js';
 
 export const MATVEC = defineOp({
@@ -15,7 +15,7 @@ export const MATVEC = defineOp({
     tensor('t0', 'x', 'read', FLOAT, 'input vector [K]'),
     tensor('t1', 'W', 'stream', FLOAT, 'weight [N, K] (x·Wᵀ layout)'),
     tensor('t2', 'y', 'write', FLOAT, 'output [N]'),
-    tensor('t3', 'bias', 'read', FLOAT, 'bias [N]', true),
+    param('t3', 'bias', 'bias [N]', true),
   ],
   args: [...ROWS, ...K_RANGE],
   floats: [],
@@ -26,5 +26,5 @@ export const MATVEC = defineOp({
     if (a.flag(FLAG_ACCUMULATE)) a.update(a.tensor('y'), target);
     else a.write(a.tensor('y'), target);
   },
-  geometry: (g) => linear(g, 'x', 'y'),
+  geometry: (g) => linear(g, 'x', 'y', FLAG_ACCUMULATE),
 });

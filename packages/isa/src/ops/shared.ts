@@ -2,13 +2,14 @@
 import type { AccessView } from '../access-view.js';
 import { FLAG_NORM_LAYER, FLAG_NORM_NO_WEIGHT } from '../flags.js';
 import type { TensorSlotField } from '../instruction-layout.js';
-import { arg, FLOAT, type FlagBit, float, tensor } from '../op-descriptor.js';
+import { arg, type FlagBit, float, param } from '../op-descriptor.js';
 
 export const NORM_FLAGS = [
   {
     mask: FLAG_NORM_LAYER,
     name: 'layerNorm',
     doc: 'LayerNorm (subtract the mean, population variance) instead of RMSNorm',
+    model: 'layerNorm',
   },
   { mask: FLAG_NORM_NO_WEIGHT, name: 'noWeight', doc: 'no gamma/beta: normParams is absent' },
 ] as const satisfies readonly FlagBit[];
@@ -16,8 +17,7 @@ export const NO_WEIGHT_FLAG = NORM_FLAGS[1];
 
 const NORM_PARAMS_DOC =
   'norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight';
-export const normParams = (slot: TensorSlotField) =>
-  tensor(slot, 'normParams', 'read', FLOAT, NORM_PARAMS_DOC, true);
+export const normParams = (slot: TensorSlotField) => param(slot, 'normParams', NORM_PARAMS_DOC, true);
 
 export const ROWS = [
   arg('a0', 'rowStart', 'first output row of this tile'),
@@ -27,7 +27,7 @@ export const K_RANGE = [
   arg('a2', 'kStart', 'first input column'),
   arg('a3', 'kCount', 'input columns; 0 = through the end (K - kStart)'),
 ] as const;
-export const EPS = float('f0', 'eps', 'norm epsilon');
+export const EPS = float('f0', 'eps', 'norm epsilon', 'normEps');
 export const ARGMAX_KEYS = 'argmax keys [maxSeq, 2] u32: per position a u64 key, low word first';
 export const SUPPRESS = arg('a2', 'suppressToken', 'row never chosen, 0xFFFFFFFF for none');
 

@@ -11,7 +11,7 @@ import {
   type TensorDtype,
   type TensorEntry,
   tensorElementCount,
-  type WeightSource,
+  weightSourceNames,
 } from '@megakernel/isa';
 import { type Checkpoint, materializeWeightSource } from '@megakernel/model';
 import { roundArrayToDtype } from '../maths/dtype-convert.js';
@@ -93,7 +93,7 @@ export class VmMemory {
       return; // 'zero' or no init: the fresh array is already zero
     }
     if (values.length !== n) {
-      const names = t.source === undefined ? [] : checkpointNames(t.source);
+      const names = t.source === undefined ? [] : weightSourceNames(t.source);
       throw new VmProgramError(
         `${names.length === 0 ? 'its init' : `checkpoint tensor ${names.map((x) => `'${x}'`).join(' + ')}`} gives ${values.length} elements; ` +
           `the program's tensor ${t.id} '${t.name}' [${t.shape.join(', ')}] needs ${n} ` +
@@ -102,21 +102,6 @@ export class VmMemory {
     }
     out.set(values);
     if (out instanceof Float32Array) roundArrayToDtype(out, t.dtype);
-  }
-}
-
-/** The checkpoint tensors a weight source reads, for messages that speak the checkpoint's names. */
-function checkpointNames(source: WeightSource): string[] {
-  switch (source.kind) {
-    case 'tensor':
-    case 'transpose':
-      return [source.name];
-    case 'rows':
-    case 'rope-permute':
-    case 'add-one':
-      return checkpointNames(source.source);
-    case 'concat':
-      return [...new Set(source.parts.flatMap(checkpointNames))];
   }
 }
 

@@ -8,18 +8,8 @@ import type { TensorEntry } from '@megakernel/isa';
 import type { ProgramView } from '../program-view.js';
 import type { Access } from './accesses.js';
 import type { HappensBefore } from './happens-before.js';
-import type { Violation } from './violations.js';
-
-/** The first sub-range of [lo, hi) that `covers` (pairs [lo, hi)) leaves out, or undefined. */
-function firstGap(lo: number, hi: number, covers: [number, number][]): [number, number] | undefined {
-  let at = lo;
-  for (const [a, b] of [...covers].sort((x, y) => x[0] - y[0])) {
-    if (a > at) return [at, Math.min(a, hi)];
-    at = Math.max(at, b);
-    if (at >= hi) return undefined;
-  }
-  return at < hi ? [at, hi] : undefined;
-}
+import { gapIn, mergeIntervals } from './intervals.js';
+import { coverageViolation, type Violation } from './violations.js';
 
 export function findUninitialisedReads(
   view: ProgramView,
@@ -48,18 +38,19 @@ export function findUninitialisedReads(
         .filter((w) => w.node !== node && hb.hb(w.node, node))
         .map((w): [number, number] => [w.lo, w.hi]);
       for (let i = 0; i < a.intervals.length; i += 2) {
-        const gap = firstGap(a.intervals[i]!, a.intervals[i + 1]!, before);
+        const gap = gapIn(a.intervals[i]!, a.intervals[i + 1]!, mergeIntervals(before));
         if (!gap) continue;
-        const t = tensors[a.tensor]!;
-        out.push({
-          kind: 'coverage',
-          queue: view.queueOf[node]!,
-          index: view.indexOf[node]!,
-          tensor: a.tensor,
-          tensorName: t.name,
-          range: gap,
-          message: `reads elements [${gap[0]}, ${gap[1]}) of ${t.name}, which has no init and nothing writes before this read in the step`,
-        });
+        const name = tensors[a.tensor]!.name;
+        out.push(
+          coverageViolation(
+            view,
+            node,
+            a.tensor,
+            name,
+            gap,
+            'which has no init and nothing writes before this read in the step',
+          ),
+        );
         break;
       }
     }

@@ -19,9 +19,12 @@ import { findDeadlock } from './deadlock.js';
 import { happensBefore } from './happens-before.js';
 import { findRaces } from './races.js';
 import { findSplitKCoverage } from './split-k-coverage.js';
+import { findStepCoverageGaps } from './step-coverage.js';
 import { findStepOverlap } from './steps.js';
+import { findTileMismatches } from './tile-operands.js';
 import { findUninitialisedReads } from './uninitialised-reads.js';
 import type { VerifyResult, Violation } from './violations.js';
+import { findWeightCoverage } from './weight-coverage.js';
 
 export interface VerifyOptions {
   /** Stop after this many violations (default 20). */
@@ -35,6 +38,16 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
   const done = (): VerifyResult => ({ ok: violations.length === 0, violations: violations.slice(0, max) });
 
   // Structure: executable opcodes, known counters and tensors.
+  // The residual stream: the tensor of the first operand the descriptors mark `residual`.
+  let residualStream: { id: number; name: string } | undefined;
+  for (const inst of view.flat) {
+    const op = opcodeInfo(inst.opcode)?.tensors.find((t) => t.binds === 'residual');
+    const id = op ? inst[op.slot] : NONE16;
+    if (id !== NONE16 && id < program.tensors.length) {
+      residualStream = { id, name: program.tensors[id]!.name };
+      break;
+    }
+  }
   view.flat.forEach((inst, i) => {
     const at = { queue: view.queueOf[i]!, index: view.indexOf[i]! };
     const bad = (message: string, counter?: number): void => {
@@ -55,12 +68,41 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
         continue;
       }
       // A per-layer tensor belongs to its layer's instructions only (another layer's norm weights or
-      // KV cache is a well-formed operand that computes the wrong thing).
+      // KV cache is a well-formed operand that computes the wrong thing; so is a layer's weight as
+      // the embedding table of the layer-less embedding).
       const t = program.tensors[inst[s]]!;
-      if (t.layer !== undefined && inst.layer !== NONE16 && t.layer !== inst.layer)
-        bad(`${s} names ${t.name}, a tensor of layer ${t.layer}, in an instruction of layer ${inst.layer}`);
+      if (t.layer !== undefined && t.layer !== inst.layer) {
+        const where =
+          inst.layer === NONE16 ? 'an instruction of no layer' : `an instruction of layer ${inst.layer}`;
+        bad(`${s} names ${t.name}, a tensor of layer ${t.layer}, in ${where}`);
+      }
+    }
+    // Operand bindings the descriptors declare: weights only where a parameter is read, and one
+    // residual stream (a swapped, same-shaped activation otherwise runs to wrong logits).
+    const info = opcodeInfo(inst.opcode);
+    const streamed = new Set<number>();
+    for (const op of info?.tensors ?? []) {
+      const id = inst[op.slot];
+      if (id === NONE16 || id >= program.tensors.length) continue;
+      const t = program.tensors[id]!;
+      // Two streamed weights of one op are two matrices (Wgate = Wup computes act(up)·up).
+      if (op.role === 'stream') {
+        if (streamed.has(id))
+          bad(`${info!.name}.${op.name} names ${t.name}, which another of its weights also names`);
+        streamed.add(id);
+      }
+      if (t.region === 'weights' && op.role !== 'stream' && op.binds !== 'param')
+        bad(`${info!.name}.${op.name} names ${t.name}, a weights tensor, where the op reads state`);
+      if (op.binds === 'residual' && residualStream !== undefined && id !== residualStream.id)
+        bad(`${info!.name}.${op.name} names ${t.name}, but the residual stream is ${residualStream.name}`);
+      // Only the operands that add into the residual stream (or start it) may write it.
+      if (op.role !== 'read' && op.binds !== 'residual' && id === residualStream?.id)
+        bad(
+          `${info!.name}.${op.name} writes the residual stream ${t.name}, which only residual operands may`,
+        );
     }
   });
+  violations.push(...findTileMismatches(view, program.config.tieWordEmbeddings));
   if (violations.length > 0) return done();
 
   // Bounds: every operand range lies inside its tensor. Accesses at an abstract position (see accesses.ts).
@@ -102,6 +144,8 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
   violations.push(...findStepOverlap(view, hb, max));
   violations.push(...findSplitKCoverage(view, program.tensors, max - violations.length));
   violations.push(...findUninitialisedReads(view, program.tensors, accesses, hb, max - violations.length));
+  violations.push(...findStepCoverageGaps(view, program.tensors, accesses, max - violations.length));
+  violations.push(...findWeightCoverage(view, program.tensors, pos, max - violations.length));
   violations.push(
     ...findRaces(view, program.tensors, conflictingAccesses(accesses), hb, max - violations.length),
   );

@@ -27,3 +27,23 @@ export interface VerifyResult {
   readonly ok: boolean;
   readonly violations: readonly Violation[];
 }
+
+/** A read of elements `range` of a tensor that nothing covers; `why` finishes the sentence. */
+export function coverageViolation(
+  view: { readonly queueOf: ArrayLike<number>; readonly indexOf: ArrayLike<number> },
+  node: number,
+  tensor: number,
+  tensorName: string,
+  range: readonly [number, number],
+  why: string,
+): Violation {
+  return {
+    kind: 'coverage',
+    queue: view.queueOf[node]!,
+    index: view.indexOf[node]!,
+    tensor,
+    tensorName,
+    range,
+    message: `reads elements [${range[0]}, ${range[1]}) of ${tensorName}, ${why}`,
+  };
+}

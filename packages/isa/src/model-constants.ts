@@ -1,0 +1,124 @@
+/**
+ * Instruction fields that restate a constant of the model (a descriptor's arg, float or flag with
+ * `model` set): the norm epsilon, the attention and embedding scales, the sliding window, the MLP's
+ * activation and gating, LayerNorm vs RMSNorm. Each must equal the value the program's own config
+ * implies. The loading path checks this, so a flipped bit in an eps or a scale is refused by name
+ * instead of running to logits that are off by a few percent. Also here: the tensor table's rule
+ * that each checkpoint tensor feeds one weights entry.
+ */
+
+import { decodeInstruction } from './encode.js';
+import { FieldRangeError } from './errors.js';
+import { ACTIVATION_CODES, ACTIVATION_SHIFT } from './flags.js';
+import { INSTRUCTION_BYTES } from './instruction-layout.js';
+import { type RuntimeModelConfig, rotaryDim } from './model-config.js';
+import type { ModelConstant } from './op-descriptor.js';
+import { opcodeInfo } from './opcodes.js';
+import type { Program, WeightSource } from './program-types.js';
+import type { Violation } from './validate.js';
+import { weightSourceNames } from './weight-source-names.js';
+
+/** The value an instruction field must hold for constant `c` (floats as f32, flags as field values). */
+export function modelConstant(c: ModelConstant, config: RuntimeModelConfig): number {
+  switch (c) {
+    case 'normEps':
+      return Math.fround(config.normEps);
+    case 'attentionScale':
+      return Math.fround(config.attentionScale);
+    case 'embeddingScale':
+      return Math.fround(config.embeddingScale);
+    case 'slidingWindow':
+      return config.slidingWindow ?? 0;
+    case 'activation':
+      return ACTIVATION_CODES[config.activation];
+    case 'layerNorm':
+      return config.norm === 'layer' ? 1 : 0;
+    case 'mlpGated':
+      return config.mlpGated ? 1 : 0;
+  }
+}
+
+/**
+ * The tensor table's weight sources against the model: each checkpoint tensor feeds one weights entry
+ * (the scheduler merges identical sources, so a tied LM head is the embedding's entry; two entries
+ * sharing one are a corrupted table, such as a layer reading another layer's projection), and every
+ * RoPE permutation uses the model's head_dim and rotary dims.
+ */
+export function weightSourceViolations(p: Program, config: RuntimeModelConfig = p.config): Violation[] {
+  const owner = new Map<string, number>();
+  const out: Violation[] = [];
+  const bad = (id: number, value: unknown, rule: string, detail: string): void => {
+    out.push({ queue: -1, index: id, field: 'source', value, rule, detail });
+  };
+  const rot = rotaryDim(config);
+  const checkPermutes = (id: number, s: WeightSource): void => {
+    if (s.kind === 'concat') for (const part of s.parts) checkPermutes(id, part);
+    else if (s.kind === 'rows' || s.kind === 'add-one') checkPermutes(id, s.source);
+    else if (s.kind === 'rope-permute') {
+      if (s.headDim !== config.headDim || s.rotaryDim !== rot)
+        bad(
+          id,
+          s,
+          'rope-permute-shape',
+          `head_dim ${s.headDim}, rotary ${s.rotaryDim}; the model has ${config.headDim}, ${rot}`,
+        );
+      checkPermutes(id, s.source);
+    }
+  };
+  for (const t of p.tensors) {
+    if (t.region !== 'weights' || t.source === undefined) continue;
+    checkPermutes(t.id, t.source);
+    for (const name of weightSourceNames(t.source)) {
+      const first = owner.get(name);
+      if (first === undefined) owner.set(name, t.id);
+      else
+        bad(
+          t.id,
+          name,
+          'shared-source',
+          `${t.name} and ${p.tensors[first]!.name} both read checkpoint tensor ${name}`,
+        );
+    }
+  }
+  return out;
+}
+
+/** Every field of every instruction that disagrees with the config (empty when all agree). */
+export function modelConstantViolations(p: Program, config: RuntimeModelConfig = p.config): Violation[] {
+  const out: Violation[] = [];
+  p.queues.forEach((bytes, queue) => {
+    for (let index = 0; (index + 1) * INSTRUCTION_BYTES <= bytes.byteLength; index++) {
+      let inst: ReturnType<typeof decodeInstruction>;
+      try {
+        inst = decodeInstruction(bytes, index * INSTRUCTION_BYTES);
+      } catch (e) {
+        if (e instanceof FieldRangeError) continue; // validation names undecodable instructions
+        throw e;
+      }
+      const info = opcodeInfo(inst.opcode);
+      if (info === undefined) continue;
+      const check = (field: string, c: ModelConstant, value: number): void => {
+        const expected = modelConstant(c, config);
+        if (value !== expected) {
+          out.push({
+            queue,
+            index,
+            field,
+            value,
+            rule: 'model-constant',
+            detail: `${info.name}.${field} is ${value}, the model's ${c} gives ${expected}`,
+          });
+        }
+      };
+      for (const a of info.args) if (a.model) check(a.name, a.model, inst[a.field]);
+      for (const f of info.floats) if (f.model) check(f.name, f.model, inst[f.field]);
+      for (const f of info.flags) {
+        if (!f.model) continue;
+        const shift = f.model === 'activation' ? ACTIVATION_SHIFT : 0;
+        const raw = inst.flags & f.mask;
+        check(f.name, f.model, shift > 0 ? raw >> shift : raw === 0 ? 0 : 1);
+      }
+    }
+  });
+  return out;
+}

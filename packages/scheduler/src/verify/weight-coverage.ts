@@ -1,0 +1,79 @@
+/**
+ * Every streamed weight is read exactly once per step: the tiles of the instructions that stream a
+ * weight tensor (a `stream` operand) cover each of its elements once, no more, no less. A shrunk tile
+ * leaves output rows nothing computes (the residual stream keeps its old value, logits keep zeros),
+ * a shifted one computes rows twice; both run, and only this finds them. It is the matrix ops'
+ * "every output element is written exactly once, or accumulated by exactly its split-K partners",
+ * stated on the one tensor every tile reads in proportion to what it produces.
+ */
+import { instructionAccesses, opcodeInfo, type TensorEntry } from '@megakernel/isa';
+import type { ProgramView } from '../program-view.js';
+import type { Violation } from './violations.js';
+
+export function findWeightCoverage(
+  view: ProgramView,
+  tensors: readonly TensorEntry[],
+  pos: number,
+  max: number,
+): Violation[] {
+  // Per weight tensor: its read intervals, each with the instruction that reads it.
+  const reads = new Map<number, { lo: number; hi: number; node: number }[]>();
+  view.flat.forEach((inst, node) => {
+    const info = opcodeInfo(inst.opcode);
+    const streamed = new Set(
+      (info?.tensors ?? []).filter((t) => t.role === 'stream').map((t) => inst[t.slot]),
+    );
+    if (streamed.size === 0) return;
+    for (const a of instructionAccesses(inst, tensors, { pos, kvRows: 'current' })) {
+      if (a.kind !== 'read' || !streamed.has(a.tensor) || tensors[a.tensor]?.region !== 'weights') continue;
+      const list = reads.get(a.tensor) ?? [];
+      for (let i = 0; i < a.intervals.length; i += 2)
+        list.push({ lo: a.intervals[i]!, hi: a.intervals[i + 1]!, node });
+      reads.set(a.tensor, list);
+    }
+  });
+  const out: Violation[] = [];
+  const at = (node: number) => ({ queue: view.queueOf[node]!, index: view.indexOf[node]! });
+  for (const [tensor, list] of reads) {
+    if (out.length >= max) break;
+    const t = tensors[tensor]!;
+    const total = t.shape.reduce((a, b) => a * b, 1);
+    list.sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+    const report = (node: number, range: [number, number], what: string, other?: number): void => {
+      out.push({
+        kind: 'coverage',
+        ...at(node),
+        tensor,
+        tensorName: t.name,
+        range,
+        ...(other !== undefined ? { other: at(other) } : {}),
+        message: `${what} elements [${range[0]}, ${range[1]}) of ${t.name}`,
+      });
+    };
+    let end = 0;
+    let previous = list[0]!;
+    let found = false;
+    for (const r of list) {
+      if (r.lo < end) {
+        report(
+          r.node,
+          [r.lo, Math.min(end, r.hi)],
+          'streams, like another instruction of the step (rows computed twice),',
+          previous.node,
+        );
+        found = true;
+        break;
+      }
+      if (r.lo > end) {
+        report(r.node, [end, r.lo], 'no instruction streams (rows nothing computes)');
+        found = true;
+        break;
+      }
+      end = r.hi;
+      previous = r;
+    }
+    if (!found && end < total)
+      report(previous.node, [end, total], 'no instruction streams (rows nothing computes)');
+  }
+  return out;
+}
