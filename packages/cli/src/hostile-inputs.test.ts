@@ -240,6 +240,13 @@ describe('usage hints', () => {
 });
 
 describe('program files', () => {
+  it('disasm --layer 999 is a usage error naming the layers the model has, not empty output', async () => {
+    const r = await runBuiltCli(['disasm', LLAMA_TINY, '--layer', '999']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(errorLine(r.stderr)).toMatch(/--layer 999: the model has 2 layers \(0-1\)/);
+  });
+
   it('disasm x.mkp on a missing file says the program file is missing', async () => {
     const missing = tempPath('x.mkp');
     const r = await runBuiltCli(['disasm', missing]);

@@ -41,6 +41,10 @@ export function registerDisasm(program: Command, ctx: CommandContext): void {
           `--queue ${flags.queue}: the program has ${p.queues.length} queues (0-${p.queues.length - 1})`,
         );
       }
+      const layers = p.config.numLayers;
+      if (flags.layer !== undefined && flags.layer >= layers) {
+        throw new UsageError(`--layer ${flags.layer}: the model has ${layers} layers (0-${layers - 1})`);
+      }
       const opcodes = flags.opcode?.map(opcodeValue);
       const filtered =
         flags.queue !== undefined ||
