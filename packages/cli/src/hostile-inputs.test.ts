@@ -29,6 +29,19 @@ function elementOffset(bytes: Uint8Array, name: string, index: number): number {
   return 8 + n + entry.data_offsets[0] + 2 * index;
 }
 
+/** `generate <input…> --model <model> --max-tokens 2 --greedy --backend cpu`. */
+const greedyOn = (model: string, ...input: string[]) => [
+  'generate',
+  ...input,
+  '--model',
+  model,
+  '--max-tokens',
+  '2',
+  '--greedy',
+  '--backend',
+  'cpu',
+];
+
 const GREEDY = [
   'generate',
   '--ids',
@@ -94,18 +107,7 @@ describe('hostile checkpoints', () => {
 describe('out-of-range sizes and ids', () => {
   it('an eos_token_id outside the vocabulary is a warning on stderr (gpt2-tiny: 50256 of 256)', async () => {
     const gpt2 = path.join(REPO_ROOT, 'fixtures', 'gpt2-tiny');
-    const r = await runBuiltCli([
-      'generate',
-      '--model',
-      gpt2,
-      '--ids',
-      '1,2',
-      '--max-tokens',
-      '2',
-      '--greedy',
-      '--backend',
-      'cpu',
-    ]);
+    const r = await runBuiltCli(greedyOn(gpt2, '--ids', '1,2'));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
       /^megakernel: warning: .*config\.json: eos_token_id 50256 is outside the vocabulary \[0, 256\); generation never stops/m,
@@ -207,17 +209,7 @@ describe('models without a tokenizer', () => {
   });
 
   it('a text prompt on a byte-vocabulary folder without tokenizer.json says it is read as bytes', async () => {
-    const r = await runBuiltCli([
-      'generate',
-      'hi',
-      '--model',
-      LLAMA_TINY,
-      '--max-tokens',
-      '2',
-      '--greedy',
-      '--backend',
-      'cpu',
-    ]);
+    const r = await runBuiltCli(greedyOn(LLAMA_TINY, 'hi'));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/note: .*llama-tiny has no tokenizer\.json; the prompt is read as UTF-8 bytes/);
   });
