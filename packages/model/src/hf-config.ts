@@ -60,7 +60,8 @@ const llamaLikeSchema = z.looseObject({
   hidden_act: activation.default('silu'),
   // Gemma's MLP reads hidden_activation (early Gemma configs say hidden_act 'gelu' but meant tanh).
   hidden_activation: activation.nullish(),
-  tie_word_embeddings: z.boolean().default(false),
+  // Absent: false, except GemmaConfig's default (true); see llamaLikeConfig.
+  tie_word_embeddings: z.boolean().optional(),
   attention_bias: z.boolean().default(false),
   mlp_bias: z.boolean().default(false),
   sliding_window: size.nullish(),
@@ -179,10 +180,7 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     ropeLayout: 'rotate-half',
     slidingWindow: slidingWindow(architecture, c, raw, file),
     // GemmaConfig ties by default; the others do not.
-    tieWordEmbeddings:
-      (raw as { tie_word_embeddings?: unknown }).tie_word_embeddings === undefined
-        ? gemma
-        : c.tie_word_embeddings,
+    tieWordEmbeddings: c.tie_word_embeddings ?? gemma,
     // Gemma scales the embedding by sqrt(hidden), here in f32 (transformers casts it to the
     // activations' dtype: 8 exactly at hidden 64, 45.25 in bf16 at 2048).
     embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : 1,

@@ -16,10 +16,10 @@ export interface NumericsReport {
   /** Present when the checkpoint folder has transformers' logits for these very ids. */
   readonly forwardVsTransformers?: LogitComparison;
   readonly vmVsTransformers?: LogitComparison;
-  /** Bound on vmVsForward, and (plus FORWARD_TOLERANCE) on vmVsTransformers. */
+  /** Bound on vmVsForward (the option, or defaultTolerance). */
   readonly tolerance: number;
-  /** Bound on forwardVsTransformers: two float32 computations of the same model. */
-  readonly forwardTolerance: number;
+  /** Each compared line's bound: `tolerance`, FORWARD_TOLERANCE, and their sum for VM vs transformers. */
+  readonly bounds: Readonly<Record<ComparedLine, number>>;
   /** The compared lines over their bounds (empty when every line is within). */
   readonly overTolerance: readonly ComparedLine[];
   /** Every compared line within its bound. */
@@ -83,7 +83,7 @@ export function verifyNumerics(
     ...(lines.forwardVsTransformers ? { forwardVsTransformers: lines.forwardVsTransformers } : {}),
     ...(lines.vmVsTransformers ? { vmVsTransformers: lines.vmVsTransformers } : {}),
     tolerance,
-    forwardTolerance: FORWARD_TOLERANCE,
+    bounds: bound,
     overTolerance,
     pass: overTolerance.length === 0,
   };

@@ -39,63 +39,25 @@ export function lowerFused(
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
     const layer = { layer: l };
-    const qkvRows = tiling.matvec.qkv.tiles;
-    // Q and K finish inside the projection's epilogue, unless a q/k norm needs each whole head first.
-    const ready =
-      w.qNorm === undefined
-        ? [
-            g.op(
-              'qkv',
-              l,
-              [previous],
-              qkvRows.map((t) =>
-                instructionFor(
-                  'FUSED_NORM_QKV_ROPE',
-                  {
-                    flags: nf,
-                    x: ids.hidden,
-                    normParams: w.attnNorm,
-                    W: w.qkv,
-                    bias: w.qkvBias,
-                    q: ids.q,
-                    kv: w.kv,
-                    rope: ids.rope,
-                    ...rows(t),
-                    eps,
-                  },
-                  layer,
-                ),
-              ),
+    // Q and K finish inside the projection's epilogue, unless a q/k norm needs each whole head first:
+    // then the projection lands in the qkvOut scratch and the norms, RoPE and the appends follow.
+    const scratch = w.qNorm !== undefined;
+    const projection = { flags: nf, x: ids.hidden, normParams: w.attnNorm, W: w.qkv, bias: w.qkvBias, eps };
+    const qkv = g.op(
+      'qkv',
+      l,
+      [previous],
+      tiling.matvec.qkv.tiles.map((t) =>
+        scratch
+          ? instructionFor('FUSED_NORM_MATMUL', { ...projection, y: ids.qkvOut, ...rows(t) }, layer)
+          : instructionFor(
+              'FUSED_NORM_QKV_ROPE',
+              { ...projection, q: ids.q, kv: w.kv, rope: ids.rope, ...rows(t) },
+              layer,
             ),
-          ]
-        : lowerQkvScratch(
-            g,
-            config,
-            l,
-            g.op(
-              'qkv',
-              l,
-              [previous],
-              qkvRows.map((t) =>
-                instructionFor(
-                  'FUSED_NORM_MATMUL',
-                  {
-                    flags: nf,
-                    x: ids.hidden,
-                    normParams: w.attnNorm,
-                    W: w.qkv,
-                    bias: w.qkvBias,
-                    y: ids.qkvOut,
-                    ...rows(t),
-                    eps,
-                  },
-                  layer,
-                ),
-              ),
-            ),
-            ids,
-            w,
-          );
+      ),
+    );
+    const ready = scratch ? lowerQkvScratch(g, config, l, qkv, ids, w) : [qkv];
     const attention = lowerAttention(g, config, l, ready, ids, w.kv, chunks);
     const o = g.op(
       'o',

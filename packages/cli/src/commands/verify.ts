@@ -56,27 +56,15 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
           ...(flags.tolerance === undefined ? {} : { tolerance: flags.tolerance }),
         });
         ctx.out(`${target.name}: ${ids.length} positions, vocab ${target.program.config.vocabSize}`);
-        const bounds = {
-          vmVsForward: report.tolerance,
-          forwardVsTransformers: report.forwardTolerance,
-          vmVsTransformers: report.tolerance + report.forwardTolerance,
-        };
-        const line = (label: string, key: keyof typeof bounds): void => {
+        const bounds = report.bounds;
+        for (const key of Object.keys(LINES) as (keyof typeof LINES)[]) {
           const c = report[key];
-          if (c === undefined) return;
+          if (c === undefined) continue;
           const over = report.overTolerance.includes(key) ? '  OVER' : '';
-          ctx.out(`  ${label.padEnd(32)}${describe(c)} (tolerance ${bounds[key]})${over}`);
-        };
-        line('VM vs direct forward:', 'vmVsForward');
-        line('direct forward vs transformers:', 'forwardVsTransformers');
-        line('VM vs transformers:', 'vmVsTransformers');
-        const names = {
-          vmVsForward: 'VM vs direct forward',
-          forwardVsTransformers: 'direct forward vs transformers',
-          vmVsTransformers: 'VM vs transformers',
-        };
+          ctx.out(`  ${`${LINES[key]}:`.padEnd(32)}${describe(c)} (tolerance ${bounds[key]})${over}`);
+        }
         const over = report.overTolerance.map(
-          (k) => `${names[k]} ${report[k]!.maxRelError.toExponential(2)} > ${bounds[k]}`,
+          (k) => `${LINES[k]} ${report[k]!.maxRelError.toExponential(2)} > ${bounds[k]}`,
         );
         ctx.out(
           report.pass
@@ -89,6 +77,13 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       }
     });
 }
+
+/** The compared lines, in the order they print. */
+const LINES = {
+  vmVsForward: 'VM vs direct forward',
+  forwardVsTransformers: 'direct forward vs transformers',
+  vmVsTransformers: 'VM vs transformers',
+} as const;
 
 function promptIds(dir: string, prompt: string | undefined): number[] {
   if (prompt === undefined) {
