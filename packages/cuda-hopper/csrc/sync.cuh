@@ -89,7 +89,11 @@ struct Consumer {
   // After every consumer thread's stores: one release-add makes them visible with the count.
   __device__ void signal(const Plan& p) {
     sync();
+#ifdef MK_SIGNAL_RELAXED  // workbench bound (unsafe): the signal without its release, to price the fence
+    if (tid == 0 && p.inst.signalCounter != NONE16) atomicAdd(kp.counters + p.inst.signalCounter, 1u);
+#else
     if (tid == 0 && p.inst.signalCounter != NONE16) ptx::red_release_add(kp.counters + p.inst.signalCounter, 1u);
+#endif
   }
 
   __device__ void fail(const Plan& p, uint32_t code, uint32_t detail) {

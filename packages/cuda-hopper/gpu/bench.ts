@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { preset } from '@megakernel/isa';
 import { compile } from '@megakernel/scheduler';
-import { CudaDevice, CudaProgram, perTokenTraffic, summariseTimings } from '../src/index.js';
+import { CudaDevice, CudaProgram, perTokenTraffic, phaseTimeline, summariseTimings } from '../src/index.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,6 +23,8 @@ const reps = Number(arg('reps', '5'));
 const contexts = arg('contexts', '128,1024').split(',').map(Number);
 // Attention chunk counts to compare ('auto' = the scheduler's cost model), e.g. --chunks auto,1,4.
 const chunkSettings = arg('chunks', 'auto').split(',');
+// Further compile options for scheduler experiments, as JSON (e.g. --options '{"splitK":2}').
+const extraOptions = JSON.parse(arg('options', '{}')) as Record<string, unknown>;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,6 +75,7 @@ interface Row {
   instructionsPerQueue: { min: number; max: number };
   perOpcode: { opcode: string; count: number; meanUs: number; meanWaitUs: number; busyShare: number }[];
   timedMsPerToken: number;
+  phases: { kind: string; firstStart: number; firstReady: number; lastReady: number; lastEnd: number }[];
 }
 const rows: Row[] = [];
 
@@ -86,6 +89,7 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     queues: sms,
     maxSeqLen,
     ...(chunks === 'auto' ? {} : { attentionChunks: Number(chunks) }),
+    ...extraOptions,
   });
   const lens = program.queues.map((q) => q.byteLength / 64);
   console.log(
@@ -95,6 +99,7 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
   p.fillRandomWeights(1);
   for (let ci = 0; ci < contexts.length; ci++) {
     const pos0 = pos0s[ci]!;
+    if (pos0s.indexOf(pos0) !== ci) continue; // contexts past a learned-position model's end all clamp to one
     const prepare = () => {
       p.reset();
       p.setTokens(new Array(pos0 + 1).fill(1));
@@ -111,7 +116,9 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     for (let r = 0; r < Math.min(steps, 16); r++) single.push(p.run({ steps: 1, pos0: pos0 + r }).elapsedMs);
     prepare();
     const timed = p.run({ steps: 4, pos0, timing: true });
-    const summary = summariseTimings(p.timings());
+    const timingRows = p.timings();
+    const summary = summariseTimings(timingRows);
+    const phases = phaseTimeline(program, timingRows);
     const busy = summary.reduce((a, s) => a + s.totalNs, 0);
     const traffic = perTokenTraffic(program, pos0);
     const ms = median(multi);
@@ -142,6 +149,13 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
         busyShare: s.totalNs / busy,
       })),
       timedMsPerToken: timed.elapsedMs / 4,
+      phases: phases.map(({ kind, firstStart, firstReady, lastReady, lastEnd }) => ({
+        kind,
+        firstStart: firstStart / 1000,
+        firstReady: firstReady / 1000,
+        lastReady: lastReady / 1000,
+        lastEnd: lastEnd / 1000,
+      })),
     });
     const r = rows[rows.length - 1]!;
     console.log(
@@ -150,6 +164,15 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     for (const s of r.perOpcode) {
       console.log(
         `    ${s.opcode.padEnd(26)} ${String(s.count).padStart(6)}/token  mean ${s.meanUs.toFixed(2)} µs  wait ${s.meanWaitUs.toFixed(2)} µs  share ${(s.busyShare * 100).toFixed(1)}%`,
+      );
+    }
+    // A layer as the whole GPU sees it (µs from the layer's first ready tile): first plan, first and last
+    // ready (dependencies met), last end of each op.
+    console.log('    phase         first start  first ready  last ready   last end');
+    for (const ph of phases) {
+      const f = (ns: number) => (ns / 1000).toFixed(2).padStart(11);
+      console.log(
+        `    ${ph.kind.padEnd(12)} ${f(ph.firstStart)}  ${f(ph.firstReady)}  ${f(ph.lastReady)}  ${f(ph.lastEnd)}`,
       );
     }
   }

@@ -38,6 +38,7 @@ export {
   type InstructionTiming,
   type OpcodeTimingSummary,
   parseTimings,
+  phaseTimeline,
   summariseTimings,
 } from './timings.js';
 export { perTokenTraffic, type TokenTraffic } from './traffic.js';

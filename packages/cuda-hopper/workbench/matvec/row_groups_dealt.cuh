@@ -1,0 +1,120 @@
+// Variants 12-13: variant 10's dealing across stages, but a warp takes MK_ROW_GROUP consecutive rows of a
+// stage at once and reads each input float4 once for all of them (shared-memory bytes per weight:
+// 2 + 4 / R instead of 6). Groups, not rows, are dealt round-robin over the warps across stages; stages
+// narrower than 2 * warps rows keep the promoted per-stage column split.
+#pragma once
+#include <cstdint>
+
+#include "config.cuh"
+#include "plan.cuh"
+#include "ptx.cuh"
+#include "sync.cuh"
+
+#ifndef MK_ROW_GROUP
+#define MK_ROW_GROUP 2
+#endif
+
+namespace mk {
+
+struct MatvecLanes {
+  uint32_t rowSeq;  // row groups of this instruction's stages dealt so far
+};
+
+__device__ __forceinline__ MatvecLanes matvec_lanes(const Consumer&, const Plan&) { return {0}; }
+
+__device__ __forceinline__ float dot4(const uint2& w, const float4& x, float acc) {
+  acc = fmaf(__uint_as_float(w.x << 16), x.x, acc);
+  acc = fmaf(__uint_as_float(w.x & 0xffff0000u), x.y, acc);
+  acc = fmaf(__uint_as_float(w.y << 16), x.z, acc);
+  return fmaf(__uint_as_float(w.y & 0xffff0000u), x.w, acc);
+}
+
+__device__ __forceinline__ float row_dot(uint32_t w, uint32_t xs, uint32_t qb, uint32_t qe, int lane) {
+  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  uint32_t q = qb + lane;
+  for (; q + 96 < qe; q += 128) {
+    const uint2 w0 = ptx::lds_u2(w + q * 8), w1 = ptx::lds_u2(w + (q + 32) * 8);
+    const uint2 w2 = ptx::lds_u2(w + (q + 64) * 8), w3 = ptx::lds_u2(w + (q + 96) * 8);
+    s0 = dot4(w0, ptx::lds_f4(xs + q * 16), s0);
+    s1 = dot4(w1, ptx::lds_f4(xs + (q + 32) * 16), s1);
+    s2 = dot4(w2, ptx::lds_f4(xs + (q + 64) * 16), s2);
+    s3 = dot4(w3, ptx::lds_f4(xs + (q + 96) * 16), s3);
+  }
+  for (; q < qe; q += 32) s0 = dot4(ptx::lds_u2(w + q * 8), ptx::lds_f4(xs + q * 16), s0);
+  return warp_sum((s0 + s1) + (s2 + s3));
+}
+
+// R consecutive rows (row stride `rs` bytes) dotted with the vector; every lane gets the R sums.
+template <int R>
+__device__ __forceinline__ void group_dot(uint32_t w, uint32_t rs, uint32_t xs, uint32_t F, int lane, float* out) {
+  float a[R], b[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) a[r] = b[r] = 0.f;
+  uint32_t q = lane;
+  for (; q + 32 < F; q += 64) {
+    const float4 x0 = ptx::lds_f4(xs + q * 16), x1 = ptx::lds_f4(xs + (q + 32) * 16);
+    uint2 w0[R], w1[R];
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      w0[r] = ptx::lds_u2(w + r * rs + q * 8);
+      w1[r] = ptx::lds_u2(w + r * rs + (q + 32) * 8);
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      a[r] = dot4(w0[r], x0, a[r]);
+      b[r] = dot4(w1[r], x1, b[r]);
+    }
+  }
+  if (q < F) {
+    const float4 x0 = ptx::lds_f4(xs + q * 16);
+#pragma unroll
+    for (int r = 0; r < R; ++r) a[r] = dot4(ptx::lds_u2(w + r * rs + q * 8), x0, a[r]);
+  }
+#pragma unroll
+  for (int r = 0; r < R; ++r) out[r] = warp_sum(a[r] + b[r]);
+}
+
+__device__ __forceinline__ void dot_stage_vec(const Consumer& c, const Plan& p, const StageDesc& d,
+                                              const uint8_t* stage, float* acc, MatvecLanes& L) {
+  constexpr uint32_t W = Cfg::kConsumerWarps;
+  constexpr uint32_t R = MK_ROW_GROUP;
+  const uint32_t F = p.kc / 4;  // float4 columns per row
+  const uint32_t xs = ptx::smem_addr(c.s.xs), st = ptx::smem_addr(stage);
+  const uint32_t warp = uint32_t(c.warp);
+  if (d.nr * 2 >= W) {
+    const uint32_t groups = (d.nr + R - 1) / R;
+    for (uint32_t gi = (warp + W - L.rowSeq % W) % W; gi < groups; gi += W) {
+      const uint32_t i = gi * R;
+      if (i + R <= d.nr) {
+        float s[R];
+        group_dot<R>(st + i * F * 8, F * 8, xs, F, c.lane, s);
+        if (c.lane == 0) {
+#pragma unroll
+          for (uint32_t r = 0; r < R; ++r) acc[i + r] += s[r];
+        }
+      } else {
+        for (uint32_t j = i; j < d.nr; ++j) {
+          const float s = row_dot(st + j * F * 8, xs, 0, F, c.lane);
+          if (c.lane == 0) acc[j] += s;
+        }
+      }
+    }
+    L.rowSeq += groups;
+    return;
+  }
+  const uint32_t parts = max(1u, min(W / d.nr, F / 32));
+  const uint32_t items = d.nr * parts;
+  for (uint32_t item = warp; item < items; item += W) {
+    const uint32_t i = item / parts, part = item - i * parts;
+    const float s = row_dot(st + i * F * 8, xs, part * F / parts, (part + 1) * F / parts, c.lane);
+    if (c.lane == 0) {
+      if (parts == 1) {
+        acc[i] += s;
+      } else {
+        ptx::red_add_shared(ptx::smem_addr(acc + i), s);
+      }
+    }
+  }
+}
+
+}  // namespace mk
