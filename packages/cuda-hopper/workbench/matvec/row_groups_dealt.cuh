@@ -8,20 +8,18 @@
 #include "config.cuh"
 #include "plan.cuh"
 #include "ptx.cuh"
-#include "row_dot.cuh"
 #include "sync.cuh"
+
+// The promoted stage function, renamed: narrow stages keep its column split.
+#define dot_stage_vec promoted_dot_stage_vec
+#include "matvec_rows.cuh"
+#undef dot_stage_vec
 
 #ifndef MK_ROW_GROUP
 #define MK_ROW_GROUP 2
 #endif
 
 namespace mk {
-
-struct MatvecLanes {
-  uint32_t rowSeq;  // row groups of this instruction's stages dealt so far
-};
-
-__device__ __forceinline__ MatvecLanes matvec_lanes(const Consumer&, const Plan&) { return {0}; }
 
 // R consecutive rows (row stride `rs` bytes) dotted with the vector; every lane gets the R sums.
 template <int R>
@@ -81,19 +79,7 @@ __device__ __forceinline__ void dot_stage_vec(const Consumer& c, const Plan& p, 
     L.rowSeq += groups;
     return;
   }
-  const uint32_t parts = max(1u, min(W / d.nr, F / 32));
-  const uint32_t items = d.nr * parts;
-  for (uint32_t item = warp; item < items; item += W) {
-    const uint32_t i = item / parts, part = item - i * parts;
-    const float s = row_dot(st + i * F * 8, xs, part * F / parts, (part + 1) * F / parts, c.lane);
-    if (c.lane == 0) {
-      if (parts == 1) {
-        acc[i] += s;
-      } else {
-        ptx::red_add_shared(ptx::smem_addr(acc + i), s);
-      }
-    }
-  }
+  promoted_dot_stage_vec(c, p, d, stage, acc, L);
 }
 
 }  // namespace mk
