@@ -13,6 +13,7 @@ export const FIXTURES_DIR = join(repoRoot, 'fixtures');
 /** The fixtures every run must find, so that a partly missing folder cannot shrink the test set. */
 const REQUIRED = [
   'gemma-tiny',
+  'granite-tiny',
   'gpt2-small-4layer',
   'gpt2-tiny',
   'llama-tiny',

@@ -133,6 +133,7 @@ function residualCase(o: {
               a1,
               a2,
               a3: split ? a3 : 0,
+              f0: 0.75, // residual scale (Granite's residual_multiplier; 1 elsewhere)
               signalCounter: done,
             }),
           );
@@ -225,6 +226,7 @@ function lmHeadCase(o: { V: number; K: number; cuts: number[]; queues: number; s
             a1,
             a2: o.suppress,
             f0: 1e-5,
+            f1: 0.5, // logits scale
             signalCounter: done,
           }),
         );
@@ -587,7 +589,15 @@ export function opCases(): OpCase[] {
             : unary
               ? { t0: a, t1: out }
               : { t0: a, t1: c, t2: out };
-        b.push(0, b.inst(op, { ...f, a0: 3, a1: 250, ...(op === Op.SCALE ? { f0: -1.5 } : {}) }));
+        b.push(
+          0,
+          b.inst(op, {
+            ...f,
+            a0: 3,
+            a1: 250,
+            ...(op === Op.SCALE ? { f0: -1.5 } : op === Op.RESIDUAL_ADD ? { f0: 0.3 } : {}),
+          }),
+        );
         b.push(
           0,
           b.inst(Op.COPY, {

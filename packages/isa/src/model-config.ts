@@ -3,7 +3,7 @@
  * VMs need at run time, and what `@megakernel/model` derives from a Hugging Face config.json.
  */
 
-export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2' | 'qwen3' | 'gemma';
+export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2' | 'qwen3' | 'gemma' | 'granite';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
@@ -11,6 +11,7 @@ export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'qwen2',
   'qwen3',
   'gemma',
+  'granite',
 ];
 
 export type NormKind = 'rms' | 'layer';
@@ -80,6 +81,10 @@ export interface RuntimeModelConfig {
   readonly embeddingScale: number;
   /** Softmax scale applied to q·k (1/sqrt(head_dim) unless the checkpoint says otherwise). */
   readonly attentionScale: number;
+  /** Multiplies each block's output before its residual add (Granite's residual_multiplier; 1 for the others). */
+  readonly residualScale: number;
+  /** Multiplies the logits (1 / Granite's logits_scaling; 1 for the others). */
+  readonly logitsScale: number;
 
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];

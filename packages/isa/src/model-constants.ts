@@ -27,6 +27,10 @@ export function modelConstant(c: ModelConstant, config: RuntimeModelConfig): num
       return Math.fround(config.attentionScale);
     case 'embeddingScale':
       return Math.fround(config.embeddingScale);
+    case 'residualScale':
+      return Math.fround(config.residualScale);
+    case 'logitsScale':
+      return Math.fround(config.logitsScale);
     case 'slidingWindow':
       return config.slidingWindow ?? 0;
     case 'activation':

@@ -55,6 +55,8 @@ export type ModelConstant =
   | 'normEps'
   | 'attentionScale'
   | 'embeddingScale'
+  | 'residualScale'
+  | 'logitsScale'
   | 'slidingWindow'
   | 'activation'
   | 'layerNorm'

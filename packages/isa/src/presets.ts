@@ -18,6 +18,8 @@ const llamaBase = {
   ropeLayout: 'rotate-half',
   slidingWindow: null,
   embeddingScale: 1,
+  residualScale: 1,
+  logitsScale: 1,
 } as const;
 
 export const PRESETS = {
@@ -107,6 +109,30 @@ export const PRESETS = {
     bosTokenId: 151643,
     eosTokenIds: [151645, 151643],
   },
+  // Granite-3.0-2B: Llama's shape with four multipliers (embedding x 12, residual adds x 0.22, softmax
+  // scale 1/64, logits / 8), 40 layers, vocabulary 49,155 (not a tile multiple), tied.
+  'granite-3-2b': {
+    ...llamaBase,
+    architecture: 'granite',
+    numLayers: 40,
+    hiddenSize: 2048,
+    intermediateSize: 8192,
+    vocabSize: 49155,
+    numHeads: 32,
+    numKvHeads: 8,
+    headDim: 64,
+    maxPositionEmbeddings: 4096,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    ropeScaling: { type: 'none' },
+    tieWordEmbeddings: true,
+    embeddingScale: 12,
+    attentionScale: 0.015625,
+    residualScale: 0.22,
+    logitsScale: 0.125,
+    bosTokenId: 0,
+    eosTokenIds: [0],
+  },
   'gpt2-124m': {
     architecture: 'gpt2',
     numLayers: 12,
@@ -135,6 +161,8 @@ export const PRESETS = {
     slidingWindow: null,
     tieWordEmbeddings: true,
     embeddingScale: 1,
+    residualScale: 1,
+    logitsScale: 1,
     attentionScale: 1 / 8,
     bosTokenId: 50256,
     eosTokenIds: [50256],

@@ -1,6 +1,6 @@
 /**
  * One instruction as one line of text, with operands named by the opcode's schema:
- *   q3[12] L5 FUSED_MATMUL_RESIDUAL wait0=c17>=4 signal=c18 x=t40 W=t41 out=t2 rowStart=256 rowCount=16 kStart=0 kCount=0 flags=splitK
+ *   q3[12] L5 FUSED_MATMUL_RESIDUAL wait0=c17>=4 signal=c18 x=t40 W=t41 out=t2 rowStart=256 rowCount=16 kStart=0 kCount=0 scale=1 flags=splitK
  * `L-` is "no layer", `:prev` after a wait marks a previous-step wait, `OP_0xNN` an opcode outside the
  * table. Fields the schema does not name are printed by their raw field name whenever they differ
  * from the neutral value, so any decodable instruction prints and parses back to the same fields.

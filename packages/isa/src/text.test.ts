@@ -17,7 +17,7 @@ const sameFields = (a: Instruction, b: Instruction): boolean =>
   );
 
 const ISSUE_LINE =
-  'q3[12] L5 FUSED_MATMUL_RESIDUAL wait0=c17>=4 signal=c18 x=t40 W=t41 out=t2 rowStart=256 rowCount=16 kStart=0 kCount=0 flags=splitK';
+  'q3[12] L5 FUSED_MATMUL_RESIDUAL wait0=c17>=4 signal=c18 x=t40 W=t41 out=t2 rowStart=256 rowCount=16 kStart=0 kCount=0 scale=1 flags=splitK';
 
 describe('instruction text', () => {
   it('parses the example line of the issue into the fields it names', () => {
@@ -34,6 +34,7 @@ describe('instruction text', () => {
       t2: 2,
       a0: 256,
       a1: 16,
+      f0: 1,
       flags: 0x02,
     });
   });

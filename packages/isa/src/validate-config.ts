@@ -69,6 +69,8 @@ const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 
   tieWordEmbeddings: 'boolean',
   embeddingScale: 'number',
   attentionScale: 'number',
+  residualScale: 'number',
+  logitsScale: 'number',
   bosTokenId: 'nullable-int',
 };
 
@@ -121,6 +123,8 @@ function checkSemantics(c: RuntimeModelConfig, out: ConfigViolation[]): void {
     bad('numKvHeads', c.numKvHeads, 'divides-num-heads');
   if (c.normEps <= 0) bad('normEps', c.normEps, 'positive');
   if (c.attentionScale <= 0) bad('attentionScale', c.attentionScale, 'positive');
+  if (c.residualScale <= 0) bad('residualScale', c.residualScale, 'positive');
+  if (c.logitsScale <= 0) bad('logitsScale', c.logitsScale, 'positive');
   if (c.normBias && c.norm !== 'layer') bad('normBias', c.normBias, 'bias-needs-layer-norm');
   if (c.slidingWindow !== null && c.slidingWindow <= 0)
     bad('slidingWindow', c.slidingWindow, 'positive-or-null');

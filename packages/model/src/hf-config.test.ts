@@ -29,6 +29,8 @@ const llamaCommon = {
   ropeLayout: 'rotate-half',
   slidingWindow: null,
   embeddingScale: 1,
+  residualScale: 1,
+  logitsScale: 1,
   bosTokenId: 1,
   eosTokenIds: [2],
 } as const;
@@ -117,6 +119,8 @@ const EXPECTED: Record<string, RuntimeModelConfig> = {
     tieWordEmbeddings: true,
     embeddingScale: 1,
     attentionScale: 0.25,
+    residualScale: 1,
+    logitsScale: 1,
     bosTokenId: 50256,
     eosTokenIds: [50256],
   },
@@ -354,6 +358,58 @@ describe('Qwen2 and Mistral', () => {
     expect(parseHfConfig({ ...gemma, tie_word_embeddings: false }).tieWordEmbeddings).toBe(false);
   });
 
+  it('Granite: its four multipliers, the softmax scale being attention_multiplier itself; 1 when absent', () => {
+    const granite = {
+      model_type: 'granite',
+      hidden_size: 2048,
+      intermediate_size: 8192,
+      num_hidden_layers: 40,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      vocab_size: 49155,
+      max_position_embeddings: 4096,
+      rms_norm_eps: 1e-5,
+      embedding_multiplier: 12,
+      residual_multiplier: 0.22,
+      attention_multiplier: 0.015625,
+      logits_scaling: 8,
+      tie_word_embeddings: true,
+    };
+    expect(parseHfConfig(granite)).toMatchObject({
+      architecture: 'granite',
+      headDim: 64,
+      embeddingScale: 12,
+      residualScale: 0.22,
+      attentionScale: 0.015625,
+      logitsScale: 1 / 8,
+      tieWordEmbeddings: true,
+      mlpGated: true,
+      activation: 'silu',
+    });
+    const {
+      embedding_multiplier: _,
+      residual_multiplier: __,
+      attention_multiplier: ___,
+      logits_scaling: ____,
+      ...bare
+    } = granite;
+    expect(parseHfConfig(bare)).toMatchObject({
+      embeddingScale: 1,
+      residualScale: 1,
+      attentionScale: 1,
+      logitsScale: 1,
+    });
+    // Other families ignore the keys.
+    const llama = parseHfConfig({ ...granite, model_type: 'llama' });
+    expect(llama).toMatchObject({
+      embeddingScale: 1,
+      residualScale: 1,
+      logitsScale: 1,
+      attentionScale: 1 / 8,
+    });
+    expect(() => parseHfConfig({ ...granite, logits_scaling: 0 })).toThrow(/logits_scaling/);
+  });
+
   it('Mistral with sliding_window null has full attention; absent means transformers default 4096', () => {
     const mistral = readJson(path.join(fixtureDir('mistral-tiny-swa'), 'config.json'));
     expect(parseHfConfig({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
@@ -365,7 +421,7 @@ describe('Qwen2 and Mistral', () => {
 describe('fixtures of families not supported yet (fixtures/pending)', () => {
   it('holds one checkpoint for each family issue 11 still lacks', () => {
     const types = pendingFixtures().map((f) => readJson(path.join(f.dir, 'config.json')).model_type);
-    expect(types.sort()).toEqual(['gemma2', 'gpt_neox', 'granite', 'mixtral', 'olmo2', 'phi', 'phi3']);
+    expect(types.sort()).toEqual(['gemma2', 'gpt_neox', 'mixtral', 'olmo2', 'phi', 'phi3']);
   });
   // When a family gains support, this fails: move its fixture up into fixtures/ so every test runs it.
   for (const { name, dir } of pendingFixtures()) {

@@ -22,6 +22,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
   GemmaForCausalLM: 'gemma',
+  GraniteForCausalLM: 'granite',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -68,6 +69,11 @@ const llamaLikeSchema = z.looseObject({
   use_sliding_window: z.boolean().default(false),
   max_window_layers: z.number().int().nonnegative().default(28),
   layer_types: z.array(z.enum(['full_attention', 'sliding_attention'])).nullish(),
+  // Granite's multipliers (GraniteConfig's defaults: 1); read for granite only.
+  embedding_multiplier: z.number().positive().default(1),
+  residual_multiplier: z.number().positive().default(1),
+  attention_multiplier: z.number().positive().default(1),
+  logits_scaling: z.number().positive().default(1),
   ...specialTokens,
 });
 
@@ -151,6 +157,9 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
   const rope = parseRopeSettings(raw, file, 10000);
   const qwen2 = architecture === 'qwen2';
   const qwen3 = architecture === 'qwen3';
+  const granite = architecture === 'granite';
+  // Llama, Qwen3, Gemma and Granite: attention_bias covers q, k, v and o.
+  const llamaBias = architecture === 'llama' || qwen3 || gemma || granite;
   return {
     architecture,
     numLayers: c.num_hidden_layers,
@@ -166,10 +175,10 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     normBias: false,
     // Llama's, Qwen3's and Gemma's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and
     // never an o bias.
-    qkvBias: qwen2 || ((architecture === 'llama' || qwen3 || gemma) && c.attention_bias),
+    qkvBias: qwen2 || (llamaBias && c.attention_bias),
     qkNorm: qwen3 ? 'per-head' : 'none',
-    oBias: (architecture === 'llama' || qwen3 || gemma) && c.attention_bias,
-    mlpBias: architecture === 'llama' && c.mlp_bias,
+    oBias: llamaBias && c.attention_bias,
+    mlpBias: (architecture === 'llama' || granite) && c.mlp_bias,
     lmHeadBias: false,
     mlpGated: true,
     activation: gemma ? ACTIVATIONS[c.hidden_activation ?? 'gelu_pytorch_tanh']! : ACTIVATIONS[c.hidden_act]!,
@@ -183,8 +192,12 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     tieWordEmbeddings: c.tie_word_embeddings ?? gemma,
     // Gemma scales the embedding by sqrt(hidden), here in f32 (transformers casts it to the
     // activations' dtype: 8 exactly at hidden 64, 45.25 in bf16 at 2048).
-    embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : 1,
-    attentionScale: 1 / Math.sqrt(headDim),
+    embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : granite ? c.embedding_multiplier : 1,
+    // Granite's softmax scale is attention_multiplier itself (GraniteAttention.scaling), not 1/sqrt(head_dim).
+    attentionScale: granite ? c.attention_multiplier : 1 / Math.sqrt(headDim),
+    residualScale: granite ? c.residual_multiplier : 1,
+    // transformers divides the logits by logits_scaling; the ISA multiplies by its inverse.
+    logitsScale: granite ? 1 / c.logits_scaling : 1,
     bosTokenId: c.bos_token_id ?? null,
     eosTokenIds: eosList(c.eos_token_id),
   };
@@ -201,7 +214,7 @@ function slidingWindow(
   raw: unknown,
   file: string,
 ): number | null {
-  if (architecture === 'llama' || architecture === 'gemma') return null;
+  if (architecture === 'llama' || architecture === 'gemma' || architecture === 'granite') return null;
   let sliding: boolean[];
   let window: number | null;
   if (architecture === 'mistral') {
@@ -269,6 +282,8 @@ function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
     embeddingScale: 1,
     // scale_attn_weights=false means raw q·k (no 1/sqrt(d)), as in transformers' GPT2Attention.
     attentionScale: c.scale_attn_weights ? 1 / Math.sqrt(headDim) : 1,
+    residualScale: 1,
+    logitsScale: 1,
     bosTokenId: c.bos_token_id ?? null,
     eosTokenIds: eosList(c.eos_token_id),
   };

@@ -159,6 +159,8 @@ const MODEL_FIELDS = [
   'tieWordEmbeddings',
   'embeddingScale',
   'attentionScale',
+  'residualScale',
+  'logitsScale',
 ] as const;
 
 export interface CheckProgramOptions {

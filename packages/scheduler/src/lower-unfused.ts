@@ -83,7 +83,13 @@ export function lowerUnfused(
       'residual',
       layer,
       [after],
-      [instructionFor('RESIDUAL_ADD', { a: s.projOut, out: ids.hidden, offset: 0, count: h }, { layer })],
+      [
+        instructionFor(
+          'RESIDUAL_ADD',
+          { a: s.projOut, out: ids.hidden, offset: 0, count: h, scale: config.residualScale },
+          { layer },
+        ),
+      ],
     );
 
   const embed = lowerEmbed(g, config, ids);
@@ -173,10 +179,28 @@ export function lowerUnfused(
     y: ids.logits,
     bias: ids.lmHeadBias,
   });
+  // Granite's logits scaling, in place on each tile's logits before the argmax reads them.
+  const scaled =
+    config.logitsScale === 1
+      ? lm
+      : g.op(
+          'logits-scale',
+          null,
+          [lm],
+          tiling.matvec.lmHead.tiles.map((t) =>
+            instructionFor('SCALE', {
+              a: ids.logits,
+              out: ids.logits,
+              offset: t.rowStart,
+              count: t.rowCount,
+              scale: config.logitsScale,
+            }),
+          ),
+        );
   const argmax = g.op(
     'argmax',
     null,
-    [lm],
+    [scaled],
     tiling.matvec.lmHead.tiles.map((t) =>
       instructionFor('ARGMAX', {
         logits: ids.logits,

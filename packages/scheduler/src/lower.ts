@@ -66,7 +66,7 @@ export function lowerFused(
       tiling.matvec.o.tiles.map((t) =>
         instructionFor(
           'FUSED_MATMUL_RESIDUAL',
-          { x: ids.attnOut, W: w.o, out: ids.hidden, bias: w.oBias, ...rows(t) },
+          { x: ids.attnOut, W: w.o, out: ids.hidden, bias: w.oBias, ...rows(t), scale: config.residualScale },
           layer,
         ),
       ),
@@ -112,6 +112,7 @@ export function lowerFused(
             ...rows(t),
             kStart: t.kStart,
             kCount: t.kCount,
+            scale: config.residualScale,
           },
           layer,
         ),
@@ -134,6 +135,7 @@ export function lowerFused(
         ...rows(t),
         suppressToken: options.suppressToken,
         eps,
+        scale: config.logitsScale,
       }),
     ),
   );

@@ -224,11 +224,12 @@ constexpr uint8_t REGION_STATE = 1;
 //   t2 out: output
 //   a0 offset: first element (same in every operand)
 //   a1 count: number of elements
-// RESIDUAL_ADD (0xA2): out = out + a (in place)
+// RESIDUAL_ADD (0xA2): out = out + scale * a (in place)
 //   t0 a: input a
 //   t1 out: residual stream, updated in place
 //   a0 offset: first element (same in every operand)
 //   a1 count: number of elements
+//   f0 scale: multiplies a before the add (1 but for Granite)
 // SCALE (0xA3): out = a * scale
 //   t0 a: input a
 //   t1 out: output
@@ -259,7 +260,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   f0 eps: norm epsilon
 //   flags 0x01 layerNorm: LayerNorm (subtract the mean, population variance) instead of RMSNorm
 //   flags 0x02 noWeight: no gamma/beta: normParams is absent
-// FUSED_MATMUL_RESIDUAL (0xB4): out[r] += sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0): O and down projections with the residual add
+// FUSED_MATMUL_RESIDUAL (0xB4): out[r] += scale * (sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0)): O and down projections with the residual add
 //   t0 x: input [K]
 //   t1 W: weight [N, K]
 //   t2 out: residual stream [N] f32, updated in place
@@ -268,6 +269,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   a1 rowCount: output rows in this tile (> 0)
 //   a2 kStart: first input column
 //   a3 kCount: input columns; 0 = through the end (K - kStart)
+//   f0 scale: multiplies the product before the add (1 but for Granite)
 //   flags 0x02 splitK: other instructions add into the same rows (GPU: atomic adds)
 // FUSED_NORM_QKV_ROPE (0xB5): y = W·norm(x) + bias for rows [rowStart, rowStart+rowCount) of [Q; K; V]; RoPE (as ROPE_EMBED) on Q and K rows at pos; Q rows to q, K and V rows to the KV cache at pos
 //   t0 x: hidden state [hidden] f32
@@ -297,7 +299,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   flags 0x02 noWeight: no gamma/beta: normParams is absent
 //   flags 0x04 gated: act(gate) * up
 //   flags 0x30 activation: 0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu
-// FUSED_NORM_LM_HEAD_ARGMAX (0xB7): logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, folded into the argmax key of pos as ARGMAX does
+// FUSED_NORM_LM_HEAD_ARGMAX (0xB7): logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does
 //   t0 x: hidden state [hidden] f32
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
 //   t2 W: LM head [V, hidden]
@@ -308,6 +310,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   a1 rowCount: output rows in this tile (> 0)
 //   a2 suppressToken: row never chosen, 0xFFFFFFFF for none
 //   f0 eps: norm epsilon
+//   f1 scale: multiplies the logits (1 but for Granite)
 //   flags 0x01 layerNorm: LayerNorm (subtract the mean, population variance) instead of RMSNorm
 //   flags 0x02 noWeight: no gamma/beta: normParams is absent
 
@@ -875,7 +878,7 @@ struct MulOps {
   MK_HD uint32_t count() const { return p.inst.a1; }  // number of elements
 };
 
-// RESIDUAL_ADD: out = out + a (in place)
+// RESIDUAL_ADD: out = out + scale * a (in place)
 template <class P>
 struct ResidualAddOps {
   static constexpr uint8_t kOpcode = OP_RESIDUAL_ADD;
@@ -887,6 +890,7 @@ struct ResidualAddOps {
   MK_HD const auto& out() const { return p.t[kSlotOut]; }  // t1 update: residual stream, updated in place
   MK_HD uint32_t offset() const { return p.inst.a0; }  // first element (same in every operand)
   MK_HD uint32_t count() const { return p.inst.a1; }  // number of elements
+  MK_HD float scale() const { return p.inst.f0; }  // multiplies a before the add (1 but for Granite)
 };
 
 // SCALE: out = a * scale
@@ -962,7 +966,7 @@ struct FusedNormMatmulOps {
   MK_HD bool no_weight() const { return (p.inst.flags & kFlagNoWeight) != 0; }  // flags 0x02: no gamma/beta: normParams is absent
 };
 
-// FUSED_MATMUL_RESIDUAL: out[r] += sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0): O and down projections with the residual add
+// FUSED_MATMUL_RESIDUAL: out[r] += scale * (sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0)): O and down projections with the residual add
 template <class P>
 struct FusedMatmulResidualOps {
   static constexpr uint8_t kOpcode = OP_FUSED_MATMUL_RESIDUAL;
@@ -981,6 +985,7 @@ struct FusedMatmulResidualOps {
   MK_HD uint32_t row_count() const { return p.inst.a1; }  // output rows in this tile (> 0)
   MK_HD uint32_t k_start() const { return p.inst.a2; }  // first input column
   MK_HD uint32_t k_count() const { return p.inst.a3; }  // input columns; 0 = through the end (K - kStart)
+  MK_HD float scale() const { return p.inst.f0; }  // multiplies the product before the add (1 but for Granite)
   MK_HD bool split_k() const { return (p.inst.flags & kFlagSplitK) != 0; }  // flags 0x02: other instructions add into the same rows (GPU: atomic adds)
 };
 
@@ -1046,7 +1051,7 @@ struct FusedNormGateUpActOps {
   MK_HD uint8_t activation() const { return (p.inst.flags & kFlagActivation) >> 4; }  // flags 0x30: 0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu
 };
 
-// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, folded into the argmax key of pos as ARGMAX does
+// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does
 template <class P>
 struct FusedNormLmHeadArgmaxOps {
   static constexpr uint8_t kOpcode = OP_FUSED_NORM_LM_HEAD_ARGMAX;
@@ -1070,6 +1075,7 @@ struct FusedNormLmHeadArgmaxOps {
   MK_HD uint32_t row_count() const { return p.inst.a1; }  // output rows in this tile (> 0)
   MK_HD uint32_t suppress_token() const { return p.inst.a2; }  // row never chosen, 0xFFFFFFFF for none
   MK_HD float eps() const { return p.inst.f0; }  // norm epsilon
+  MK_HD float scale() const { return p.inst.f1; }  // multiplies the logits (1 but for Granite)
   MK_HD bool layer_norm() const { return (p.inst.flags & kFlagLayerNorm) != 0; }  // flags 0x01: LayerNorm (subtract the mean, population variance) instead of RMSNorm
   MK_HD bool no_weight() const { return (p.inst.flags & kFlagNoWeight) != 0; }  // flags 0x02: no gamma/beta: normParams is absent
 };

@@ -45,7 +45,7 @@ __device__ __noinline__ bool op_elementwise(Consumer& c, const Plan& p) {
     return false;
   }
   if (!c.wait_deps(p)) return false;
-  const float scale = ScaleOps(p).scale();  // f0: SCALE's multiplier (unused by the others)
+  const float scale = ScaleOps(p).scale();  // f0: SCALE's and RESIDUAL_ADD's multiplier (unused by the others)
   for (uint64_t e = o + c.tid; e < o + n; e += Cfg::kConsumerThreads) {
     const float x = load_f(a, e);
     float v;
@@ -58,7 +58,7 @@ __device__ __noinline__ bool op_elementwise(Consumer& c, const Plan& p) {
       case OP_GEGLU: v = act_gelu(x) * load_f(b, e); break;
       case OP_ADD: v = x + load_f(b, e); break;
       case OP_MUL: v = x * load_f(b, e); break;
-      case OP_RESIDUAL_ADD: v = load_f(out, e) + x; break;
+      case OP_RESIDUAL_ADD: v = fmaf(scale, x, load_f(out, e)); break;
       case OP_SCALE: v = x * scale; break;
       default: v = fmaf(x, load_f(b, e), load_f(cc, e)); break;  // ELEMWISE_MUL_ADD
     }

@@ -1,4 +1,4 @@
-// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, each tile folding
+// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale·(W[r]·norm(x) (+ bias[r])) for the tile, each tile folding
 // its best (logit, row) key into the argmax key of pos with one 64-bit atomic max.
 #pragma once
 #include "../argmax_key.cuh"
@@ -12,6 +12,7 @@ __device__ __noinline__ bool op_fused_norm_lm_head_argmax(Consumer& c, const Pla
   const TRef &x = op.x(), &params = op.norm_params(), &bias = op.bias(), &logits = op.logits(), &am = op.argmax();
   const uint32_t r0 = op.row_start(), suppress = op.suppress_token(), pos = p.pos;
   const uint32_t V = op.w().shape[0];
+  const float scale = op.scale();
   // Logits are [V] (overwritten each step) or [maxSeq, V] (a row per position).
   const uint64_t lbase = (logits.rank == 2 && logits.shape[0] > 1) ? uint64_t(pos) * logits.shape[1] : 0;
   if (!present(logits) || !present(am) || logits.n < lbase + V || am.n < 2ull * (pos + 1) ||
@@ -25,7 +26,7 @@ __device__ __noinline__ bool op_fused_norm_lm_head_argmax(Consumer& c, const Pla
   unsigned long long best = 0;
   if (!run_matvec(c, p, [&](uint32_t r, uint32_t i) {
         const uint32_t row = r0 + r;
-        const float v = acc[i] + (present(bias) ? load_f(bias, row) : 0.f);
+        const float v = (acc[i] + (present(bias) ? load_f(bias, row) : 0.f)) * scale;
         store_f(logits, lbase + row, v);
         if (row != suppress && !isnan(v)) {  // NaN never wins
           const unsigned long long k = argmax_key(v, row);

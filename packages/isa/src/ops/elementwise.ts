@@ -44,7 +44,12 @@ function elementwise<const N extends string>(
       arg('a0', 'offset', 'first element (same in every operand)'),
       arg('a1', 'count', 'number of elements'),
     ],
-    floats: name === 'SCALE' ? [float('f0', 'scale', 'multiplier')] : [],
+    floats:
+      name === 'SCALE'
+        ? [float('f0', 'scale', 'multiplier')]
+        : inPlace
+          ? [float('f0', 'scale', 'multiplies a before the add (1 but for Granite)', 'residualScale')]
+          : [],
     flags: [],
     file: 'elementwise',
     accesses,
@@ -61,7 +66,7 @@ export const ELEMENTWISE_OPS = [
   elementwise('GELU_TANH', 0x95, 'activation', 'out = gelu(a), tanh approximation (GPT-2 gelu_new)', 1),
   elementwise('ADD', 0xa0, 'elementwise', 'out = a + b', 2),
   elementwise('MUL', 0xa1, 'elementwise', 'out = a * b', 2),
-  elementwise('RESIDUAL_ADD', 0xa2, 'elementwise', 'out = out + a (in place)', 1, true),
+  elementwise('RESIDUAL_ADD', 0xa2, 'elementwise', 'out = out + scale * a (in place)', 1, true),
   elementwise('SCALE', 0xa3, 'elementwise', 'out = a * scale', 1),
   elementwise('ELEMWISE_MUL_ADD', 0xa4, 'elementwise', 'out = a * b + c', 3),
 ] as const;

@@ -1,7 +1,7 @@
 /** FUSED_MATMUL_RESIDUAL: the O and down projections, added into the residual stream. */
 import { FLAG_SPLIT_K } from '../flags.js';
 import { linear } from '../geometry.js';
-import { defineOp, F32, FLOAT, param, residual, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, float, param, residual, tensor } from '../op-descriptor.js';
 import { K_RANGE, linearTile, ROWS } from './shared.js';
 
 export const FUSED_MATMUL_RESIDUAL = defineOp({
@@ -10,7 +10,7 @@ export const FUSED_MATMUL_RESIDUAL = defineOp({
   category: 'fused',
   status: 'executable',
   summary:
-    'out[r] += sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0): O and down projections with the residual add',
+    'out[r] += scale * (sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0)): O and down projections with the residual add',
   tensors: [
     tensor('t0', 'x', 'read', FLOAT, 'input [K]'),
     tensor('t1', 'W', 'stream', FLOAT, 'weight [N, K]'),
@@ -18,7 +18,9 @@ export const FUSED_MATMUL_RESIDUAL = defineOp({
     param('t3', 'bias', 'bias [N]', true),
   ],
   args: [...ROWS, ...K_RANGE],
-  floats: [],
+  floats: [
+    float('f0', 'scale', 'multiplies the product before the add (1 but for Granite)', 'residualScale'),
+  ],
   flags: [
     {
       mask: FLAG_SPLIT_K,

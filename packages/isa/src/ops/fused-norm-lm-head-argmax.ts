@@ -1,6 +1,6 @@
 /** FUSED_NORM_LM_HEAD_ARGMAX: a row tile of the LM head over norm(x), folded into the argmax key. */
 import { fusedNormLinear } from '../geometry.js';
-import { defineOp, F32, FLOAT, param, residual, tensor } from '../op-descriptor.js';
+import { defineOp, F32, FLOAT, float, param, residual, tensor } from '../op-descriptor.js';
 import {
   ARGMAX_KEYS,
   EPS,
@@ -19,7 +19,7 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
   category: 'fused',
   status: 'executable',
   summary:
-    'logits[r] = W[r]·norm(x) (+ bias[r]) for the tile, folded into the argmax key of pos as ARGMAX does',
+    'logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does',
   tensors: [
     residual(tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32')),
     normParams('t1'),
@@ -29,7 +29,7 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
     tensor('t5', 'argmax', 'update', ['u32'], ARGMAX_KEYS),
   ],
   args: [...ROWS, SUPPRESS],
-  floats: [EPS],
+  floats: [EPS, float('f1', 'scale', 'multiplies the logits (1 but for Granite)', 'logitsScale')],
   flags: NORM_FLAGS,
   file: 'fused_norm_lm_head_argmax',
   accesses(a) {

@@ -49,5 +49,8 @@ export function mlp(config: RuntimeModelConfig, w: LayerWeights, h: Float32Array
 export function lmHead(weights: DecoderWeights, x: Float32Array): Float32Array {
   const c = weights.config;
   const h = applyNorm(c, x, weights.finalNorm, weights.finalNormBias);
-  return matvec(weights.lmHead, h, c.vocabSize, c.hiddenSize, weights.lmHeadBias ?? undefined);
+  const logits = matvec(weights.lmHead, h, c.vocabSize, c.hiddenSize, weights.lmHeadBias ?? undefined);
+  // Granite divides the logits by logits_scaling (logitsScale is its inverse; 1 elsewhere).
+  if (c.logitsScale !== 1) for (let i = 0; i < logits.length; i++) logits[i] = logits[i]! * c.logitsScale;
+  return logits;
 }

@@ -116,8 +116,8 @@ export class ForwardDecoder {
         chunks: this.chunks,
         ...(this.slopes ? { alibiSlopes: this.slopes } : {}),
       });
-      residualAdd(x, matvec(w.o, attn, H, qd, w.oBias ?? undefined));
-      residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)));
+      residualAdd(x, matvec(w.o, attn, H, qd, w.oBias ?? undefined), c.residualScale);
+      residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)), c.residualScale);
     });
     this.length = pos + 1;
     return lmHead(weights, x);

@@ -60,8 +60,12 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
     });
     for (let t = 0; t < T; t++) {
       const x = xs[t]!;
-      residualAdd(x, matvec(w.o, attn.subarray(t * qd, (t + 1) * qd), H, qd, w.oBias ?? undefined));
-      residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)));
+      residualAdd(
+        x,
+        matvec(w.o, attn.subarray(t * qd, (t + 1) * qd), H, qd, w.oBias ?? undefined),
+        c.residualScale,
+      );
+      residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)), c.residualScale);
     }
   }
 

@@ -36,7 +36,7 @@ export function mulAdd(
   return out;
 }
 /** residual += a, in place: the residual stream update after attention and MLP. */
-export function residualAdd(residual: Float32Array, a: Float32Array): Float32Array {
-  for (let i = 0; i < residual.length; i++) residual[i] = residual[i]! + a[i]!;
+export function residualAdd(residual: Float32Array, a: Float32Array, scale = 1): Float32Array {
+  for (let i = 0; i < residual.length; i++) residual[i] = residual[i]! + scale * a[i]!;
   return residual;
 }

@@ -17,7 +17,8 @@ function elementwise(inputs: readonly string[], formula: Formula, readsOut = fal
     for (const t of ins) ctx.check(t, offset, count, 'read');
     if (readsOut) ctx.check(out, offset, count, 'read');
     ctx.check(out, offset, count, 'write');
-    const scale = ctx.info.name === 'SCALE' ? ctx.arg('scale') : 1;
+    // SCALE's multiplier, and RESIDUAL_ADD's (Granite's residual_multiplier).
+    const scale = ctx.info.name === 'SCALE' || readsOut ? ctx.arg('scale') : 1;
     const [a, b, c] = [ins[0]?.data, ins[1]?.data, ins[2]?.data];
     for (let i = offset; i < offset + count; i++) {
       out.data[i] = formula(a ? a[i]! : 0, b ? b[i]! : 0, c ? c[i]! : 0, out.data[i]!, scale);
@@ -34,6 +35,6 @@ export const executeSwiglu = elementwise(['a', 'b'], (a, b) => silu(a) * b);
 export const executeGeglu = elementwise(['a', 'b'], (a, b) => gelu(a) * b);
 export const executeAdd = elementwise(['a', 'b'], (a, b) => a + b);
 export const executeMul = elementwise(['a', 'b'], (a, b) => a * b);
-export const executeResidualAdd = elementwise(['a'], (a, _b, _c, out) => out + a, true);
+export const executeResidualAdd = elementwise(['a'], (a, _b, _c, out, s) => out + s * a, true);
 export const executeScale = elementwise(['a'], (a, _b, _c, _out, s) => a * s);
 export const executeMulAdd = elementwise(['a', 'b', 'c'], (a, b, c) => a * b + c);

@@ -7,5 +7,5 @@ import { partialProduct } from './matvec.js';
 
 /** The splitK flag only tells the GPU to add atomically; one VM step at a time makes plain adds exact. */
 export function executeFusedMatmulResidual(ctx: ExecContext): void {
-  partialProduct(ctx, 'out', true);
+  partialProduct(ctx, 'out', true, ctx.arg('scale'));
 }

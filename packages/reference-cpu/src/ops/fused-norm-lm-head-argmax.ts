@@ -1,6 +1,6 @@
 /**
  * FUSED_NORM_LM_HEAD_ARGMAX (CUDA twin: `cuda-hopper/csrc/ops/fused_norm_lm_head_argmax.cuh`): a row
- * tile of logits = W·norm(x) + bias, folded into the argmax key of `pos` as ARGMAX does.
+ * tile of logits = scale · (W·norm(x) + bias), folded into the argmax key of `pos` as ARGMAX does.
  */
 import { rowDot } from '../maths/matvec.js';
 import type { ExecContext } from '../vm/context.js';
@@ -20,8 +20,9 @@ export function executeFusedNormLmHeadArgmax(ctx: ExecContext): void {
   ctx.check(W, rowStart * K, rowCount * K, 'read');
   if (bias) ctx.check(bias, rowStart, rowCount, 'read');
   ctx.check(logits, rowStart, rowCount, 'write');
+  const scale = ctx.arg('scale');
   for (let r = rowStart; r < rowStart + rowCount; r++) {
-    logits.data[r] = rowDot(W.data, K, r, n, 0, K) + (bias ? bias.data[r]! : 0);
+    logits.data[r] = scale * (rowDot(W.data, K, r, n, 0, K) + (bias ? bias.data[r]! : 0));
   }
   ctx.stored(logits, rowStart, rowCount);
   foldArgmax(ctx, logits, rowStart, rowCount);

@@ -23,8 +23,8 @@ export function rowTile(ctx: ExecContext): Tile {
   return { rowStart: ctx.arg('rowStart'), rowCount: ctx.arg('rowCount') };
 }
 
-/** y[r] (+)= Σ_{k ∈ [kStart, kStart+kCount)} W[r,k]·x[k] (+ bias[r] when kStart = 0), for MATVEC (out = y) and FUSED_MATMUL_RESIDUAL (out, always accumulating). */
-export function partialProduct(ctx: ExecContext, outName: string, accumulate: boolean): void {
+/** y[r] (+)= Σ_{k ∈ [kStart, kStart+kCount)} W[r,k]·x[k] (+ bias[r] when kStart = 0), for MATVEC (out = y) and FUSED_MATMUL_RESIDUAL (out += scale · that, always accumulating). */
+export function partialProduct(ctx: ExecContext, outName: string, accumulate: boolean, scale = 1): void {
   const tile = rowTile(ctx);
   const x = ctx.float('x');
   const W = ctx.float('W');
@@ -46,7 +46,7 @@ export function partialProduct(ctx: ExecContext, outName: string, accumulate: bo
   for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
     let v = rowDot(W.data, K, r, x.data, kStart, kStart + kCount);
     if (bias && kStart === 0) v += bias.data[r]!;
-    out.data[r] = accumulate ? out.data[r]! + v : v;
+    out.data[r] = accumulate ? out.data[r]! + scale * v : v;
   }
   ctx.stored(out, tile.rowStart, tile.rowCount);
 }

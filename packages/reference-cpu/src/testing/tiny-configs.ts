@@ -30,6 +30,8 @@ const llama: RuntimeModelConfig = {
   tieWordEmbeddings: false,
   embeddingScale: 1,
   attentionScale: 1 / Math.sqrt(8),
+  residualScale: 1,
+  logitsScale: 1,
   bosTokenId: 1,
   eosTokenIds: [2],
 };

@@ -73,6 +73,7 @@ describe('linear ops', () => {
         rowCount: N,
         kStart: 0,
         kCount: 10,
+        scale: 0.7,
         flags: ['splitK'],
       }),
     );
@@ -87,6 +88,7 @@ describe('linear ops', () => {
         rowCount: N,
         kStart: 10,
         kCount: 27,
+        scale: 0.7,
         flags: ['splitK'],
       }),
     );
@@ -95,7 +97,8 @@ describe('linear ops', () => {
     data(run, x).set(xv);
     data(run, out).set(residual);
     run.runStep(0);
-    const want = matvec(Wv, xv, N, K, bv).map((v, i) => v + residual[i]!);
+    // The scale (Granite's residual_multiplier) multiplies each split's part before its add.
+    const want = matvec(Wv, xv, N, K, bv).map((v, i) => Math.fround(0.7) * v + residual[i]!);
     expect(maxAbsDiff(data(run, out), want)).toBeLessThan(1e-6);
   });
 

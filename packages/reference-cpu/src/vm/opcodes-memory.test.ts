@@ -108,7 +108,7 @@ describe('elementwise ops', () => {
     ['GEGLU', 2, (a, b) => gelu(a) * b],
     ['ADD', 2, (a, b) => a + b],
     ['MUL', 2, (a, b) => a * b],
-    ['RESIDUAL_ADD', 1, (a, _b, _c, out) => out + a],
+    ['RESIDUAL_ADD', 1, (a, _b, _c, out) => out + Math.fround(0.3) * a],
     ['SCALE', 1, (a) => a * Math.fround(0.3)],
     ['ELEMWISE_MUL_ADD', 3, (a, b, c) => a * b + c],
   ];
@@ -121,7 +121,7 @@ describe('elementwise ops', () => {
         out,
         offset: 3,
         count: 9,
-        ...(op === 'SCALE' ? { scale: 0.3 } : {}),
+        ...(op === 'SCALE' || op === 'RESIDUAL_ADD' ? { scale: 0.3 } : {}),
       };
       ['a', 'b', 'c'].slice(0, inputs).forEach((name, i) => {
         operands[name] = ins[i];
@@ -181,6 +181,7 @@ describe('argmax ops', () => {
           rowCount,
           suppressToken: 0xffffffff,
           eps: 1e-5,
+          scale: 0.5,
           flags: ['noWeight'],
         }),
       );
@@ -188,7 +189,7 @@ describe('argmax ops', () => {
     const run = h.load();
     data(run, x).set(xv);
     run.runStep(0);
-    const want = matvec(Wv, rmsNorm(xv, null, Math.fround(1e-5)), V, H);
+    const want = matvec(Wv, rmsNorm(xv, null, Math.fround(1e-5)), V, H).map((v) => 0.5 * v);
     expect(maxAbsDiff(data(run, logits), want)).toBeLessThan(1e-6);
     expect(argmaxKeyToken(data<Uint32Array>(run, h.io.argmax)[0]!)).toBe(argmax(data(run, logits)));
   });
