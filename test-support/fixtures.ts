@@ -14,6 +14,7 @@ export const FIXTURES_DIR = join(repoRoot, 'fixtures');
 const REQUIRED = [
   'gemma-tiny',
   'granite-tiny',
+  'gpt-neox-tiny',
   'gpt2-small-4layer',
   'gpt2-tiny',
   'llama-tiny',

@@ -3,7 +3,15 @@
  * VMs need at run time, and what `@megakernel/model` derives from a Hugging Face config.json.
  */
 
-export type Architecture = 'llama' | 'mistral' | 'gpt2' | 'qwen2' | 'qwen3' | 'gemma' | 'granite';
+export type Architecture =
+  | 'llama'
+  | 'mistral'
+  | 'gpt2'
+  | 'qwen2'
+  | 'qwen3'
+  | 'gemma'
+  | 'granite'
+  | 'gpt_neox';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
@@ -12,6 +20,7 @@ export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'qwen3',
   'gemma',
   'granite',
+  'gpt_neox',
 ];
 
 export type NormKind = 'rms' | 'layer';
@@ -81,6 +90,11 @@ export interface RuntimeModelConfig {
   readonly embeddingScale: number;
   /** Softmax scale applied to q·k (1/sqrt(head_dim) unless the checkpoint says otherwise). */
   readonly attentionScale: number;
+  /**
+   * Attention and MLP both read the layer's input (GPT-NeoX's use_parallel_residual):
+   * x + attn(norm1(x)) + mlp(norm2(x)); otherwise the MLP reads x + attn(norm1(x)).
+   */
+  readonly parallelResidual: boolean;
   /** Multiplies each block's output before its residual add (Granite's residual_multiplier; 1 for the others). */
   readonly residualScale: number;
   /** Multiplies the logits (1 / Granite's logits_scaling; 1 for the others). */

@@ -70,6 +70,7 @@ const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 
   embeddingScale: 'number',
   attentionScale: 'number',
   residualScale: 'number',
+  parallelResidual: 'boolean',
   logitsScale: 'number',
   bosTokenId: 'nullable-int',
 };

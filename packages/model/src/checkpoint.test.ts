@@ -53,6 +53,7 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
     out.set('positions', [c.maxPositionEmbeddings, h]);
     out.set('finalNormBias', [h]);
   }
+  if (c.architecture === 'gpt_neox') out.set('finalNormBias', [h]);
   for (let l = 0; l < c.numLayers; l++) {
     const layer: [string, number[]][] = [
       ['attnNorm', [h]],
@@ -64,7 +65,7 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
       ['up', [i, h]],
       ['down', [h, i]],
     ];
-    if (c.architecture === 'gpt2') {
+    if (c.architecture === 'gpt2' || c.architecture === 'gpt_neox') {
       layer.push(
         ['attnNormBias', [h]],
         ['mlpNormBias', [h]],
@@ -112,6 +113,7 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
 function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number): Float32Array {
   const c = ck.config;
   const h = c.hiddenSize;
+  if (c.architecture === 'gpt_neox') return expectedNeoxWeight(ck, role, layer);
   if (c.architecture !== 'gpt2') {
     const names: Record<string, string> = {
       embed: 'model.embed_tokens.weight',
@@ -167,6 +169,45 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
     downBias: () => ck.readTensor(`${p}mlp.c_proj.bias`),
   };
   return layerRoles[role]!();
+}
+
+/** GPT-NeoX: query_key_value's rows are, per head, that head's q, k and v rows (head_dim each). */
+function expectedNeoxWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number): Float32Array {
+  const c = ck.config;
+  const model: Record<string, string> = {
+    embed: 'gpt_neox.embed_in.weight',
+    lmHead: 'embed_out.weight',
+    finalNorm: 'gpt_neox.final_layer_norm.weight',
+    finalNormBias: 'gpt_neox.final_layer_norm.bias',
+  };
+  if (layer === undefined) return ck.readTensor(model[role]!);
+  const p = `gpt_neox.layers.${layer}.`;
+  const part = { q: 0, k: 1, v: 2, qBias: 0, kBias: 1, vBias: 2 }[role as string];
+  if (part !== undefined) {
+    const bias = role.endsWith('Bias');
+    const raw = ck.readTensor(`${p}attention.query_key_value.${bias ? 'bias' : 'weight'}`);
+    const cols = bias ? 1 : c.hiddenSize;
+    const d = c.headDim;
+    const out = new Float32Array(c.numHeads * d * cols);
+    for (let head = 0; head < c.numHeads; head++)
+      for (let r = 0; r < d; r++)
+        for (let k = 0; k < cols; k++)
+          out[(head * d + r) * cols + k] = raw[((3 * head + part) * d + r) * cols + k]!;
+    return out;
+  }
+  const names: Record<string, string> = {
+    attnNorm: 'input_layernorm.weight',
+    attnNormBias: 'input_layernorm.bias',
+    mlpNorm: 'post_attention_layernorm.weight',
+    mlpNormBias: 'post_attention_layernorm.bias',
+    o: 'attention.dense.weight',
+    oBias: 'attention.dense.bias',
+    up: 'mlp.dense_h_to_4h.weight',
+    upBias: 'mlp.dense_h_to_4h.bias',
+    down: 'mlp.dense_4h_to_h.weight',
+    downBias: 'mlp.dense_4h_to_h.bias',
+  };
+  return ck.readTensor(`${p}${names[role]}`);
 }
 
 describe('every fixture loads', () => {

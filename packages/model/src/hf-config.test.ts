@@ -29,6 +29,7 @@ const llamaCommon = {
   ropeLayout: 'rotate-half',
   slidingWindow: null,
   embeddingScale: 1,
+  parallelResidual: false,
   residualScale: 1,
   logitsScale: 1,
   bosTokenId: 1,
@@ -119,6 +120,7 @@ const EXPECTED: Record<string, RuntimeModelConfig> = {
     tieWordEmbeddings: true,
     embeddingScale: 1,
     attentionScale: 0.25,
+    parallelResidual: false,
     residualScale: 1,
     logitsScale: 1,
     bosTokenId: 50256,
@@ -410,6 +412,35 @@ describe('Qwen2 and Mistral', () => {
     expect(() => parseHfConfig({ ...granite, logits_scaling: 0 })).toThrow(/logits_scaling/);
   });
 
+  it('GPT-NeoX: LayerNorms with bias, partial rotary from rotary_pct or rope_parameters, parallel residual by default', () => {
+    const neox = readJson(path.join(fixtureDir('gpt-neox-tiny'), 'config.json'));
+    expect(parseHfConfig(neox)).toMatchObject({
+      architecture: 'gpt_neox',
+      norm: 'layer',
+      normBias: true,
+      qkvBias: true,
+      oBias: true,
+      mlpBias: true,
+      mlpGated: false,
+      activation: 'gelu',
+      numKvHeads: 4,
+      headDim: 16,
+      partialRotaryFactor: 0.25,
+      ropeLayout: 'rotate-half',
+      parallelResidual: true,
+      tieWordEmbeddings: false,
+      attentionScale: 1 / 4,
+    });
+    // The transformers-4 dialect (rotary_pct, rotary_emb_base) of a Pythia config.
+    const { rope_parameters: _, use_parallel_residual: __, ...v4 } = neox;
+    expect(parseHfConfig({ ...v4, rotary_pct: 0.5, rotary_emb_base: 5000 })).toMatchObject({
+      partialRotaryFactor: 0.5,
+      ropeTheta: 5000,
+      parallelResidual: true,
+    });
+    expect(parseHfConfig({ ...neox, use_parallel_residual: false }).parallelResidual).toBe(false);
+  });
+
   it('Mistral with sliding_window null has full attention; absent means transformers default 4096', () => {
     const mistral = readJson(path.join(fixtureDir('mistral-tiny-swa'), 'config.json'));
     expect(parseHfConfig({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
@@ -421,7 +452,7 @@ describe('Qwen2 and Mistral', () => {
 describe('fixtures of families not supported yet (fixtures/pending)', () => {
   it('holds one checkpoint for each family issue 11 still lacks', () => {
     const types = pendingFixtures().map((f) => readJson(path.join(f.dir, 'config.json')).model_type);
-    expect(types.sort()).toEqual(['gemma2', 'gpt_neox', 'mixtral', 'olmo2', 'phi', 'phi3']);
+    expect(types.sort()).toEqual(['gemma2', 'mixtral', 'olmo2', 'phi', 'phi3']);
   });
   // When a family gains support, this fails: move its fixture up into fixtures/ so every test runs it.
   for (const { name, dir } of pendingFixtures()) {

@@ -23,6 +23,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   Qwen3ForCausalLM: 'qwen3',
   GemmaForCausalLM: 'gemma',
   GraniteForCausalLM: 'granite',
+  GPTNeoXForCausalLM: 'gpt_neox',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -96,6 +97,24 @@ const gpt2Schema = z.looseObject({
   ...specialTokens,
 });
 
+const neoxSchema = z.looseObject({
+  hidden_size: size,
+  intermediate_size: size,
+  num_hidden_layers: size,
+  num_attention_heads: size,
+  vocab_size: size,
+  max_position_embeddings: size,
+  layer_norm_eps: z.number().positive().default(1e-5),
+  hidden_act: activation.default('gelu'),
+  // transformers 4 names the rotated fraction rotary_pct and the base rotary_emb_base.
+  rotary_pct: z.number().gt(0).lte(1).nullish(),
+  rotary_emb_base: z.number().positive().nullish(),
+  use_parallel_residual: z.boolean().default(true),
+  attention_bias: z.boolean().default(true),
+  tie_word_embeddings: z.boolean().default(false),
+  ...specialTokens,
+});
+
 /** Reads and parses `file` (a config.json). */
 export function readHfConfig(file: string): { config: RuntimeModelConfig; raw: Record<string, unknown> } {
   let raw: unknown;
@@ -111,7 +130,9 @@ export function readHfConfig(file: string): { config: RuntimeModelConfig; raw: R
 /** Maps a parsed config.json object to the runtime config; `file` names it in errors. */
 export function parseHfConfig(raw: unknown, file = 'config.json'): RuntimeModelConfig {
   const architecture = detectArchitecture(raw, file);
-  return architecture === 'gpt2' ? gpt2Config(raw, file) : llamaLikeConfig(architecture, raw, file);
+  if (architecture === 'gpt2') return gpt2Config(raw, file);
+  if (architecture === 'gpt_neox') return neoxConfig(raw, file);
+  return llamaLikeConfig(architecture, raw, file);
 }
 
 /** The family of a config: `model_type`, else the first known `architectures` class. */
@@ -195,6 +216,7 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : granite ? c.embedding_multiplier : 1,
     // Granite's softmax scale is attention_multiplier itself (GraniteAttention.scaling), not 1/sqrt(head_dim).
     attentionScale: granite ? c.attention_multiplier : 1 / Math.sqrt(headDim),
+    parallelResidual: false,
     residualScale: granite ? c.residual_multiplier : 1,
     // transformers divides the logits by logits_scaling; the ISA multiplies by its inverse.
     logitsScale: granite ? 1 / c.logits_scaling : 1,
@@ -282,6 +304,53 @@ function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
     embeddingScale: 1,
     // scale_attn_weights=false means raw q·k (no 1/sqrt(d)), as in transformers' GPT2Attention.
     attentionScale: c.scale_attn_weights ? 1 / Math.sqrt(headDim) : 1,
+    parallelResidual: false,
+    residualScale: 1,
+    logitsScale: 1,
+    bosTokenId: c.bos_token_id ?? null,
+    eosTokenIds: eosList(c.eos_token_id),
+  };
+}
+
+/**
+ * GPT-NeoX / Pythia: LayerNorms with bias, q/k/v fused per head in query_key_value, RoPE (rotate-half) on
+ * the first rotary fraction of each head, a non-gated GELU MLP with biases, and (by default) the parallel
+ * residual: attention and MLP both read the layer's input.
+ */
+function neoxConfig(raw: unknown, file: string): RuntimeModelConfig {
+  const c = validate(neoxSchema, raw, file);
+  const headDim = wholeQuotient(c.hidden_size, c.num_attention_heads, file, 'num_attention_heads');
+  const rope = parseRopeSettings(raw, file, c.rotary_emb_base ?? 10000);
+  return {
+    architecture: 'gpt_neox',
+    numLayers: c.num_hidden_layers,
+    hiddenSize: c.hidden_size,
+    intermediateSize: c.intermediate_size,
+    vocabSize: c.vocab_size,
+    numHeads: c.num_attention_heads,
+    numKvHeads: c.num_attention_heads,
+    headDim,
+    maxPositionEmbeddings: c.max_position_embeddings,
+    norm: 'layer',
+    normEps: c.layer_norm_eps,
+    normBias: true,
+    qkvBias: c.attention_bias,
+    qkNorm: 'none',
+    oBias: c.attention_bias,
+    mlpBias: true,
+    lmHeadBias: false,
+    mlpGated: false,
+    activation: ACTIVATIONS[c.hidden_act]!,
+    position: 'rope',
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
+    partialRotaryFactor: c.rotary_pct ?? rope.partialRotaryFactor,
+    ropeLayout: 'rotate-half',
+    slidingWindow: null,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    embeddingScale: 1,
+    attentionScale: 1 / Math.sqrt(headDim),
+    parallelResidual: c.use_parallel_residual,
     residualScale: 1,
     logitsScale: 1,
     bosTokenId: c.bos_token_id ?? null,

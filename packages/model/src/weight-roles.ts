@@ -70,7 +70,9 @@ export function roleBindings(
   layer: number | undefined,
   has: (tensor: string) => boolean,
 ): Bindings {
-  return config.architecture === 'gpt2' ? gpt2Bindings(config, layer, has) : llamaBindings(config, layer);
+  if (config.architecture === 'gpt2') return gpt2Bindings(config, layer, has);
+  if (config.architecture === 'gpt_neox') return neoxBindings(config, layer);
+  return llamaBindings(config, layer);
 }
 
 /** A norm weight stored as an offset from 1 (Gemma's RMSNorm scales by 1 + weight). */
@@ -195,4 +197,61 @@ function gpt2Bindings(
     down: conv1d(`${p}mlp.c_proj.weight`, i, h),
     downBias: plain(`${p}mlp.c_proj.bias`, [h]),
   };
+}
+
+/**
+ * GPT-NeoX fuses q, k and v per head: query_key_value's rows are [head 0: q, k, v; head 1: q, k, v; ...]
+ * (head_dim rows each), gathered here into the q, k and v of all heads.
+ */
+function neoxBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
+  const h = c.hiddenSize;
+  if (layer === undefined) {
+    const embed = plain('gpt_neox.embed_in.weight', [c.vocabSize, h]);
+    return {
+      embed,
+      finalNorm: plain('gpt_neox.final_layer_norm.weight', [h]),
+      finalNormBias: plain('gpt_neox.final_layer_norm.bias', [h]),
+      lmHead: c.tieWordEmbeddings ? embed : plain('embed_out.weight', [c.vocabSize, h]),
+    };
+  }
+  const p = `gpt_neox.layers.${layer}.`;
+  const d = c.headDim;
+  const i = c.intermediateSize;
+  const qkvWeight = `${p}attention.query_key_value.weight`;
+  const qkvBias = `${p}attention.query_key_value.bias`;
+  const gather = (tensor: string, storedShape: readonly number[], part: number): RoleBinding => ({
+    tensor,
+    storedShape,
+    source: {
+      kind: 'concat',
+      parts: Array.from({ length: c.numHeads }, (_, head) => ({
+        kind: 'rows' as const,
+        source: { kind: 'tensor' as const, name: tensor },
+        start: (3 * head + part) * d,
+        count: d,
+      })),
+    },
+    shape: storedShape.length === 2 ? [h, h] : [h],
+  });
+  const out: Bindings = {
+    attnNorm: plain(`${p}input_layernorm.weight`, [h]),
+    attnNormBias: plain(`${p}input_layernorm.bias`, [h]),
+    q: gather(qkvWeight, [3 * h, h], 0),
+    k: gather(qkvWeight, [3 * h, h], 1),
+    v: gather(qkvWeight, [3 * h, h], 2),
+    o: plain(`${p}attention.dense.weight`, [h, h]),
+    mlpNorm: plain(`${p}post_attention_layernorm.weight`, [h]),
+    mlpNormBias: plain(`${p}post_attention_layernorm.bias`, [h]),
+    up: plain(`${p}mlp.dense_h_to_4h.weight`, [i, h]),
+    upBias: plain(`${p}mlp.dense_h_to_4h.bias`, [i]),
+    down: plain(`${p}mlp.dense_4h_to_h.weight`, [h, i]),
+    downBias: plain(`${p}mlp.dense_4h_to_h.bias`, [h]),
+  };
+  if (c.qkvBias) {
+    out.qBias = gather(qkvBias, [3 * h], 0);
+    out.kBias = gather(qkvBias, [3 * h], 1);
+    out.vBias = gather(qkvBias, [3 * h], 2);
+  }
+  if (c.oBias) out.oBias = plain(`${p}attention.dense.bias`, [h]);
+  return out;
 }

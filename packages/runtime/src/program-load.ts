@@ -159,6 +159,7 @@ const MODEL_FIELDS = [
   'tieWordEmbeddings',
   'embeddingScale',
   'attentionScale',
+  'parallelResidual',
   'residualScale',
   'logitsScale',
 ] as const;

@@ -78,19 +78,14 @@ export function lowerUnfused(
         ),
       ),
     );
-  const residual = (layer: number, after: number): number =>
-    g.op(
-      'residual',
-      layer,
-      [after],
-      [
-        instructionFor(
-          'RESIDUAL_ADD',
-          { a: s.projOut, out: ids.hidden, offset: 0, count: h, scale: config.residualScale },
-          { layer },
-        ),
-      ],
-    );
+  const residual = (layer: number, after: readonly number[]): number =>
+    g.op('residual', layer, after, [
+      instructionFor(
+        'RESIDUAL_ADD',
+        { a: s.projOut, out: ids.hidden, offset: 0, count: h, scale: config.residualScale },
+        { layer },
+      ),
+    ]);
 
   const embed = lowerEmbed(g, config, ids);
   let previous = embed;
@@ -112,8 +107,16 @@ export function lowerUnfused(
       y: s.projOut,
       bias: w.oBias,
     });
-    const attnResidual = residual(l, o);
-    const mlpNorm = norm('mlp-norm', l, attnResidual, w.mlpNorm);
+    // A parallel residual (GPT-NeoX): the MLP's norm reads the layer's input, before attention's add.
+    let attnResidual: number;
+    let mlpNorm: number;
+    if (config.parallelResidual) {
+      mlpNorm = norm('mlp-norm', l, o, w.mlpNorm);
+      attnResidual = residual(l, [o, mlpNorm]);
+    } else {
+      attnResidual = residual(l, [o]);
+      mlpNorm = norm('mlp-norm', l, attnResidual, w.mlpNorm);
+    }
     const up = matvec('up', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
       x: s.normed,
       W: w.up,
@@ -164,13 +167,20 @@ export function lowerUnfused(
         [instructionFor('MUL', { a: ids.mlpAct, b: s.upOut, out: ids.mlpAct, ...span }, at)],
       );
     }
-    const down = matvec('down', l, [activated], tiling.matvec.down.tiles, {
-      x: ids.mlpAct,
-      W: w.down,
-      y: s.projOut,
-      bias: w.downBias,
-    });
-    previous = residual(l, down);
+    // Down overwrites projOut, which attention's residual add reads.
+    const down = matvec(
+      'down',
+      l,
+      config.parallelResidual ? [activated, attnResidual] : [activated],
+      tiling.matvec.down.tiles,
+      {
+        x: ids.mlpAct,
+        W: w.down,
+        y: s.projOut,
+        bias: w.downBias,
+      },
+    );
+    previous = residual(l, [down]);
   }
   const finalNorm = norm('final-norm', null, previous, ids.finalNorm);
   const lm = matvec('lm-head', null, [finalNorm], tiling.matvec.lmHead.tiles, {

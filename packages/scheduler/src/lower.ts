@@ -59,47 +59,48 @@ export function lowerFused(
     );
     const ready = scratch ? lowerQkvScratch(g, config, l, qkv, ids, w) : [qkv];
     const attention = lowerAttention(g, config, l, ready, ids, w.kv, chunks);
-    const o = g.op(
-      'o',
-      l,
-      [attention],
-      tiling.matvec.o.tiles.map((t) =>
-        instructionFor(
-          'FUSED_MATMUL_RESIDUAL',
-          { x: ids.attnOut, W: w.o, out: ids.hidden, bias: w.oBias, ...rows(t), scale: config.residualScale },
-          layer,
-        ),
+    const oTiles = tiling.matvec.o.tiles.map((t) =>
+      instructionFor(
+        'FUSED_MATMUL_RESIDUAL',
+        { x: ids.attnOut, W: w.o, out: ids.hidden, bias: w.oBias, ...rows(t), scale: config.residualScale },
+        layer,
       ),
     );
-    const gateUp = g.op(
-      'gate-up',
-      l,
-      [o],
-      tiling.matvec.gateUp.tiles.map((t) =>
-        instructionFor(
-          'FUSED_NORM_GATE_UP_ACT',
-          {
-            flags: config.mlpGated ? [...nf, 'gated'] : nf,
-            activation: config.activation,
-            x: ids.hidden,
-            normParams: w.mlpNorm,
-            Wgate: w.gate,
-            Wup: w.up,
-            gateBias: w.gateBias,
-            upBias: w.upBias,
-            out: ids.mlpAct,
-            ...rows(t),
-            eps,
-          },
-          layer,
-        ),
+    const gateUpTiles = tiling.matvec.gateUp.tiles.map((t) =>
+      instructionFor(
+        'FUSED_NORM_GATE_UP_ACT',
+        {
+          flags: config.mlpGated ? [...nf, 'gated'] : nf,
+          activation: config.activation,
+          x: ids.hidden,
+          normParams: w.mlpNorm,
+          Wgate: w.gate,
+          Wup: w.up,
+          gateBias: w.gateBias,
+          upBias: w.upBias,
+          out: ids.mlpAct,
+          ...rows(t),
+          eps,
+        },
+        layer,
       ),
     );
+    // A parallel residual (GPT-NeoX): the MLP reads the layer's input, so gate/up runs beside the attention
+    // and O adds into the residual only after every gate/up tile has read it; down follows both.
+    let o: number;
+    let gateUp: number;
+    if (config.parallelResidual) {
+      gateUp = g.op('gate-up', l, [previous], gateUpTiles);
+      o = g.op('o', l, [attention, gateUp], oTiles);
+    } else {
+      o = g.op('o', l, [attention], oTiles);
+      gateUp = g.op('gate-up', l, [o], gateUpTiles);
+    }
     const split = tiling.matvec.down.splitK > 1;
     previous = g.op(
       'down',
       l,
-      [gateUp],
+      config.parallelResidual ? [gateUp, o] : [gateUp],
       tiling.matvec.down.tiles.map((t) =>
         instructionFor(
           'FUSED_MATMUL_RESIDUAL',

@@ -38,6 +38,7 @@ export const TINY_CONFIG: RuntimeModelConfig = {
   slidingWindow: null,
   tieWordEmbeddings: false,
   embeddingScale: 1,
+  parallelResidual: false,
   residualScale: 1,
   logitsScale: 1,
   attentionScale: 0.5,

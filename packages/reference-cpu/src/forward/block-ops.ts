@@ -4,6 +4,7 @@
  */
 import type { RuntimeModelConfig } from '@megakernel/isa';
 import { activationFunction } from '../maths/activations.js';
+import { residualAdd } from '../maths/elementwise.js';
 import { layerNorm } from '../maths/layer-norm.js';
 import { matvec } from '../maths/matvec.js';
 import { rmsNorm } from '../maths/rms-norm.js';
@@ -53,4 +54,24 @@ export function lmHead(weights: DecoderWeights, x: Float32Array): Float32Array {
   // Granite divides the logits by logits_scaling (logitsScale is its inverse; 1 elsewhere).
   if (c.logitsScale !== 1) for (let i = 0; i < logits.length; i++) logits[i] = logits[i]! * c.logitsScale;
   return logits;
+}
+
+/**
+ * The block's two residual adds into x (the layer's input), given the attention output: x += O·attention,
+ * then x += mlp(norm2(·)) of the updated x, or, with a parallel residual (GPT-NeoX), of the layer's input.
+ * Both scaled by the residual scale. The adds' order is the VMs' (O's add, then down's).
+ */
+export function addBlockOutputs(
+  c: RuntimeModelConfig,
+  w: LayerWeights,
+  x: Float32Array,
+  attention: Float32Array,
+): void {
+  const parallelInput = c.parallelResidual ? applyNorm(c, x, w.mlpNorm, w.mlpNormBias) : null;
+  residualAdd(
+    x,
+    matvec(w.o, attention, c.hiddenSize, attention.length, w.oBias ?? undefined),
+    c.residualScale,
+  );
+  residualAdd(x, mlp(c, w, parallelInput ?? applyNorm(c, x, w.mlpNorm, w.mlpNormBias)), c.residualScale);
 }

@@ -8,10 +8,9 @@ import type { Checkpoint } from '@megakernel/model';
 import { DecoderClosedError } from '../closed-error.js';
 import { alibiSlopes } from '../maths/alibi.js';
 import { decodeAttention, type KvLayout } from '../maths/attention.js';
-import { residualAdd } from '../maths/elementwise.js';
 import { matvec } from '../maths/matvec.js';
 import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
-import { applyNorm, lmHead, mlp, normHeads } from './block-ops.js';
+import { addBlockOutputs, applyNorm, lmHead, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 import { checkPositions, embedToken } from './forward.js';
 
@@ -116,8 +115,7 @@ export class ForwardDecoder {
         chunks: this.chunks,
         ...(this.slopes ? { alibiSlopes: this.slopes } : {}),
       });
-      residualAdd(x, matvec(w.o, attn, H, qd, w.oBias ?? undefined), c.residualScale);
-      residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)), c.residualScale);
+      addBlockOutputs(c, w, x, attn);
     });
     this.length = pos + 1;
     return lmHead(weights, x);

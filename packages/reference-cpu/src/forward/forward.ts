@@ -6,11 +6,10 @@ import { type RuntimeModelConfig, rotaryDim } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { alibiSlopes } from '../maths/alibi.js';
 import { causalAttention } from '../maths/causal-attention.js';
-import { residualAdd } from '../maths/elementwise.js';
 import { embeddingGather } from '../maths/embedding.js';
 import { matvec } from '../maths/matvec.js';
 import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
-import { applyNorm, lmHead, mlp, normHeads } from './block-ops.js';
+import { addBlockOutputs, applyNorm, lmHead, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 
 export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: readonly number[]): Float32Array {
@@ -60,12 +59,7 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
     });
     for (let t = 0; t < T; t++) {
       const x = xs[t]!;
-      residualAdd(
-        x,
-        matvec(w.o, attn.subarray(t * qd, (t + 1) * qd), H, qd, w.oBias ?? undefined),
-        c.residualScale,
-      );
-      residualAdd(x, mlp(c, w, applyNorm(c, x, w.mlpNorm, w.mlpNormBias)), c.residualScale);
+      addBlockOutputs(c, w, x, attn.subarray(t * qd, (t + 1) * qd));
     }
   }
 

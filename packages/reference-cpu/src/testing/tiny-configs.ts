@@ -30,6 +30,7 @@ const llama: RuntimeModelConfig = {
   tieWordEmbeddings: false,
   embeddingScale: 1,
   attentionScale: 1 / Math.sqrt(8),
+  parallelResidual: false,
   residualScale: 1,
   logitsScale: 1,
   bosTokenId: 1,
