@@ -23,6 +23,15 @@ const llamaBase = {
   logitsScale: 1,
 } as const;
 
+/** GPT-2's and GPT-NeoX's blocks: LayerNorm with bias, biases on every projection. */
+const layerNormWithBiases = {
+  norm: 'layer',
+  normBias: true,
+  qkvBias: true,
+  oBias: true,
+  mlpBias: true,
+} as const;
+
 export const PRESETS = {
   'llama-3.2-1b': {
     ...llamaBase,
@@ -123,13 +132,9 @@ export const PRESETS = {
     numKvHeads: 16,
     headDim: 64,
     maxPositionEmbeddings: 2048,
-    norm: 'layer',
-    normEps: 1e-5,
-    normBias: true,
-    qkvBias: true,
-    oBias: true,
-    mlpBias: true,
+    ...layerNormWithBiases,
     mlpGated: false,
+    normEps: 1e-5,
     activation: 'gelu',
     ropeTheta: 10000,
     ropeScaling: { type: 'none' },
@@ -174,13 +179,9 @@ export const PRESETS = {
     numKvHeads: 12,
     headDim: 64,
     maxPositionEmbeddings: 1024,
-    norm: 'layer',
+    ...layerNormWithBiases,
     normEps: 1e-5,
-    normBias: true,
-    qkvBias: true,
     qkNorm: 'none',
-    oBias: true,
-    mlpBias: true,
     lmHeadBias: false,
     mlpGated: false,
     activation: 'gelu_tanh',

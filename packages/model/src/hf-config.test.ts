@@ -414,14 +414,18 @@ describe('Qwen2 and Mistral', () => {
 
   it('GPT-NeoX: LayerNorms with bias, partial rotary from rotary_pct or rope_parameters, parallel residual by default', () => {
     const neox = readJson(path.join(fixtureDir('gpt-neox-tiny'), 'config.json'));
-    expect(parseHfConfig(neox)).toMatchObject({
+    const c = parseHfConfig(neox);
+    // LayerNorm with bias; biases on q/k/v, o and the MLP; no gate.
+    expect([c.norm, c.normBias, c.qkvBias, c.oBias, c.mlpBias, c.mlpGated]).toEqual([
+      'layer',
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(c).toMatchObject({
       architecture: 'gpt_neox',
-      norm: 'layer',
-      normBias: true,
-      qkvBias: true,
-      oBias: true,
-      mlpBias: true,
-      mlpGated: false,
       activation: 'gelu',
       numKvHeads: 4,
       headDim: 16,
