@@ -22,6 +22,7 @@ const REQUIRED = [
   'llama32-tiny-tied-rope3',
   'mistral-tiny-swa',
   'mistral-tiny-swa5-mha',
+  'phi2-tiny-partial',
   'qwen2-tiny-qkv-bias',
   'qwen3-tiny-qk-norm',
 ] as const;

@@ -11,7 +11,8 @@ export type Architecture =
   | 'qwen3'
   | 'gemma'
   | 'granite'
-  | 'gpt_neox';
+  | 'gpt_neox'
+  | 'phi';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
@@ -21,6 +22,7 @@ export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'gemma',
   'granite',
   'gpt_neox',
+  'phi',
 ];
 
 export type NormKind = 'rms' | 'layer';

@@ -54,6 +54,10 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
     out.set('finalNormBias', [h]);
   }
   if (c.architecture === 'gpt_neox') out.set('finalNormBias', [h]);
+  if (c.architecture === 'phi') {
+    out.set('finalNormBias', [h]);
+    out.set('lmHeadBias', [c.vocabSize]);
+  }
   for (let l = 0; l < c.numLayers; l++) {
     const layer: [string, number[]][] = [
       ['attnNorm', [h]],
@@ -65,7 +69,7 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
       ['up', [i, h]],
       ['down', [h, i]],
     ];
-    if (c.architecture === 'gpt2' || c.architecture === 'gpt_neox') {
+    if (c.architecture === 'gpt2' || c.architecture === 'gpt_neox' || c.architecture === 'phi') {
       layer.push(
         ['attnNormBias', [h]],
         ['mlpNormBias', [h]],
@@ -114,6 +118,7 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
   const c = ck.config;
   const h = c.hiddenSize;
   if (c.architecture === 'gpt_neox') return expectedNeoxWeight(ck, role, layer);
+  if (c.architecture === 'phi') return expectedPhiWeight(ck, role, layer);
   if (c.architecture !== 'gpt2') {
     const names: Record<string, string> = {
       embed: 'model.embed_tokens.weight',
@@ -208,6 +213,37 @@ function expectedNeoxWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: numb
     downBias: 'mlp.dense_4h_to_h.bias',
   };
   return ck.readTensor(`${p}${names[role]}`);
+}
+
+/** Phi: one input LayerNorm serves attention and MLP; `dense` is O, fc1/fc2 the MLP; the LM head has a bias. */
+function expectedPhiWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number): Float32Array {
+  const model: Record<string, string> = {
+    embed: 'model.embed_tokens.weight',
+    lmHead: 'lm_head.weight',
+    lmHeadBias: 'lm_head.bias',
+    finalNorm: 'model.final_layernorm.weight',
+    finalNormBias: 'model.final_layernorm.bias',
+  };
+  if (layer === undefined) return ck.readTensor(model[role]!);
+  const names: Record<string, string> = {
+    attnNorm: 'input_layernorm.weight',
+    attnNormBias: 'input_layernorm.bias',
+    mlpNorm: 'input_layernorm.weight',
+    mlpNormBias: 'input_layernorm.bias',
+    q: 'self_attn.q_proj.weight',
+    k: 'self_attn.k_proj.weight',
+    v: 'self_attn.v_proj.weight',
+    qBias: 'self_attn.q_proj.bias',
+    kBias: 'self_attn.k_proj.bias',
+    vBias: 'self_attn.v_proj.bias',
+    o: 'self_attn.dense.weight',
+    oBias: 'self_attn.dense.bias',
+    up: 'mlp.fc1.weight',
+    upBias: 'mlp.fc1.bias',
+    down: 'mlp.fc2.weight',
+    downBias: 'mlp.fc2.bias',
+  };
+  return ck.readTensor(`model.layers.${layer}.${names[role]}`);
 }
 
 describe('every fixture loads', () => {

@@ -445,6 +445,19 @@ describe('Qwen2 and Mistral', () => {
     expect(parseHfConfig({ ...neox, use_parallel_residual: false }).parallelResidual).toBe(false);
   });
 
+  it('Phi-2: one LayerNorm for attention and MLP in parallel, partial rotary, LM-head bias; qk_layernorm refused', () => {
+    const phi = readJson(path.join(fixtureDir('phi2-tiny-partial'), 'config.json'));
+    expect(parseHfConfig(phi)).toMatchObject({
+      architecture: 'phi',
+      parallelResidual: true,
+      partialRotaryFactor: 0.5,
+      lmHeadBias: true,
+      activation: 'gelu_tanh',
+      headDim: 16,
+    });
+    expect(() => parseHfConfig({ ...phi, qk_layernorm: true }, 'p/config.json')).toThrow(/qk_layernorm/);
+  });
+
   it('Mistral with sliding_window null has full attention; absent means transformers default 4096', () => {
     const mistral = readJson(path.join(fixtureDir('mistral-tiny-swa'), 'config.json'));
     expect(parseHfConfig({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
@@ -456,7 +469,7 @@ describe('Qwen2 and Mistral', () => {
 describe('fixtures of families not supported yet (fixtures/pending)', () => {
   it('holds one checkpoint for each family issue 11 still lacks', () => {
     const types = pendingFixtures().map((f) => readJson(path.join(f.dir, 'config.json')).model_type);
-    expect(types.sort()).toEqual(['gemma2', 'mixtral', 'olmo2', 'phi', 'phi3']);
+    expect(types.sort()).toEqual(['gemma2', 'mixtral', 'olmo2', 'phi3']);
   });
   // When a family gains support, this fails: move its fixture up into fixtures/ so every test runs it.
   for (const { name, dir } of pendingFixtures()) {

@@ -24,6 +24,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   GemmaForCausalLM: 'gemma',
   GraniteForCausalLM: 'granite',
   GPTNeoXForCausalLM: 'gpt_neox',
+  PhiForCausalLM: 'phi',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -115,6 +116,23 @@ const neoxSchema = z.looseObject({
   ...specialTokens,
 });
 
+const phiSchema = z.looseObject({
+  hidden_size: size,
+  intermediate_size: size,
+  num_hidden_layers: size,
+  num_attention_heads: size,
+  num_key_value_heads: size.nullish(),
+  vocab_size: size,
+  max_position_embeddings: size,
+  layer_norm_eps: z.number().positive().default(1e-5),
+  hidden_act: activation.default('gelu_new'),
+  qk_layernorm: z
+    .literal(false, { error: 'q/k LayerNorms (qk_layernorm) are not supported for phi' })
+    .default(false),
+  tie_word_embeddings: z.boolean().default(false),
+  ...specialTokens,
+});
+
 /** Reads and parses `file` (a config.json). */
 export function readHfConfig(file: string): { config: RuntimeModelConfig; raw: Record<string, unknown> } {
   let raw: unknown;
@@ -132,6 +150,7 @@ export function parseHfConfig(raw: unknown, file = 'config.json'): RuntimeModelC
   const architecture = detectArchitecture(raw, file);
   if (architecture === 'gpt2') return gpt2Config(raw, file);
   if (architecture === 'gpt_neox') return neoxConfig(raw, file);
+  if (architecture === 'phi') return phiConfig(raw, file);
   return llamaLikeConfig(architecture, raw, file);
 }
 
@@ -183,14 +202,7 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
   const llamaBias = architecture === 'llama' || qwen3 || gemma || granite;
   return {
     architecture,
-    numLayers: c.num_hidden_layers,
-    hiddenSize: c.hidden_size,
-    intermediateSize: c.intermediate_size,
-    vocabSize: c.vocab_size,
-    numHeads,
-    numKvHeads,
-    headDim,
-    maxPositionEmbeddings: c.max_position_embeddings,
+    ...sizes(c, numHeads, numKvHeads, headDim),
     norm: 'rms',
     normEps: c.rms_norm_eps,
     normBias: false,
@@ -323,14 +335,7 @@ function neoxConfig(raw: unknown, file: string): RuntimeModelConfig {
   const rope = parseRopeSettings(raw, file, c.rotary_emb_base ?? 10000);
   return {
     architecture: 'gpt_neox',
-    numLayers: c.num_hidden_layers,
-    hiddenSize: c.hidden_size,
-    intermediateSize: c.intermediate_size,
-    vocabSize: c.vocab_size,
-    numHeads: c.num_attention_heads,
-    numKvHeads: c.num_attention_heads,
-    headDim,
-    maxPositionEmbeddings: c.max_position_embeddings,
+    ...sizes(c, c.num_attention_heads, c.num_attention_heads, headDim),
     norm: 'layer',
     normEps: c.layer_norm_eps,
     normBias: true,
@@ -355,6 +360,77 @@ function neoxConfig(raw: unknown, file: string): RuntimeModelConfig {
     logitsScale: 1,
     bosTokenId: c.bos_token_id ?? null,
     eosTokenIds: eosList(c.eos_token_id),
+  };
+}
+
+/**
+ * Phi-1/Phi-2: one LayerNorm per layer feeding attention and MLP in parallel (the MLP's norm is the same
+ * tensor), partial rotary, a non-gated gelu_new MLP, biases on every projection and on the LM head.
+ */
+function phiConfig(raw: unknown, file: string): RuntimeModelConfig {
+  const c = validate(phiSchema, raw, file);
+  const numHeads = c.num_attention_heads;
+  const numKvHeads = c.num_key_value_heads ?? numHeads;
+  if (numHeads % numKvHeads !== 0)
+    throw new ConfigError(
+      file,
+      'num_key_value_heads',
+      `${numKvHeads} does not divide num_attention_heads ${numHeads}`,
+    );
+  const headDim = wholeQuotient(c.hidden_size, numHeads, file, 'num_attention_heads');
+  const rope = parseRopeSettings(raw, file, 10000);
+  return {
+    architecture: 'phi',
+    ...sizes(c, numHeads, numKvHeads, headDim),
+    norm: 'layer',
+    normEps: c.layer_norm_eps,
+    normBias: true,
+    qkvBias: true,
+    qkNorm: 'none',
+    oBias: true,
+    mlpBias: true,
+    lmHeadBias: true,
+    mlpGated: false,
+    activation: ACTIVATIONS[c.hidden_act]!,
+    position: 'rope',
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
+    partialRotaryFactor: rope.partialRotaryFactor,
+    ropeLayout: 'rotate-half',
+    slidingWindow: null,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    embeddingScale: 1,
+    attentionScale: 1 / Math.sqrt(headDim),
+    parallelResidual: true,
+    residualScale: 1,
+    logitsScale: 1,
+    bosTokenId: c.bos_token_id ?? null,
+    eosTokenIds: eosList(c.eos_token_id),
+  };
+}
+
+/** The size fields of a config.json that names them as Llama does (hidden_size, num_hidden_layers, ...). */
+function sizes(
+  c: {
+    num_hidden_layers: number;
+    hidden_size: number;
+    intermediate_size: number;
+    vocab_size: number;
+    max_position_embeddings: number;
+  },
+  numHeads: number,
+  numKvHeads: number,
+  headDim: number,
+) {
+  return {
+    numLayers: c.num_hidden_layers,
+    hiddenSize: c.hidden_size,
+    intermediateSize: c.intermediate_size,
+    vocabSize: c.vocab_size,
+    numHeads,
+    numKvHeads,
+    headDim,
+    maxPositionEmbeddings: c.max_position_embeddings,
   };
 }
 

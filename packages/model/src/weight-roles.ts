@@ -72,6 +72,7 @@ export function roleBindings(
 ): Bindings {
   if (config.architecture === 'gpt2') return gpt2Bindings(config, layer, has);
   if (config.architecture === 'gpt_neox') return neoxBindings(config, layer);
+  if (config.architecture === 'phi') return phiBindings(config, layer);
   return llamaBindings(config, layer);
 }
 
@@ -254,4 +255,44 @@ function neoxBindings(c: RuntimeModelConfig, layer: number | undefined): Binding
   }
   if (c.oBias) out.oBias = plain(`${p}attention.dense.bias`, [h]);
   return out;
+}
+
+/** Phi: Llama's projection names with biases, `dense` for O, fc1/fc2, and one LayerNorm for both blocks. */
+function phiBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
+  const h = c.hiddenSize;
+  if (layer === undefined) {
+    const embed = plain('model.embed_tokens.weight', [c.vocabSize, h]);
+    return {
+      embed,
+      finalNorm: plain('model.final_layernorm.weight', [h]),
+      finalNormBias: plain('model.final_layernorm.bias', [h]),
+      lmHead: c.tieWordEmbeddings ? embed : plain('lm_head.weight', [c.vocabSize, h]),
+      lmHeadBias: plain('lm_head.bias', [c.vocabSize]),
+    };
+  }
+  const p = `model.layers.${layer}.`;
+  const q = qDim(c);
+  const kv = kvDim(c);
+  const i = c.intermediateSize;
+  const norm = plain(`${p}input_layernorm.weight`, [h]);
+  const normBias = plain(`${p}input_layernorm.bias`, [h]);
+  return {
+    attnNorm: norm,
+    attnNormBias: normBias,
+    // The MLP reads the same normalised input (parallelResidual): the same tensors.
+    mlpNorm: norm,
+    mlpNormBias: normBias,
+    q: plain(`${p}self_attn.q_proj.weight`, [q, h]),
+    k: plain(`${p}self_attn.k_proj.weight`, [kv, h]),
+    v: plain(`${p}self_attn.v_proj.weight`, [kv, h]),
+    qBias: plain(`${p}self_attn.q_proj.bias`, [q]),
+    kBias: plain(`${p}self_attn.k_proj.bias`, [kv]),
+    vBias: plain(`${p}self_attn.v_proj.bias`, [kv]),
+    o: plain(`${p}self_attn.dense.weight`, [h, q]),
+    oBias: plain(`${p}self_attn.dense.bias`, [h]),
+    up: plain(`${p}mlp.fc1.weight`, [i, h]),
+    upBias: plain(`${p}mlp.fc1.bias`, [i]),
+    down: plain(`${p}mlp.fc2.weight`, [h, i]),
+    downBias: plain(`${p}mlp.fc2.bias`, [h]),
+  };
 }
