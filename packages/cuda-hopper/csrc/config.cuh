@@ -27,12 +27,6 @@ struct KernelConfig {
   static constexpr int kStages = MK_STAGES;
   static constexpr uint32_t kStageBytes = MK_STAGE_KB * 1024;
 
-  // Weight stages the loader prefetches into L2 ahead of its ring copies (0: none).
-#ifndef MK_PREFETCH_STAGES
-#define MK_PREFETCH_STAGES 0
-#endif
-  static constexpr int kPrefetchStages = MK_PREFETCH_STAGES;
-
   // Decoded instructions the loader may run ahead of the consumers (bounded by the ring anyway).
   static constexpr int kPlans = 8;
 

@@ -37,35 +37,8 @@ __device__ __forceinline__ void issue_stage(const Plan& p, const StageDesc& d, u
   }
 }
 
-// L2 prefetch of one stage's rows (16-byte path only: the copy engine's alignment rules).
-__device__ __forceinline__ void prefetch_stage(const Plan& p, const StageDesc& d, int lane, uint64_t policy) {
-  if (!p.vec) return;
-  const WStream& w = p.w[d.m];
-  const uint32_t rowBytes = w.rowElems * 2;
-  const uint8_t* src = w.base + uint64_t(d.row) * w.rowStride;
-#ifdef MK_PREFETCH_HINT
-  if (w.contiguous) {
-    if (lane == 0) ptx::bulk_prefetch_l2(src, d.nr * rowBytes, policy);
-  } else {
-    for (uint32_t r = lane; r < d.nr; r += 32) ptx::bulk_prefetch_l2(src + uint64_t(r) * w.rowStride, rowBytes, policy);
-  }
-#else
-  (void)policy;
-  if (w.contiguous) {
-    if (lane == 0) ptx::bulk_prefetch_l2(src, d.nr * rowBytes);
-  } else {
-    for (uint32_t r = lane; r < d.nr; r += 32) ptx::bulk_prefetch_l2(src + uint64_t(r) * w.rowStride, rowBytes);
-  }
-#endif
-}
-
 __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage& s, int lane) {
   const uint64_t policy = ptx::l2_evict_first_policy();
-#ifdef MK_PREFETCH_HINT
-  const uint64_t prefetchPolicy = ptx::l2_evict_last_policy();
-#else
-  const uint64_t prefetchPolicy = 0;
-#endif
   const uint32_t qlen = kp.queueLen[blockIdx.x];
   const uint4* queue = reinterpret_cast<const uint4*>(kp.queues + size_t(kp.queueStart[blockIdx.x]) * INSTRUCTION_BYTES);
   uint32_t gi = 0, gs = 0;
@@ -84,16 +57,12 @@ __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage
       if (error != STATUS_OK && lane == 0) report(kp, error, i, step, in.opcode, 0, 0, 0, p.detail);
       if (lane == 0) ptx::mbar_arrive(&s.planFull[slot]);
       if (error != STATUS_OK) return;
-      StageCursor ahead{};
-      StageDesc pd;
-      for (int k = 0; k < Cfg::kPrefetchStages && next_stage(p, ahead, pd); ++k) prefetch_stage(p, pd, lane, prefetchPolicy);
       const bool ok = for_each_stage(
           p,
           [&](const StageDesc& d) {
             const uint32_t ss = gs % Cfg::kStages;
             if (gs >= Cfg::kStages && !wait_mbar(&s.empty[ss], ((gs / Cfg::kStages) - 1) & 1u, kp)) return false;
             issue_stage(p, d, s.ring[ss], &s.full[ss], lane, policy);
-            if (Cfg::kPrefetchStages > 0 && next_stage(p, ahead, pd)) prefetch_stage(p, pd, lane, prefetchPolicy);
             ++gs;
             return true;
           },

@@ -65,28 +65,6 @@ __device__ __forceinline__ bool for_each_stage(const Plan& p, StageFn&& stage, B
   return true;
 }
 
-// The same stage order as for_each_stage, one stage per call: the loader's L2 prefetch runs a few
-// stages ahead of its ring copies with it.
-struct StageCursor {
-  uint32_t b0 = 0, m = 0, r = 0;
-};
-__device__ __forceinline__ bool next_stage(const Plan& p, StageCursor& c, StageDesc& d) {
-  if (p.nstreams == 0 || c.b0 >= p.rows) return false;
-  const uint32_t bEnd = min(p.rows, c.b0 + Cfg::kRowBlock);
-  const uint32_t rps = p.w[c.m].rowsPerStage;
-  d = StageDesc{c.m, c.r, min(rps, bEnd - c.r), c.b0};
-  c.r += rps;
-  if (c.r >= bEnd) {
-    c.r = c.b0;
-    if (++c.m >= p.nstreams) {
-      c.m = 0;
-      c.b0 += Cfg::kRowBlock;
-      c.r = c.b0;
-    }
-  }
-  return true;
-}
-
 __device__ __forceinline__ TRef resolve_tensor(const KernelParams& kp, uint16_t id) {
   TRef r{};
   if (id == NONE16) return r;

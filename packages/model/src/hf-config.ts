@@ -176,14 +176,7 @@ export function detectArchitecture(raw: unknown, file = 'config.json'): Architec
 function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string): RuntimeModelConfig {
   const c = validate(llamaLikeSchema, raw, file);
   const numHeads = c.num_attention_heads;
-  const numKvHeads = c.num_key_value_heads ?? numHeads;
-  if (numHeads % numKvHeads !== 0) {
-    throw new ConfigError(
-      file,
-      'num_key_value_heads',
-      `${numKvHeads} does not divide num_attention_heads ${numHeads}`,
-    );
-  }
+  const numKvHeads = kvHeads(numHeads, c.num_key_value_heads, file);
   // Qwen3Config's head_dim defaults to 128 and GemmaConfig's to 256, whatever the hidden size; the
   // others derive it.
   const headDim =
@@ -331,36 +324,15 @@ function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
  */
 function neoxConfig(raw: unknown, file: string): RuntimeModelConfig {
   const c = validate(neoxSchema, raw, file);
-  const headDim = wholeQuotient(c.hidden_size, c.num_attention_heads, file, 'num_attention_heads');
   const rope = parseRopeSettings(raw, file, c.rotary_emb_base ?? 10000);
-  return {
-    architecture: 'gpt_neox',
-    ...sizes(c, c.num_attention_heads, c.num_attention_heads, headDim),
-    norm: 'layer',
-    normEps: c.layer_norm_eps,
-    normBias: true,
-    qkvBias: c.attention_bias,
-    qkNorm: 'none',
-    oBias: c.attention_bias,
-    mlpBias: true,
+  return layerNormRopeConfig('gpt_neox', c, rope, {
+    numKvHeads: c.num_attention_heads,
+    attentionBias: c.attention_bias,
     lmHeadBias: false,
-    mlpGated: false,
-    activation: ACTIVATIONS[c.hidden_act]!,
-    position: 'rope',
-    ropeTheta: rope.theta,
-    ropeScaling: rope.scaling,
     partialRotaryFactor: c.rotary_pct ?? rope.partialRotaryFactor,
-    ropeLayout: 'rotate-half',
-    slidingWindow: null,
-    tieWordEmbeddings: c.tie_word_embeddings,
-    embeddingScale: 1,
-    attentionScale: 1 / Math.sqrt(headDim),
     parallelResidual: c.use_parallel_residual,
-    residualScale: 1,
-    logitsScale: 1,
-    bosTokenId: c.bos_token_id ?? null,
-    eosTokenIds: eosList(c.eos_token_id),
-  };
+    file,
+  });
 }
 
 /**
@@ -369,44 +341,72 @@ function neoxConfig(raw: unknown, file: string): RuntimeModelConfig {
  */
 function phiConfig(raw: unknown, file: string): RuntimeModelConfig {
   const c = validate(phiSchema, raw, file);
-  const numHeads = c.num_attention_heads;
-  const numKvHeads = c.num_key_value_heads ?? numHeads;
-  if (numHeads % numKvHeads !== 0)
-    throw new ConfigError(
-      file,
-      'num_key_value_heads',
-      `${numKvHeads} does not divide num_attention_heads ${numHeads}`,
-    );
-  const headDim = wholeQuotient(c.hidden_size, numHeads, file, 'num_attention_heads');
   const rope = parseRopeSettings(raw, file, 10000);
+  return layerNormRopeConfig('phi', c, rope, {
+    numKvHeads: kvHeads(c.num_attention_heads, c.num_key_value_heads, file),
+    attentionBias: true,
+    lmHeadBias: true,
+    partialRotaryFactor: rope.partialRotaryFactor,
+    parallelResidual: true,
+    file,
+  });
+}
+
+/** GPT-NeoX's and Phi's blocks: LayerNorms with bias, rotate-half RoPE, an ungated MLP with biases. */
+function layerNormRopeConfig(
+  architecture: 'gpt_neox' | 'phi',
+  c: z.output<typeof neoxSchema> | z.output<typeof phiSchema>,
+  rope: ReturnType<typeof parseRopeSettings>,
+  o: {
+    numKvHeads: number;
+    attentionBias: boolean;
+    lmHeadBias: boolean;
+    partialRotaryFactor: number;
+    parallelResidual: boolean;
+    file: string;
+  },
+): RuntimeModelConfig {
+  const headDim = wholeQuotient(c.hidden_size, c.num_attention_heads, o.file, 'num_attention_heads');
   return {
-    architecture: 'phi',
-    ...sizes(c, numHeads, numKvHeads, headDim),
+    architecture,
+    ...sizes(c, c.num_attention_heads, o.numKvHeads, headDim),
     norm: 'layer',
     normEps: c.layer_norm_eps,
     normBias: true,
-    qkvBias: true,
+    qkvBias: o.attentionBias,
     qkNorm: 'none',
-    oBias: true,
+    oBias: o.attentionBias,
     mlpBias: true,
-    lmHeadBias: true,
+    lmHeadBias: o.lmHeadBias,
     mlpGated: false,
     activation: ACTIVATIONS[c.hidden_act]!,
     position: 'rope',
     ropeTheta: rope.theta,
     ropeScaling: rope.scaling,
-    partialRotaryFactor: rope.partialRotaryFactor,
+    partialRotaryFactor: o.partialRotaryFactor,
     ropeLayout: 'rotate-half',
     slidingWindow: null,
     tieWordEmbeddings: c.tie_word_embeddings,
     embeddingScale: 1,
     attentionScale: 1 / Math.sqrt(headDim),
-    parallelResidual: true,
+    parallelResidual: o.parallelResidual,
     residualScale: 1,
     logitsScale: 1,
     bosTokenId: c.bos_token_id ?? null,
     eosTokenIds: eosList(c.eos_token_id),
   };
+}
+
+/** num_key_value_heads (absent: one per query head), which must divide num_attention_heads. */
+function kvHeads(numHeads: number, numKvHeads: number | null | undefined, file: string): number {
+  const n = numKvHeads ?? numHeads;
+  if (numHeads % n !== 0)
+    throw new ConfigError(
+      file,
+      'num_key_value_heads',
+      `${n} does not divide num_attention_heads ${numHeads}`,
+    );
+  return n;
 }
 
 /** The size fields of a config.json that names them as Llama does (hidden_size, num_hidden_layers, ...). */
