@@ -23,6 +23,8 @@ const REQUIRED = [
   'mistral-tiny-swa',
   'mistral-tiny-swa5-mha',
   'phi2-tiny-partial',
+  'phi3-tiny-longrope',
+  'phi3-tiny-longrope-crossing',
   'qwen2-tiny-qkv-bias',
   'qwen3-tiny-qk-norm',
 ] as const;

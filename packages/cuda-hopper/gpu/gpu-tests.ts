@@ -246,7 +246,7 @@ await h.test(
     const vocab = program.config.vocabSize;
     const p = new CudaProgram(device!, program, { watchdogMs: 2000 });
     p.uploadWeights(checkpoint);
-    p.reset();
+    p.reset(ref.inputIds.length);
     p.setTokens(ref.inputIds);
     const T = ref.inputIds.length;
     let worst = 0;

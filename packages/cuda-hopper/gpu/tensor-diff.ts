@@ -54,7 +54,7 @@ export function diffTensors(
   const gpu = new CudaProgram(device, program);
   gpu.uploadWeights(checkpoint);
   corrupt?.(gpu);
-  gpu.reset();
+  gpu.reset(inputIds.length);
   gpu.setTokens(inputIds);
   // u32 argmax keys do not survive readTensor's f32 conversion; the tokens they choose are compared.
   const compared = program.tensors.filter((t) => t.region === 'state' && t.dtype !== 'u32');

@@ -60,10 +60,13 @@ export class CudaDecoder {
     return this.gpu.readLogits().subarray(0, this.vocab);
   }
 
-  /** Forgets every token (fresh state and counters); the weights stay on the device. */
-  reset(): void {
+  /**
+   * Forgets every token (fresh state and counters); the weights stay on the device. `promptLength`: the
+   * next sequence's prompt length, when known (LongRoPE rotates by it, as transformers does).
+   */
+  reset(promptLength = 0): void {
     this.assertOpen('reset');
-    this.gpu.reset();
+    this.gpu.reset(promptLength);
     this.pos = 0;
   }
 

@@ -139,8 +139,11 @@ export class CudaProgram {
     });
   }
 
-  /** Zeroes the state arena, applies every state tensor's init, zeroes the counters (epoch 0). */
-  reset(): void {
+  /**
+   * Zeroes the state arena, applies every state tensor's init, zeroes the counters (epoch 0).
+   * `promptLength`: the next sequence's prompt length, when known (LongRoPE's RoPE table depends on it).
+   */
+  reset(promptLength = 0): void {
     const native = this.native();
     native.fillState(0, this.program.stateBytes, 0);
     for (const t of this.program.tensors) {
@@ -148,7 +151,7 @@ export class CudaProgram {
       const bytes = tensorElementCount(t) * DTYPE_BYTES[t.dtype];
       if (t.init.kind === 'minus-one') native.fillState(t.byteOffset, bytes, 0xff);
       else if (t.init.kind === 'rope-table') {
-        const table = buildRopeTable(this.program.config, t.shape[0] ?? 0);
+        const table = buildRopeTable(this.program.config, t.shape[0] ?? 0, promptLength);
         if (table.length !== tensorElementCount(t)) {
           throw new Error(
             `rope table '${t.name}': ${table.length} values for ${tensorElementCount(t)} elements`,
@@ -244,7 +247,7 @@ export class CudaProgram {
   /** Logits [T * vocab] for each position of the prompt (one launch per position, as the CPU VM reads them). */
   runPrompt(inputIds: readonly number[]): Float32Array {
     const vocab = this.program.config.vocabSize;
-    this.reset();
+    this.reset(inputIds.length);
     this.setTokens(inputIds);
     const out = new Float32Array(inputIds.length * vocab);
     for (let pos = 0; pos < inputIds.length; pos++) {
@@ -257,7 +260,7 @@ export class CudaProgram {
   /** Greedy continuation of n tokens in ONE launch: the program feeds its own argmax back (embedFromArgmax). */
   greedy(inputIds: readonly number[], n: number): number[] {
     const T = inputIds.length;
-    this.reset();
+    this.reset(T);
     this.setTokens(inputIds);
     this.run({ steps: T + n - 1, pos0: 0 });
     return this.readArgmaxTokens(T - 1, n);

@@ -32,6 +32,13 @@ export interface Access {
    * prompt has none there). The analyses treat it as made; a recorded run may skip it.
    */
   readonly conditional?: boolean;
+  /** The read half of an in-place update (the write of the same elements follows it). */
+  readonly inPlace?: boolean;
+  /**
+   * An element-wise read: element i is read only to write element i of the output, so the operand may
+   * name the output tensor itself (MUL in place on the activation, SCALE on the logits).
+   */
+  readonly elementwise?: boolean;
 }
 
 export interface AccessContext {
@@ -192,13 +199,17 @@ export class AccessView {
     t: TensorEntry,
     kind: AccessKind,
     intervals: Intervals,
-    how?: 'dataDependent' | 'conditional',
+    how?: 'dataDependent' | 'conditional' | 'inPlace' | 'elementwise',
   ): void {
     if (intervals.length === 0 || (kind === 'read' && this.skip(t))) return;
     this.out.push(how ? { tensor: t.id, kind, intervals, [how]: true } : { tensor: t.id, kind, intervals });
   }
   read(t: TensorEntry, intervals: Intervals): void {
     this.add(t, 'read', intervals);
+  }
+  /** An element-wise read (see Access.elementwise). */
+  readElementwise(t: TensorEntry, intervals: Intervals): void {
+    this.add(t, 'read', intervals, 'elementwise');
   }
   /** A read whose elements depend on data; `intervals` stand for any one such set (see Access). */
   readDataDependent(t: TensorEntry, intervals: Intervals): void {
@@ -217,7 +228,7 @@ export class AccessView {
   }
   /** Read, then write the same elements (in place). */
   update(t: TensorEntry, intervals: Intervals): void {
-    this.add(t, 'read', intervals);
+    this.add(t, 'read', intervals, 'inPlace');
     this.add(t, 'write', intervals);
   }
   atomicAdd(t: TensorEntry, intervals: Intervals): void {

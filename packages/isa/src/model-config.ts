@@ -12,7 +12,8 @@ export type Architecture =
   | 'gemma'
   | 'granite'
   | 'gpt_neox'
-  | 'phi';
+  | 'phi'
+  | 'phi3';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
@@ -23,6 +24,7 @@ export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'granite',
   'gpt_neox',
   'phi',
+  'phi3',
 ];
 
 export type NormKind = 'rms' | 'layer';
@@ -47,6 +49,20 @@ export type RopeScaling =
       readonly lowFreqFactor: number;
       readonly highFreqFactor: number;
       readonly originalMaxPositionEmbeddings: number;
+    }
+  /**
+   * LongRoPE (Phi-3's "longrope", formerly "su"): invFreq[i] = 1 / (factor_i · theta^(2i/rot)), with the
+   * short factors up to the original context and the long ones past it (see ropeUsesLongFactors), and
+   * cos and sin scaled by attentionFactor. `factor` is max/original context, from which transformers
+   * derives attentionFactor when config.json gives none.
+   */
+  | {
+      readonly type: 'longrope';
+      readonly factor: number;
+      readonly shortFactor: readonly number[];
+      readonly longFactor: readonly number[];
+      readonly originalMaxPositionEmbeddings: number;
+      readonly attentionFactor: number;
     };
 
 export interface RuntimeModelConfig {

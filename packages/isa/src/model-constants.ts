@@ -4,7 +4,7 @@
  * activation and gating, LayerNorm vs RMSNorm. Each must equal the value the program's own config
  * implies. The loading path checks this, so a flipped bit in an eps or a scale is refused by name
  * instead of running to logits that are off by a few percent. Also here: the tensor table's rule
- * that each checkpoint tensor feeds one weights entry.
+ * that each element of a checkpoint tensor feeds one weights entry.
  */
 
 import { decodeInstruction } from './encode.js';
@@ -16,7 +16,7 @@ import type { ModelConstant } from './op-descriptor.js';
 import { opcodeInfo } from './opcodes.js';
 import type { Program, WeightSource } from './program-types.js';
 import type { Violation } from './validate.js';
-import { weightSourceNames } from './weight-source-names.js';
+import { type SourceRead, sourceReadsOverlap, weightSourceReads } from './weight-source-names.js';
 
 /** The value an instruction field must hold for constant `c` (floats as f32, flags as field values). */
 export function modelConstant(c: ModelConstant, config: RuntimeModelConfig): number {
@@ -43,13 +43,14 @@ export function modelConstant(c: ModelConstant, config: RuntimeModelConfig): num
 }
 
 /**
- * The tensor table's weight sources against the model: each checkpoint tensor feeds one weights entry
- * (the scheduler merges identical sources, so a tied LM head is the embedding's entry; two entries
- * sharing one are a corrupted table, such as a layer reading another layer's projection), and every
- * RoPE permutation uses the model's head_dim and rotary dims.
+ * The tensor table's weight sources against the model: each element of a checkpoint tensor feeds one
+ * place of one weights entry (the scheduler merges identical sources, so a tied LM head is the
+ * embedding's entry; two entries or two parts of one reading the same rows are a corrupted table, such
+ * as a layer reading another layer's projection or K read from the V projection), while disjoint row
+ * ranges of one fused tensor (Phi-3's gate_up_proj) may feed different entries; and every RoPE
+ * permutation uses the model's head_dim and rotary dims.
  */
 export function weightSourceViolations(p: Program, config: RuntimeModelConfig = p.config): Violation[] {
-  const owner = new Map<string, number>();
   const out: Violation[] = [];
   const bad = (id: number, value: unknown, rule: string, detail: string): void => {
     out.push({ queue: -1, index: id, field: 'source', value, rule, detail });
@@ -69,22 +70,30 @@ export function weightSourceViolations(p: Program, config: RuntimeModelConfig = 
       checkPermutes(id, s.source);
     }
   };
+  const seen: { read: SourceRead; id: number }[] = [];
   for (const t of p.tensors) {
     if (t.region !== 'weights' || t.source === undefined) continue;
     checkPermutes(t.id, t.source);
-    for (const name of weightSourceNames(t.source)) {
-      const first = owner.get(name);
-      if (first === undefined) owner.set(name, t.id);
-      else
+    for (const read of weightSourceReads(t.source)) {
+      const first = seen.find((s) => sourceReadsOverlap(s.read, read));
+      if (first === undefined) seen.push({ read, id: t.id });
+      else {
+        const whose = first.id === t.id ? 'two parts of' : `${p.tensors[first.id]!.name} and`;
         bad(
           t.id,
-          name,
+          read.name,
           'shared-source',
-          `${t.name} and ${p.tensors[first]!.name} both read checkpoint tensor ${name}`,
+          `${whose} ${t.name} both read checkpoint tensor ${read.name}${rowsText(read)}`,
         );
+      }
     }
   }
   return out;
+}
+
+function rowsText(r: SourceRead): string {
+  if (r.end === undefined) return '';
+  return ` (${r.axis === 'rows' ? 'rows' : 'columns'} ${r.start}..${r.end - 1})`;
 }
 
 /** Every field of every instruction that disagrees with the config (empty when all agree). */

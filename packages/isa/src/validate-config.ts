@@ -109,8 +109,18 @@ function checkTypes(c: Record<string, unknown>, out: ConfigViolation[]): void {
         num('factor') &&
         num('lowFreqFactor') &&
         num('highFreqFactor') &&
-        num('originalMaxPositionEmbeddings')));
+        num('originalMaxPositionEmbeddings')) ||
+      (s.type === 'longrope' &&
+        num('factor') &&
+        num('attentionFactor') &&
+        num('originalMaxPositionEmbeddings') &&
+        finiteList(s.shortFactor) &&
+        finiteList(s.longFactor)));
   if (!ok) out.push({ field: 'ropeScaling', value: s, rule: 'wrong-type' });
+}
+
+function finiteList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }
 
 function checkSemantics(c: RuntimeModelConfig, out: ConfigViolation[]): void {
@@ -140,6 +150,16 @@ function checkSemantics(c: RuntimeModelConfig, out: ConfigViolation[]): void {
     if (s.type !== 'none' && !(s.factor > 0)) bad('ropeScaling.factor', s.factor, 'positive');
     if (s.type === 'llama3' && !(s.highFreqFactor > s.lowFreqFactor)) {
       bad('ropeScaling.highFreqFactor', s.highFreqFactor, 'above-low-freq-factor');
+    }
+    if (s.type === 'longrope') {
+      const pairs = rotaryDim(c) / 2;
+      for (const key of ['shortFactor', 'longFactor'] as const) {
+        if (s[key].length !== pairs) bad(`ropeScaling.${key}`, s[key].length, 'one-per-rotary-pair');
+        if (!s[key].every((f) => f > 0)) bad(`ropeScaling.${key}`, s[key], 'positive');
+      }
+      if (!(s.attentionFactor > 0)) bad('ropeScaling.attentionFactor', s.attentionFactor, 'positive');
+      if (!(s.originalMaxPositionEmbeddings > 0))
+        bad('ropeScaling.originalMaxPositionEmbeddings', s.originalMaxPositionEmbeddings, 'positive');
     }
   }
   for (const field of ['bosTokenId'] as const) {

@@ -120,6 +120,8 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
   if (c.architecture === 'gpt_neox') return expectedNeoxWeight(ck, role, layer);
   if (c.architecture === 'phi') return expectedPhiWeight(ck, role, layer);
   if (c.architecture !== 'gpt2') {
+    const q = c.numHeads * c.headDim;
+    const kv = c.numKvHeads * c.headDim;
     const names: Record<string, string> = {
       embed: 'model.embed_tokens.weight',
       finalNorm: 'model.norm.weight',
@@ -139,6 +141,18 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
       up: 'mlp.up_proj.weight',
       down: 'mlp.down_proj.weight',
     };
+    // Phi-3: qkv_proj holds q, then k, then v rows; gate_up_proj gate, then up.
+    const fused: Record<string, [string, number, number]> = {
+      q: ['self_attn.qkv_proj.weight', 0, q],
+      k: ['self_attn.qkv_proj.weight', q, kv],
+      v: ['self_attn.qkv_proj.weight', q + kv, kv],
+      gate: ['mlp.gate_up_proj.weight', 0, c.intermediateSize],
+      up: ['mlp.gate_up_proj.weight', c.intermediateSize, c.intermediateSize],
+    };
+    if (c.architecture === 'phi3' && layer !== undefined && fused[role] !== undefined) {
+      const [tensor, start, rows] = fused[role]!;
+      return ck.readTensor(`model.layers.${layer}.${tensor}`).slice(start * h, (start + rows) * h);
+    }
     const raw = ck.readTensor(layer === undefined ? names[role]! : `model.layers.${layer}.${names[role]}`);
     // Gemma's RMSNorm scales by 1 + weight.
     return c.architecture === 'gemma' && /Norm$/.test(role) ? raw.map((v) => 1 + v) : raw;

@@ -458,6 +458,74 @@ describe('Qwen2 and Mistral', () => {
     expect(() => parseHfConfig({ ...phi, qk_layernorm: true }, 'p/config.json')).toThrow(/qk_layernorm/);
   });
 
+  it('Phi-3: LongRoPE factors, the attention factor from max / original context, fused projections', () => {
+    const phi3 = readJson(path.join(fixtureDir('phi3-tiny-longrope'), 'config.json'));
+    const short = [1, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.35];
+    const long = [1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5];
+    // LongRoPE's paper formula: sqrt(1 + ln(s) / ln(original)), s = 256 / 32.
+    const attentionFactor = Math.sqrt(1 + Math.log(8) / Math.log(32));
+    const c = parseHfConfig(phi3);
+    expect(c).toMatchObject({
+      architecture: 'phi3',
+      norm: 'rms',
+      qkvBias: false,
+      mlpGated: true,
+      activation: 'silu',
+      headDim: 16,
+      slidingWindow: null,
+      tieWordEmbeddings: false,
+    });
+    expect(c.ropeScaling).toEqual({
+      type: 'longrope',
+      factor: 8,
+      shortFactor: short,
+      longFactor: long,
+      originalMaxPositionEmbeddings: 32,
+      attentionFactor: expect.closeTo(attentionFactor, 12),
+    });
+    // The transformers-4 dialect of Phi-3-mini-128k: original context at the top level, the RoPE type
+    // spelled "su" in the first releases, no factor; an explicit attention_factor wins.
+    const { rope_parameters, ...v4 } = phi3;
+    const rp = rope_parameters as Record<string, unknown>;
+    const v4Config = {
+      ...v4,
+      rope_theta: 10000,
+      rope_scaling: { type: 'su', short_factor: short, long_factor: long },
+    };
+    expect(parseHfConfig(v4Config).ropeScaling).toMatchObject({
+      type: 'longrope',
+      factor: 8,
+      originalMaxPositionEmbeddings: 32,
+    });
+    expect(
+      parseHfConfig({ ...v4Config, rope_scaling: { ...v4Config.rope_scaling, attention_factor: 1.5 } })
+        .ropeScaling,
+    ).toMatchObject({ attentionFactor: 1.5 });
+    // transformers 5 prefers rope_parameters.factor to the ratio of the context lengths.
+    expect(parseHfConfig({ ...phi3, rope_parameters: { ...rp, factor: 2 } }).ropeScaling).toMatchObject({
+      factor: 2,
+      attentionFactor: expect.closeTo(Math.sqrt(1 + Math.log(2) / Math.log(32)), 12),
+    });
+    // Named errors: a missing list, lists of different lengths, a list that does not fit the rotary dims.
+    const { short_factor: _, ...noShort } = rp;
+    expect(fieldOf(() => parseHfConfig({ ...phi3, rope_parameters: noShort }))).toBe(
+      'rope_parameters.short_factor',
+    );
+    expect(fieldOf(() => parseHfConfig({ ...phi3, rope_parameters: { ...rp, long_factor: [1, 2] } }))).toBe(
+      'rope_parameters.long_factor',
+    );
+    expect(
+      fieldOf(() =>
+        parseHfConfig({
+          ...phi3,
+          rope_parameters: { ...rp, short_factor: [1, 2, 3], long_factor: [1, 2, 3] },
+        }),
+      ),
+    ).toBe('rope_parameters.short_factor');
+    // Phi3Config's sliding_window covers every layer.
+    expect(parseHfConfig({ ...phi3, sliding_window: 12 }).slidingWindow).toBe(12);
+  });
+
   it('Mistral with sliding_window null has full attention; absent means transformers default 4096', () => {
     const mistral = readJson(path.join(fixtureDir('mistral-tiny-swa'), 'config.json'));
     expect(parseHfConfig({ ...mistral, sliding_window: null }).slidingWindow).toBeNull();
@@ -469,7 +537,7 @@ describe('Qwen2 and Mistral', () => {
 describe('fixtures of families not supported yet (fixtures/pending)', () => {
   it('holds one checkpoint for each family issue 11 still lacks', () => {
     const types = pendingFixtures().map((f) => readJson(path.join(f.dir, 'config.json')).model_type);
-    expect(types.sort()).toEqual(['gemma2', 'mixtral', 'olmo2', 'phi3']);
+    expect(types.sort()).toEqual(['gemma2', 'mixtral', 'olmo2']);
   });
   // When a family gains support, this fails: move its fixture up into fixtures/ so every test runs it.
   for (const { name, dir } of pendingFixtures()) {
@@ -486,9 +554,9 @@ describe('bad config.json is a named error', () => {
   const llama = () => readJson(path.join(fixtureDir('llama-tiny'), 'config.json'));
 
   it('an unknown model_type names it and the supported families', () => {
-    const run = () => parseHfConfig({ ...llama(), model_type: 'phi3' }, 'x/config.json');
+    const run = () => parseHfConfig({ ...llama(), model_type: 'bloom' }, 'x/config.json');
     expect(run).toThrow(UnsupportedArchitectureError);
-    expect(run).toThrow(/'phi3'.*supported: llama, mistral, gpt2, qwen2, qwen3/);
+    expect(run).toThrow(/'bloom'.*supported: llama, mistral, gpt2, qwen2, qwen3/);
   });
 
   it('an unknown architectures class without model_type is named', () => {

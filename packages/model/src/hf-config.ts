@@ -1,5 +1,6 @@
 /**
- * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma, GPT-2).
+ * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma,
+ * Granite, Phi-3, GPT-2, GPT-NeoX, Phi-2).
  * Defaults for absent keys are those of the `transformers` config classes, so a minimal config means
  * what it means to `transformers`.
  */
@@ -13,7 +14,7 @@ import {
 import { z } from 'zod';
 import { validate } from './config-validation.js';
 import { ConfigError, UnsupportedArchitectureError } from './errors.js';
-import { parseRopeSettings } from './rope-params.js';
+import { parseRopeSettings, type RopeSettings } from './rope-params.js';
 
 /** `architectures` class names for configs that lack `model_type`. */
 const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
@@ -25,6 +26,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   GraniteForCausalLM: 'granite',
   GPTNeoXForCausalLM: 'gpt_neox',
   PhiForCausalLM: 'phi',
+  Phi3ForCausalLM: 'phi3',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -188,6 +190,7 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
         : wholeQuotient(c.hidden_size, numHeads, file, 'head_dim'));
   const gemma = architecture === 'gemma';
   const rope = parseRopeSettings(raw, file, 10000);
+  checkLongRopeFactors(rope, headDim, file);
   const qwen2 = architecture === 'qwen2';
   const qwen3 = architecture === 'qwen3';
   const granite = architecture === 'granite';
@@ -242,6 +245,8 @@ function slidingWindow(
   file: string,
 ): number | null {
   if (architecture === 'llama' || architecture === 'gemma' || architecture === 'granite') return null;
+  // Phi3Config: sliding_window (default null) applies to every layer.
+  if (architecture === 'phi3') return c.sliding_window ?? null;
   let sliding: boolean[];
   let window: number | null;
   if (architecture === 'mistral') {
@@ -395,6 +400,24 @@ function layerNormRopeConfig(
     bosTokenId: c.bos_token_id ?? null,
     eosTokenIds: eosList(c.eos_token_id),
   };
+}
+
+/** LongRoPE's factor lists hold one entry per rotated pair of dims. */
+function checkLongRopeFactors(rope: RopeSettings, headDim: number, file: string): void {
+  if (rope.scaling.type !== 'longrope') return;
+  const pairs = Math.floor((headDim * rope.partialRotaryFactor) / 2);
+  for (const [key, list] of [
+    ['short_factor', rope.scaling.shortFactor],
+    ['long_factor', rope.scaling.longFactor],
+  ] as const) {
+    if (list.length !== pairs) {
+      throw new ConfigError(
+        file,
+        `rope_parameters.${key}`,
+        `has ${list.length} entries; the ${2 * pairs} rotated dims of each head need ${pairs}`,
+      );
+    }
+  }
 }
 
 /** num_key_value_heads (absent: one per query head), which must divide num_attention_heads. */

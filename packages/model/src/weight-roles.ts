@@ -85,8 +85,8 @@ const unitOffset = (tensor: string, shape: readonly number[]): RoleBinding => ({
 });
 
 /**
- * Llama, Mistral, Qwen2, Qwen3 and Gemma share tensor names; they differ in which biases and q/k norms
- * exist, and Gemma stores its norm weights as offsets from 1.
+ * Llama, Mistral, Qwen2, Qwen3, Gemma, Granite and Phi-3 share tensor names; they differ in which biases and
+ * q/k norms exist, Gemma stores its norm weights as offsets from 1, and Phi-3 fuses its projections.
  */
 function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
   const h = c.hiddenSize;
@@ -115,6 +115,7 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
     up: plain(`${p}mlp.up_proj.weight`, [i, h]),
     down: plain(`${p}mlp.down_proj.weight`, [h, i]),
   };
+  if (c.architecture === 'phi3') Object.assign(out, phi3FusedProjections(c, p));
   if (c.qkvBias) {
     out.qBias = plain(`${p}self_attn.q_proj.bias`, [q]);
     out.kBias = plain(`${p}self_attn.k_proj.bias`, [kv]);
@@ -131,6 +132,32 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
     out.downBias = plain(`${p}mlp.down_proj.bias`, [h]);
   }
   return out;
+}
+
+/**
+ * Phi-3 fuses q, k and v into qkv_proj (rows: all of q, then k, then v) and gate and up into gate_up_proj
+ * (rows: gate, then up); each role is a row range of its fused tensor.
+ */
+function phi3FusedProjections(c: RuntimeModelConfig, p: string): Bindings {
+  const h = c.hiddenSize;
+  const q = qDim(c);
+  const kv = kvDim(c);
+  const i = c.intermediateSize;
+  const rowsOf = (tensor: string, storedRows: number, start: number, count: number): RoleBinding => ({
+    tensor,
+    storedShape: [storedRows, h],
+    source: { kind: 'rows', source: { kind: 'tensor', name: tensor }, start, count },
+    shape: [count, h],
+  });
+  const qkv = `${p}self_attn.qkv_proj.weight`;
+  const gateUp = `${p}mlp.gate_up_proj.weight`;
+  return {
+    q: rowsOf(qkv, q + 2 * kv, 0, q),
+    k: rowsOf(qkv, q + 2 * kv, q, kv),
+    v: rowsOf(qkv, q + 2 * kv, q + kv, kv),
+    gate: rowsOf(gateUp, 2 * i, 0, i),
+    up: rowsOf(gateUp, 2 * i, i, i),
+  };
 }
 
 /**

@@ -61,6 +61,7 @@ export {
   applyRope,
   type RopeAngles,
   ropeAngles,
+  ropeAnglesAt,
   ropeFrequencies,
   ropeInterleavePermutation,
 } from './maths/rope.js';

@@ -20,8 +20,12 @@ export interface DecodeSession {
   readonly maxSeqLen: number;
   /** Feeds one token at `position` and returns the logits [vocab] that predict the next one. */
   step(token: number): Float32Array | Promise<Float32Array>;
-  /** Forgets every token (position 0); the weights stay loaded. */
-  reset(): void;
+  /**
+   * Forgets every token (position 0); the weights stay loaded. `promptLength`: the length of the prompt
+   * the next sequence starts with, when known. It matters to LongRoPE models only, whose rotation depends
+   * on whether the prompt exceeds the original context, as it does in transformers (default 0).
+   */
+  reset(promptLength?: number): void;
   /**
    * Releases what the session holds (device memory and the native device handle, the KV cache, its
    * weights). Idempotent; step() and reset() then throw a named error (cuda-hopper's

@@ -135,7 +135,7 @@ export class Engine {
       throw new ContextLengthError(prompt.length, resolved.maxTokens, this.maxSeqLen);
     }
     const id = ++this.generations;
-    this.session.reset();
+    this.session.reset(prompt.length);
     return startGeneration({
       session: this.session,
       tokenizer: this.tokenizer,

@@ -151,13 +151,17 @@ describe('program-file fuzzing', () => {
     2 * FUZZ_TEST_TIMEOUT_MS,
   );
 
-  // Exploratory: a fresh seed each run. Hangs and unnamed errors fail; a silent accept is printed with
-  // its seed and case for replay (MEGAKERNEL_FUZZ_SEED) and turned into a rule and a fixed-seed case.
+  // A fresh seed each run. Hangs, unnamed errors and silent accepts all fail; the message names the
+  // seed and the cases, so MEGAKERNEL_FUZZ_SEED replays them and each becomes a rule and a fixed-seed case.
   it(
-    `fresh seed ${FUZZ_SEED}: every mutation ends in a named error or a run (≥ ${FUZZ_CASES} cases)`,
+    `fresh seed ${FUZZ_SEED}: every mutation ends in a named error or a correct run (≥ ${FUZZ_CASES} cases)`,
     () => {
       const r = campaign(FUZZ_SEED, FUZZ_CASES);
       expect(r.slow, `seed ${FUZZ_SEED}`).toEqual([]);
+      expect(
+        r.silent,
+        `seed ${FUZZ_SEED}: silent accepts (replay with MEGAKERNEL_FUZZ_SEED=${FUZZ_SEED})`,
+      ).toEqual([]);
       expect(
         r.cases,
         `seed ${FUZZ_SEED}: the time cap stopped the run short of ${FUZZ_CASES} cases`,

@@ -309,6 +309,28 @@ describe('the verifier in the loading path', () => {
       );
       refused({ ...program, tensors }, /shared-source/);
     });
+
+    // Found by a 1.49-million-case fuzz campaign (seed 356381614, cases 94321 and 635004).
+    it('an attention partial whose query is its own output buffer (both [H, d])', () => {
+      const attnOut = program.tensors.find((t) => t.name === 'attnOut')!.id;
+      const bad = edited(isOp('ATTENTION_PARTIAL'), (i) => ({ [field(i, 'q')!]: attnOut }));
+      refused(bad, /of attnOut, which it also writes through another operand/);
+    });
+
+    // The same campaign's case 400230: one byte of the header turns k_proj into v_proj.
+    it('a fused QKV weight whose K part reads the V projection', () => {
+      const tensors = program.tensors.map((t) =>
+        t.name === 'layers.0.qkv'
+          ? {
+              ...t,
+              source: JSON.parse(
+                JSON.stringify(t.source).replace('layers.0.self_attn.k_proj', 'layers.0.self_attn.v_proj'),
+              ),
+            }
+          : t,
+      );
+      refused({ ...program, tensors }, /shared-source.*two parts of layers\.0\.qkv/);
+    });
   });
 });
 

@@ -10,7 +10,7 @@ function accesses(a: AccessView): void {
   for (const operand of a.info.tensors) {
     const t = a.tensor(operand.name);
     const range = a.flat(t, offset, end);
-    if (operand.role === 'read') a.read(t, range);
+    if (operand.role === 'read') a.readElementwise(t, range);
     else if (operand.role === 'write') a.write(t, range);
     else a.update(t, range);
   }

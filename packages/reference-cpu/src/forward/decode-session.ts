@@ -9,7 +9,7 @@ import { DecoderClosedError } from '../closed-error.js';
 import { alibiSlopes } from '../maths/alibi.js';
 import { decodeAttention, type KvLayout } from '../maths/attention.js';
 import { matvec } from '../maths/matvec.js';
-import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
+import { applyRope, ropeAnglesAt } from '../maths/rope.js';
 import { addBlockOutputs, applyNorm, lmHead, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 import { checkPositions, embedToken } from './forward.js';
@@ -28,7 +28,8 @@ export class ForwardDecoder {
   /** Per layer: K rows [maxSeq, Hkv, d] and V rows likewise (empty once closed). */
   private kCache: Float32Array[];
   private vCache: Float32Array[];
-  private readonly invFreq: Float32Array | null;
+  /** The prompt length the current sequence was reset for (LongRoPE's factors depend on it). */
+  private promptLength = 0;
   private readonly slopes: Float32Array | undefined;
   private length = 0;
 
@@ -40,7 +41,6 @@ export class ForwardDecoder {
     const kvd = c.numKvHeads * c.headDim;
     this.kCache = Array.from({ length: c.numLayers }, () => new Float32Array(this.maxSeqLen * kvd));
     this.vCache = Array.from({ length: c.numLayers }, () => new Float32Array(this.maxSeqLen * kvd));
-    this.invFreq = c.position === 'rope' ? ropeFrequencies(c) : null;
     this.slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
   }
 
@@ -55,10 +55,14 @@ export class ForwardDecoder {
     return this.length;
   }
 
-  /** Forgets every token (position 0); the cache is overwritten as positions are fed again. */
-  reset(): void {
+  /**
+   * Forgets every token (position 0); the cache is overwritten as positions are fed again. `promptLength`:
+   * the next sequence's prompt length, when known (LongRoPE rotates by it, as transformers does).
+   */
+  reset(promptLength = 0): void {
     if (this.held === undefined) throw new DecoderClosedError('reset() on a closed forward decoder');
     this.length = 0;
+    this.promptLength = promptLength;
   }
 
   /** Releases the KV cache and the weights it holds. Idempotent; step() and reset() then throw. */
@@ -81,7 +85,7 @@ export class ForwardDecoder {
     const qd = c.numHeads * d;
     const kvd = c.numKvHeads * d;
     const x = embedToken(weights, token, pos);
-    const angles = this.invFreq ? ropeAngles(this.invFreq, pos) : null;
+    const angles = c.position === 'rope' ? ropeAnglesAt(c, pos, this.promptLength) : null;
 
     weights.layers.forEach((w, l) => {
       const h = applyNorm(c, x, w.attnNorm, w.attnNormBias);

@@ -8,15 +8,27 @@ import { loadCheckpoint, openSafetensors } from '@megakernel/model';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../../test-support/fixtures.js';
 import { relativeError } from '../testing/test-helpers.js';
+import { ForwardDecoder } from './decode-session.js';
 import { loadDecoderWeights } from './decoder-weights.js';
 import { forward } from './forward.js';
 import { generateGreedy } from './generate.js';
 
-function readReference(dir: string): { inputIds: number[]; logits: Float32Array; greedy: number[] } {
+interface Reference {
+  inputIds: number[];
+  logits: Float32Array;
+  greedy: number[];
+  /** The logits each greedy token was chosen from, where the generator recorded them (LongRoPE fixtures). */
+  greedyLogits: Float32Array | null;
+}
+
+function readReference(dir: string): Reference {
   const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
   try {
     const ids = (t: string): number[] => Array.from(ref.readTyped(t) as BigInt64Array, Number);
-    return { inputIds: ids('input_ids'), logits: ref.readF32('logits'), greedy: ids('greedy') };
+    const greedyLogits = ref.list().some((t) => t.name === 'greedy_logits')
+      ? ref.readF32('greedy_logits')
+      : null;
+    return { inputIds: ids('input_ids'), logits: ref.readF32('logits'), greedy: ids('greedy'), greedyLogits };
   } finally {
     ref.close();
   }
@@ -44,6 +56,23 @@ describe('fixtures (transformers 5.17 logits and greedy tokens)', () => {
           ref.greedy,
         );
       });
+
+      // The decode steps' own logits, 1e-4 like the prompt's: tokens alone could hide a wrong rotation
+      // (phi3-tiny-longrope-crossing picks the same tokens with the long factors everywhere).
+      if (ref.greedyLogits !== null) {
+        it("the logits of every decode step equal transformers' cached steps to 1e-4 relative", () => {
+          const vocab = checkpoint.config.vocabSize;
+          const decoder = new ForwardDecoder(weights, { maxSeqLen: ref.inputIds.length + ref.greedy.length });
+          decoder.reset(ref.inputIds.length);
+          let logits: Float32Array = new Float32Array(0);
+          for (const t of ref.inputIds) logits = decoder.step(t);
+          ref.greedy.forEach((token, i) => {
+            const want = ref.greedyLogits!.subarray(i * vocab, (i + 1) * vocab);
+            expect(relativeError(logits, want), `decode step ${i}`).toBeLessThan(1e-4);
+            logits = decoder.step(token);
+          });
+        });
+      }
     });
   }
 });

@@ -8,7 +8,7 @@ import { alibiSlopes } from '../maths/alibi.js';
 import { causalAttention } from '../maths/causal-attention.js';
 import { embeddingGather } from '../maths/embedding.js';
 import { matvec } from '../maths/matvec.js';
-import { applyRope, ropeAngles, ropeFrequencies } from '../maths/rope.js';
+import { applyRope, ropeAnglesAt } from '../maths/rope.js';
 import { addBlockOutputs, applyNorm, lmHead, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 
@@ -23,7 +23,7 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
   checkPositions(c, T);
 
   const xs = inputIds.map((token, pos) => embedToken(weights, token, pos));
-  const invFreq = c.position === 'rope' ? ropeFrequencies(c) : null;
+  const rope = c.position === 'rope';
   const slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
 
   for (const w of weights.layers) {
@@ -36,8 +36,9 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
       const kt = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
       normHeads(c, qt, w.qNorm);
       normHeads(c, kt, w.kNorm);
-      if (invFreq) {
-        const angles = ropeAngles(invFreq, t);
+      if (rope) {
+        // The whole prompt is one call, as transformers' forward: T decides LongRoPE's factors.
+        const angles = ropeAnglesAt(c, t, T);
         applyRope(qt, d, angles, c.ropeLayout);
         applyRope(kt, d, angles, c.ropeLayout);
       }

@@ -22,6 +22,7 @@ export function generateGreedy(
   const decoder = new ForwardDecoder(checkpoint, {
     maxSeqLen: opts.maxSeqLen ?? inputIds.length + n,
   });
+  decoder.reset(inputIds.length);
   let logits: Float32Array = new Float32Array(0);
   for (const t of inputIds) logits = decoder.step(t);
   const out: number[] = [];

@@ -5,7 +5,7 @@
  * - interleaved (the VMs, after the rope-permute weight source): dims (2i, 2i + 1).
  */
 import type { RopeLayout, RuntimeModelConfig } from '@megakernel/isa';
-import { ropeInverseFrequencies } from '@megakernel/isa';
+import { ropeAttentionFactor, ropeInverseFrequencies, ropeUsesLongFactors } from '@megakernel/isa';
 
 /** cos and sin of pos · invFreq[i], the angle formed in f32 as PyTorch does (then cos/sin rounded to f32). */
 export interface RopeAngles {
@@ -24,9 +24,28 @@ export function ropeAngles(invFreq: Float32Array, pos: number): RopeAngles {
   return { cos, sin };
 }
 
-/** RoPE's inverse frequencies (llama3 / linear scaling included) in f32, as Hugging Face computes them. */
-export function ropeFrequencies(config: RuntimeModelConfig): Float32Array {
-  return ropeInverseFrequencies(config);
+/**
+ * RoPE's inverse frequencies (llama3 / linear scaling included) in f32, as Hugging Face computes them;
+ * `long` picks LongRoPE's long factors.
+ */
+export function ropeFrequencies(config: RuntimeModelConfig, long = false): Float32Array {
+  return ropeInverseFrequencies(config, long);
+}
+
+/**
+ * The angles position `pos` turns by in a sequence whose prompt held `promptLength` tokens: LongRoPE's
+ * short or long frequencies (the ISA's ropeUsesLongFactors), cos and sin times its attention factor.
+ */
+export function ropeAnglesAt(config: RuntimeModelConfig, pos: number, promptLength: number): RopeAngles {
+  const angles = ropeAngles(ropeFrequencies(config, ropeUsesLongFactors(config, pos, promptLength)), pos);
+  const scale = Math.fround(ropeAttentionFactor(config));
+  if (scale !== 1) {
+    for (let i = 0; i < angles.cos.length; i++) {
+      angles.cos[i]! *= scale;
+      angles.sin[i]! *= scale;
+    }
+  }
+  return angles;
 }
 
 /**

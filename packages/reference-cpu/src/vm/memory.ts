@@ -33,10 +33,15 @@ export class VmMemory {
   /** data[id] is tensor id's storage (a view into a shared buffer when tensors alias). */
   readonly data: readonly TensorData[];
 
+  /** The prompt length the RoPE table was built for (LongRoPE's factors depend on it). */
+  private promptLength: number;
+
   constructor(
     readonly program: Program,
     checkpoint: Checkpoint,
+    promptLength = 0,
   ) {
+    this.promptLength = promptLength;
     program.tensors.forEach((t, i) => {
       if (t.id !== i)
         throw new VmProgramError(`tensor table entry ${i} has id ${t.id}; ids must be table positions`);
@@ -63,8 +68,12 @@ export class VmMemory {
     for (const t of program.tensors) this.initialise(t, checkpoint);
   }
 
-  /** Returns every state tensor to its initial value (weights stay): a fresh KV cache without a reload. */
-  resetState(): void {
+  /**
+   * Returns every state tensor to its initial value (weights stay): a fresh KV cache without a reload.
+   * `promptLength` is the next sequence's prompt length (the RoPE table depends on it under LongRoPE).
+   */
+  resetState(promptLength = 0): void {
+    this.promptLength = promptLength;
     for (const t of this.program.tensors) {
       if (t.region !== 'state') continue;
       this.data[t.id]!.fill(0);
@@ -85,7 +94,7 @@ export class VmMemory {
       if (!checkpoint) throw new VmProgramError(`weight tensor ${t.id} '${t.name}' needs a checkpoint`);
       values = materializeWeightSource(checkpoint, t.source);
     } else if (t.init?.kind === 'rope-table') {
-      values = buildRopeTable(this.program.config, t.shape[0] ?? 0);
+      values = buildRopeTable(this.program.config, t.shape[0] ?? 0, this.promptLength);
     } else if (t.init?.kind === 'minus-one') {
       out.fill(-1);
       return;

@@ -43,16 +43,18 @@ export class ProgramRun {
   private readonly step: StepOptions;
   private epoch = 0;
 
+  /** `promptLength`: the first sequence's prompt length (LongRoPE's RoPE table depends on it). */
   constructor(
     readonly program: Program,
     checkpoint: Checkpoint,
     opts: RunProgramOptions,
+    promptLength = 0,
   ) {
     for (const key of ['tokens', 'logits', 'argmax'] as const) {
       if (!program.tensors[program.io[key]])
         throw new VmProgramError(`io.${key} = ${program.io[key]} names no tensor`);
     }
-    this.memory = new VmMemory(program, checkpoint);
+    this.memory = new VmMemory(program, checkpoint, promptLength);
     this.counters = new Uint32Array(program.counterCount);
     this.queues = program.queues.map((bytes, q) => {
       const instructions = decodeQueue(bytes);
@@ -96,9 +98,9 @@ export class ProgramRun {
     return [t[pos * 2]! >>> 0, t[pos * 2 + 1]! >>> 0];
   }
 
-  /** Back to step 0: state tensors re-initialised, counters zeroed; weights are kept. */
-  reset(): void {
-    this.memory.resetState();
+  /** Back to step 0: state tensors re-initialised (for a prompt of `promptLength`), counters zeroed; weights are kept. */
+  reset(promptLength = 0): void {
+    this.memory.resetState(promptLength);
     this.counters.fill(0);
     this.epoch = 0;
   }
@@ -127,7 +129,7 @@ export function runProgram(
   opts: RunProgramOptions = {},
 ): Float32Array {
   checkPrompt(program, inputIds, inputIds.length);
-  const run = new ProgramRun(program, checkpoint, opts);
+  const run = new ProgramRun(program, checkpoint, opts, inputIds.length);
   const vocab = program.config.vocabSize;
   if (run.logits.length !== vocab)
     throw new VmProgramError(`io.logits holds ${run.logits.length} values, vocab is ${vocab}`);
@@ -165,7 +167,7 @@ export function runGreedy(
   const T = inputIds.length;
   const steps = T + n - 1;
   checkPrompt(program, inputIds, steps);
-  const run = new ProgramRun(program, checkpoint, opts);
+  const run = new ProgramRun(program, checkpoint, opts, T);
   const inProgram = selfFeeding(run.queues, program);
   if (inProgram && opts.suppressToken !== undefined) {
     for (const q of run.queues) {
@@ -224,7 +226,7 @@ export function traceProgram(
   opts: RunProgramOptions = {},
 ): StateSnapshot[] {
   checkPrompt(program, inputIds, inputIds.length);
-  const run = new ProgramRun(program, checkpoint, opts);
+  const run = new ProgramRun(program, checkpoint, opts, inputIds.length);
   run.tokens.fill(-1);
   run.tokens.set(inputIds);
   const state = program.tensors.filter((t) => t.region === 'state');

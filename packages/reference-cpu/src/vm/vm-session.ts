@@ -3,7 +3,7 @@
  * is token by token) and returns that position's logits, with the KV cache kept in VM memory. It
  * implements the runtime's `DecodeSession` (the 'cpu' backend).
  */
-import type { Program } from '@megakernel/isa';
+import { type Program, ropeUsesLongFactors } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { DecoderClosedError } from '../closed-error.js';
 import { VmProgramError } from './errors.js';
@@ -16,6 +16,8 @@ export class VmDecoder {
   private pos = 0;
   /** Whether any step ran (or failed midway) since the state was last initialised. */
   private dirty = false;
+  /** The prompt length the state was last initialised for. */
+  private promptLength = 0;
 
   constructor(
     readonly program: Program,
@@ -47,11 +49,19 @@ export class VmDecoder {
     return Float32Array.from(run.logits);
   }
 
-  /** Forgets every token (fresh KV cache and counters; the weights stay loaded). */
-  reset(): void {
+  /**
+   * Forgets every token (fresh KV cache and counters; the weights stay loaded). `promptLength`: the next
+   * sequence's prompt length, when known (LongRoPE rotates by it, as transformers does).
+   */
+  reset(promptLength = 0): void {
     const run = this.live('reset');
-    // Re-initialising the state costs a pass over VM memory: skip it when nothing ran since.
-    if (this.dirty) run.reset();
+    const config = this.program.config;
+    // Re-initialising the state costs a pass over VM memory: skip it when nothing ran since and the
+    // RoPE table would come out the same.
+    const tableChanges =
+      ropeUsesLongFactors(config, 0, promptLength) !== ropeUsesLongFactors(config, 0, this.promptLength);
+    if (this.dirty || tableChanges) run.reset(promptLength);
+    this.promptLength = promptLength;
     run.tokens.fill(-1);
     this.pos = 0;
     this.dirty = false;

@@ -18,6 +18,7 @@ import {
 import { findDeadlock } from './deadlock.js';
 import { happensBefore } from './happens-before.js';
 import { findRaces } from './races.js';
+import { findSelfAliasing } from './self-aliasing.js';
 import { findSplitKCoverage } from './split-k-coverage.js';
 import { findStepCoverageGaps } from './step-coverage.js';
 import { findStepOverlap } from './steps.js';
@@ -145,6 +146,7 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
   violations.push(...findSplitKCoverage(view, program.tensors, max - violations.length));
   violations.push(...findUninitialisedReads(view, program.tensors, accesses, hb, max - violations.length));
   violations.push(...findStepCoverageGaps(view, program.tensors, accesses, max - violations.length));
+  violations.push(...findSelfAliasing(view, program.tensors, accesses, max - violations.length));
   violations.push(...findWeightCoverage(view, program.tensors, pos, max - violations.length));
   violations.push(
     ...findRaces(view, program.tensors, conflictingAccesses(accesses), hb, max - violations.length),
