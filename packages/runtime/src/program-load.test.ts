@@ -296,18 +296,19 @@ describe('the verifier in the loading path', () => {
       refused(bad, /as a parameter, which another instruction streams as a weight/);
     });
 
+    /** The program with one checkpoint-tensor name in `entry`'s weight source replaced. */
+    const renamedSource = (entry: string, from: string, to: string): Program => ({
+      ...program,
+      tensors: program.tensors.map((t) =>
+        t.name === entry ? { ...t, source: JSON.parse(JSON.stringify(t.source).replace(from, to)) } : t,
+      ),
+    });
+
     it("a layer's fused QKV weight whose source names another layer's projection", () => {
-      const tensors = program.tensors.map((t) =>
-        t.name === 'layers.1.qkv'
-          ? {
-              ...t,
-              source: JSON.parse(
-                JSON.stringify(t.source).replace('layers.1.self_attn.q_proj', 'layers.0.self_attn.q_proj'),
-              ),
-            }
-          : t,
+      refused(
+        renamedSource('layers.1.qkv', 'layers.1.self_attn.q_proj', 'layers.0.self_attn.q_proj'),
+        /shared-source/,
       );
-      refused({ ...program, tensors }, /shared-source/);
     });
 
     // Found by a 1.49-million-case fuzz campaign (seed 356381614, cases 94321 and 635004).
@@ -319,17 +320,10 @@ describe('the verifier in the loading path', () => {
 
     // The same campaign's case 400230: one byte of the header turns k_proj into v_proj.
     it('a fused QKV weight whose K part reads the V projection', () => {
-      const tensors = program.tensors.map((t) =>
-        t.name === 'layers.0.qkv'
-          ? {
-              ...t,
-              source: JSON.parse(
-                JSON.stringify(t.source).replace('layers.0.self_attn.k_proj', 'layers.0.self_attn.v_proj'),
-              ),
-            }
-          : t,
+      refused(
+        renamedSource('layers.0.qkv', 'layers.0.self_attn.k_proj', 'layers.0.self_attn.v_proj'),
+        /shared-source.*two parts of layers\.0\.qkv/,
       );
-      refused({ ...program, tensors }, /shared-source.*two parts of layers\.0\.qkv/);
     });
   });
 });
