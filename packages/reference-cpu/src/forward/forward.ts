@@ -23,7 +23,8 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
   checkPositions(c, T);
 
   const xs = inputIds.map((token, pos) => embedToken(weights, token, pos));
-  const rope = c.position === 'rope';
+  // The whole prompt is one call, as transformers' forward: T decides LongRoPE's factors.
+  const angles = c.position === 'rope' ? inputIds.map((_, t) => ropeAnglesAt(c, t, T)) : null;
   const slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
 
   for (const w of weights.layers) {
@@ -36,11 +37,9 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
       const kt = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
       normHeads(c, qt, w.qNorm);
       normHeads(c, kt, w.kNorm);
-      if (rope) {
-        // The whole prompt is one call, as transformers' forward: T decides LongRoPE's factors.
-        const angles = ropeAnglesAt(c, t, T);
-        applyRope(qt, d, angles, c.ropeLayout);
-        applyRope(kt, d, angles, c.ropeLayout);
+      if (angles) {
+        applyRope(qt, d, angles[t]!, c.ropeLayout);
+        applyRope(kt, d, angles[t]!, c.ropeLayout);
       }
       q.set(qt, t * qd);
       k.set(kt, t * kvd);
