@@ -13,6 +13,7 @@ export const FIXTURES_DIR = join(repoRoot, 'fixtures');
 /** The fixtures every run must find, so that a partly missing folder cannot shrink the test set. */
 const REQUIRED = [
   'gemma-tiny',
+  'gemma2-tiny-softcap',
   'granite-tiny',
   'gpt-neox-tiny',
   'gpt2-small-4layer',
@@ -22,6 +23,7 @@ const REQUIRED = [
   'llama32-tiny-tied-rope3',
   'mistral-tiny-swa',
   'mistral-tiny-swa5-mha',
+  'olmo2-tiny',
   'phi2-tiny-partial',
   'phi3-tiny-longrope',
   'phi3-tiny-longrope-crossing',

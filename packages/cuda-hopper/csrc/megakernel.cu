@@ -60,6 +60,7 @@ namespace mk {
   LABEL(MUL)                                                           \
   LABEL(RESIDUAL_ADD)                                                  \
   LABEL(SCALE)                                                         \
+  LABEL(SOFTCAP)                                                       \
   CALL(ELEMWISE_MUL_ADD, op_elementwise(c, p))
 
 __device__ __forceinline__ bool dispatch(Consumer& c, const Plan& p) {

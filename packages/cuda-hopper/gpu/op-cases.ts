@@ -9,6 +9,7 @@ import {
   FLAG_ACCUMULATE,
   FLAG_ATTN_DIRECT,
   FLAG_GATED,
+  FLAG_HEAD_NORM_JOINT,
   FLAG_NORM_LAYER,
   FLAG_SPLIT_K,
   NONE16,
@@ -246,9 +247,12 @@ function attentionCase(o: {
   window: number;
   kv: TensorDtype;
   queues: number;
+  /** Logit soft-cap (Gemma 2); 0 for none. */
+  softcap?: number;
 }): OpCase {
+  const f1 = o.softcap ?? 0;
   return {
-    name: `ATTENTION Hq=${o.Hq} Hkv=${o.Hkv} d=${o.d} chunks=${o.chunks} window=${o.window} kv=${o.kv} T=${o.maxSeq}`,
+    name: `ATTENTION Hq=${o.Hq} Hkv=${o.Hkv} d=${o.d} chunks=${o.chunks} window=${o.window} kv=${o.kv} T=${o.maxSeq}${f1 ? ` softcap=${f1}` : ''}`,
     tol: 2e-3,
     positions: o.maxSeq,
     build: () => {
@@ -273,6 +277,7 @@ function attentionCase(o: {
               a2: 1,
               a3: o.window,
               f0: scale,
+              f1,
               signalCounter: done,
             }),
           );
@@ -298,6 +303,7 @@ function attentionCase(o: {
                 a2: o.chunks,
                 a3: o.window,
                 f0: scale,
+                f1,
                 signalCounter: partial,
               }),
             );
@@ -477,6 +483,29 @@ export function opCases(): OpCase[] {
     attentionCase({ Hq: 6, Hkv: 1, d: 24, maxSeq: 33, chunks: 4, window: 0, kv: 'f32', queues: 4 }),
     attentionCase({ Hq: 5, Hkv: 5, d: 20, maxSeq: 12, chunks: 1, window: 5, kv: 'bf16', queues: 2 }),
     attentionCase({ Hq: 7, Hkv: 1, d: 64, maxSeq: 300, chunks: 5, window: 0, kv: 'bf16', queues: 5 }),
+    // Gemma 2's soft-cap, small enough to bend the logits: the fast path (bf16, d = 64) and the general one (f32, d = 24).
+    attentionCase({
+      Hq: 8,
+      Hkv: 4,
+      d: 64,
+      maxSeq: 50,
+      chunks: 3,
+      window: 6,
+      kv: 'bf16',
+      queues: 4,
+      softcap: 0.5,
+    }),
+    attentionCase({
+      Hq: 6,
+      Hkv: 1,
+      d: 24,
+      maxSeq: 33,
+      chunks: 1,
+      window: 0,
+      kv: 'f32',
+      queues: 2,
+      softcap: 0.5,
+    }),
     embedCase(),
     miscCase('MATVEC accumulate+bias, k range', (b, done) => {
       const x = b.input('x', 'f32', [200], 1);
@@ -542,6 +571,26 @@ export function opCases(): OpCase[] {
       b.push(0, b.inst(Op.HEAD_RMS_NORM, { t0: x, t1: g, a0: 1, a1: 5, f0: 1e-6, signalCounter: done }));
       return { out: x, count: 6 * 72, n: 1 };
     }),
+    // OLMo-2's q/k norm: one RMS over 5 heads of 72 (360 elements, not a multiple of the 480 consumer threads).
+    miscCase('HEAD_RMS_NORM joint over heads 1-5 of 6 (gamma [1, 360])', (b, done) => {
+      const src = b.input('src', 'f32', [6, 72], 3);
+      const x = b.state('x', 'f32', [6, 72]);
+      const g = b.input('g', 'bf16', [1, 360], 0.5, 1);
+      b.push(0, b.inst(Op.COPY, { t0: src, t1: x, a0: 0, a1: 0, a2: 6 * 72 }));
+      b.push(
+        0,
+        b.inst(Op.HEAD_RMS_NORM, {
+          flags: FLAG_HEAD_NORM_JOINT,
+          t0: x,
+          t1: g,
+          a0: 1,
+          a1: 5,
+          f0: 1e-6,
+          signalCounter: done,
+        }),
+      );
+      return { out: x, count: 6 * 72, n: 1 };
+    }),
     miscCase('COPY, ROPE_EMBED, CACHE_APPEND, ZERO', (b, done) => {
       const src = b.input('src', 'f32', [4, 16], 1);
       const x = b.state('x', 'f32', [4, 16]);
@@ -558,7 +607,7 @@ export function opCases(): OpCase[] {
       const a = b.input('a', 'f32', [257], 3);
       const c = b.input('c', 'bf16', [257], 3);
       const d = b.input('d', 'f32', [257], 3);
-      const y = b.state('y', 'f32', [11, 257]);
+      const y = b.state('y', 'f32', [12, 257]);
       const ops = [
         Op.SILU,
         Op.GELU,
@@ -571,6 +620,7 @@ export function opCases(): OpCase[] {
         Op.MUL,
         Op.ELEMWISE_MUL_ADD,
         Op.RESIDUAL_ADD,
+        Op.SOFTCAP,
       ];
       const row = (i: number) => b.state(`row${i}`, 'f32', [257]);
       const rows = ops.map((_, i) => row(i));
@@ -582,7 +632,8 @@ export function opCases(): OpCase[] {
           op === Op.RELU ||
           op === Op.GELU_TANH ||
           op === Op.SCALE ||
-          op === Op.RESIDUAL_ADD;
+          op === Op.RESIDUAL_ADD ||
+          op === Op.SOFTCAP;
         const f =
           op === Op.ELEMWISE_MUL_ADD
             ? { t0: a, t1: c, t2: d, t3: out }
@@ -595,7 +646,13 @@ export function opCases(): OpCase[] {
             ...f,
             a0: 3,
             a1: 250,
-            ...(op === Op.SCALE ? { f0: -1.5 } : op === Op.RESIDUAL_ADD ? { f0: 0.3 } : {}),
+            ...(op === Op.SCALE
+              ? { f0: -1.5 }
+              : op === Op.RESIDUAL_ADD
+                ? { f0: 0.3 }
+                : op === Op.SOFTCAP
+                  ? { f0: 2 }
+                  : {}),
           }),
         );
         b.push(
@@ -610,7 +667,7 @@ export function opCases(): OpCase[] {
           }),
         );
       });
-      return { out: y, count: 11 * 257, n: 1 };
+      return { out: y, count: 12 * 257, n: 1 };
     }),
     {
       ...miscCase('ARGMAX over three tiles', (b, done) => {

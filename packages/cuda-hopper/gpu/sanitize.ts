@@ -13,7 +13,15 @@ const dir = path.join(
   process.argv[2] ?? 'llama-tiny',
 );
 const checkpoint = loadCheckpoint(dir);
-const program = compile(checkpoint, { queues: 8, maxSeqLen: 16, attentionChunks: 2, splitK: 2 });
+// Split-K where the model takes the fused ops (not a post-norm model such as OLMo-2).
+const program = compile(checkpoint, {
+  queues: 8,
+  maxSeqLen: 16,
+  attentionChunks: 2,
+  ...(checkpoint.config.normPlacement === 'pre' && checkpoint.config.finalLogitSoftcap === null
+    ? { splitK: 2 }
+    : {}),
+});
 const device = CudaDevice.open(0);
 const p = new CudaProgram(device, program, { watchdogMs: 60000 });
 p.uploadWeights(checkpoint);

@@ -8,6 +8,7 @@ export const FLAG_GATED = 0x04; // fused MLP input: act(gate) * up instead of ac
 export const FLAG_ACTIVATION_MASK = 0x30; // fused MLP input: activation kind, see ACTIVATION_CODES
 export const FLAG_ACCUMULATE = 0x01; // linear: y += W·x instead of y = W·x
 export const FLAG_SPLIT_K = 0x02; // linear + residual: other instructions add into the same rows (GPU: atomics)
+export const FLAG_HEAD_NORM_JOINT = 0x01; // head norm: one RMSNorm over all the heads of the range
 export const FLAG_ATTN_DIRECT = 0x01; // attention partial: single chunk, write the final output
 export const FLAG_EMBED_FROM_ARGMAX = 0x01; // embed: a negative token takes the previous position's argmax
 

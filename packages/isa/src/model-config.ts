@@ -13,7 +13,9 @@ export type Architecture =
   | 'granite'
   | 'gpt_neox'
   | 'phi'
-  | 'phi3';
+  | 'phi3'
+  | 'olmo2'
+  | 'gemma2';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
@@ -25,6 +27,8 @@ export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'gpt_neox',
   'phi',
   'phi3',
+  'olmo2',
+  'gemma2',
 ];
 
 export type NormKind = 'rms' | 'layer';
@@ -36,9 +40,17 @@ export type RopeLayout = 'rotate-half' | 'interleaved';
 /**
  * A norm on the queries and keys after their projection, before RoPE: `per-head` is an RMSNorm over
  * each head's head_dim with one weight [head_dim] for all query heads and one for all key heads
- * (Qwen3); `none` for the families without one.
+ * (Qwen3); `whole` is one RMSNorm over the whole projection, all heads together, with a weight of
+ * its full width (OLMo-2: [heads * head_dim] for q, [kv_heads * head_dim] for k); `none` for the
+ * families without one.
  */
-export type QkNormKind = 'none' | 'per-head';
+export type QkNormKind = 'none' | 'per-head' | 'whole';
+/**
+ * Where each block's norms sit: `pre` normalises the block's input (x + f(norm(x)): Llama, GPT-2 and
+ * most others); `post` normalises the block's output before its residual add (x + norm(f(x)): OLMo-2);
+ * `sandwich` does both (x + norm2(f(norm1(x))): Gemma 2).
+ */
+export type NormPlacement = 'pre' | 'post' | 'sandwich';
 
 export type RopeScaling =
   | { readonly type: 'none' }
@@ -81,6 +93,7 @@ export interface RuntimeModelConfig {
   readonly normEps: number;
   /** LayerNorm with a bias (beta) term, as in GPT-2. */
   readonly normBias: boolean;
+  readonly normPlacement: NormPlacement;
 
   readonly qkvBias: boolean;
   /** Norm of q and k after the projection, before RoPE (eps normEps). */
@@ -102,6 +115,15 @@ export interface RuntimeModelConfig {
 
   /** Tokens a query may see, itself included (Mistral's `sliding_window`); null for full causal attention. */
   readonly slidingWindow: number | null;
+  /**
+   * Which layers the sliding window applies to, one entry per layer (Gemma 2 alternates sliding and
+   * full layers); null: every layer.
+   */
+  readonly slidingWindowLayers: readonly boolean[] | null;
+  /** Attention logits become cap · tanh(logits / cap) before the softmax (Gemma 2); null for none. */
+  readonly attnLogitSoftcap: number | null;
+  /** The final logits become cap · tanh(logits / cap) (Gemma 2); null for none. */
+  readonly finalLogitSoftcap: number | null;
 
   readonly tieWordEmbeddings: boolean;
   /** Multiplies the embedding gather output (sqrt(hidden) for Gemma, 1 for the others). */
@@ -129,3 +151,11 @@ export const kvGroupSize = (c: RuntimeModelConfig): number => c.numHeads / c.num
 /** Number of leading dimensions of each head that RoPE rotates (even). */
 export const rotaryDim = (c: RuntimeModelConfig): number =>
   c.position === 'rope' ? 2 * Math.floor((c.headDim * c.partialRotaryFactor) / 2) : 0;
+/** The sliding window of layer `l`, or null where it attends to the whole causal context. */
+export const layerWindow = (c: RuntimeModelConfig, l: number): number | null =>
+  c.slidingWindow !== null && (c.slidingWindowLayers === null || c.slidingWindowLayers[l] === true)
+    ? c.slidingWindow
+    : null;
+/** Normalises block inputs (pre and sandwich) / block outputs (post and sandwich). */
+export const hasInputNorms = (c: RuntimeModelConfig): boolean => c.normPlacement !== 'post';
+export const hasOutputNorms = (c: RuntimeModelConfig): boolean => c.normPlacement !== 'pre';

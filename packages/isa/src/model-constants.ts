@@ -10,8 +10,8 @@
 import { decodeInstruction } from './encode.js';
 import { FieldRangeError } from './errors.js';
 import { ACTIVATION_CODES, ACTIVATION_SHIFT } from './flags.js';
-import { INSTRUCTION_BYTES } from './instruction-layout.js';
-import { type RuntimeModelConfig, rotaryDim } from './model-config.js';
+import { INSTRUCTION_BYTES, NONE16 } from './instruction-layout.js';
+import { layerWindow, type RuntimeModelConfig, rotaryDim } from './model-config.js';
 import type { ModelConstant } from './op-descriptor.js';
 import { opcodeInfo } from './opcodes.js';
 import type { Program, WeightSource } from './program-types.js';
@@ -19,7 +19,7 @@ import type { Violation } from './validate.js';
 import { type SourceRead, sourceReadsOverlap, weightSourceReads } from './weight-source-names.js';
 
 /** The value an instruction field must hold for constant `c` (floats as f32, flags as field values). */
-export function modelConstant(c: ModelConstant, config: RuntimeModelConfig): number {
+export function modelConstant(c: ModelConstant, config: RuntimeModelConfig, layer?: number): number {
   switch (c) {
     case 'normEps':
       return Math.fround(config.normEps);
@@ -32,7 +32,10 @@ export function modelConstant(c: ModelConstant, config: RuntimeModelConfig): num
     case 'logitsScale':
       return Math.fround(config.logitsScale);
     case 'slidingWindow':
-      return config.slidingWindow ?? 0;
+      // Per layer where the model alternates (Gemma 2); an instruction of no layer sees the shared window.
+      return (layer === undefined ? config.slidingWindow : layerWindow(config, layer)) ?? 0;
+    case 'attnLogitSoftcap':
+      return Math.fround(config.attnLogitSoftcap ?? 0);
     case 'activation':
       return ACTIVATION_CODES[config.activation];
     case 'layerNorm':
@@ -111,7 +114,7 @@ export function modelConstantViolations(p: Program, config: RuntimeModelConfig =
       const info = opcodeInfo(inst.opcode);
       if (info === undefined) continue;
       const check = (field: string, c: ModelConstant, value: number): void => {
-        const expected = modelConstant(c, config);
+        const expected = modelConstant(c, config, inst.layer === NONE16 ? undefined : inst.layer);
         if (value !== expected) {
           out.push({
             queue,

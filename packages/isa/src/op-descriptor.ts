@@ -58,6 +58,7 @@ export type ModelConstant =
   | 'residualScale'
   | 'logitsScale'
   | 'slidingWindow'
+  | 'attnLogitSoftcap'
   | 'activation'
   | 'layerNorm'
   | 'mlpGated';

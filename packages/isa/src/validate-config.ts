@@ -7,6 +7,7 @@ import {
   type ActivationKind,
   type Architecture,
   type NormKind,
+  type NormPlacement,
   type PositionKind,
   type QkNormKind,
   type RopeLayout,
@@ -33,13 +34,21 @@ export interface ConfigViolation {
   readonly rule: string;
 }
 
-type Kind = 'int' | 'number' | 'boolean' | 'nullable-int' | readonly string[];
+type Kind =
+  | 'int'
+  | 'number'
+  | 'boolean'
+  | 'nullable-int'
+  | 'nullable-number'
+  | 'nullable-booleans'
+  | readonly string[];
 
 const NORMS: readonly NormKind[] = ['rms', 'layer'];
 const ACTIVATIONS: readonly ActivationKind[] = ['silu', 'gelu', 'gelu_tanh', 'relu'];
 const POSITIONS: readonly PositionKind[] = ['rope', 'learned', 'alibi', 'none'];
 const ROPE_LAYOUTS: readonly RopeLayout[] = ['rotate-half', 'interleaved'];
-const QK_NORMS: readonly QkNormKind[] = ['none', 'per-head'];
+const QK_NORMS: readonly QkNormKind[] = ['none', 'per-head', 'whole'];
+const NORM_PLACEMENTS: readonly NormPlacement[] = ['pre', 'post', 'sandwich'];
 
 const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 'eosTokenIds'>, Kind>> = {
   architecture: SUPPORTED_ARCHITECTURES as readonly Architecture[],
@@ -54,6 +63,7 @@ const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 
   norm: NORMS,
   normEps: 'number',
   normBias: 'boolean',
+  normPlacement: NORM_PLACEMENTS,
   qkvBias: 'boolean',
   qkNorm: QK_NORMS,
   oBias: 'boolean',
@@ -66,6 +76,9 @@ const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 
   partialRotaryFactor: 'number',
   ropeLayout: ROPE_LAYOUTS,
   slidingWindow: 'nullable-int',
+  slidingWindowLayers: 'nullable-booleans',
+  attnLogitSoftcap: 'nullable-number',
+  finalLogitSoftcap: 'nullable-number',
   tieWordEmbeddings: 'boolean',
   embeddingScale: 'number',
   attentionScale: 'number',
@@ -86,6 +99,10 @@ function hasKind(v: unknown, kind: Kind): boolean {
       return typeof v === 'boolean';
     case 'nullable-int':
       return v === null || Number.isSafeInteger(v);
+    case 'nullable-number':
+      return v === null || (typeof v === 'number' && Number.isFinite(v));
+    case 'nullable-booleans':
+      return v === null || (Array.isArray(v) && v.every((b) => typeof b === 'boolean'));
   }
   return false;
 }
@@ -139,6 +156,12 @@ function checkSemantics(c: RuntimeModelConfig, out: ConfigViolation[]): void {
   if (c.normBias && c.norm !== 'layer') bad('normBias', c.normBias, 'bias-needs-layer-norm');
   if (c.slidingWindow !== null && c.slidingWindow <= 0)
     bad('slidingWindow', c.slidingWindow, 'positive-or-null');
+  if (c.slidingWindowLayers !== null && c.slidingWindowLayers.length !== c.numLayers)
+    bad('slidingWindowLayers', c.slidingWindowLayers.length, 'one-per-layer');
+  for (const f of ['attnLogitSoftcap', 'finalLogitSoftcap'] as const) {
+    const v = c[f];
+    if (v !== null && v <= 0) bad(f, v, 'positive-or-null');
+  }
   if (c.position === 'rope') {
     if (c.headDim % 2 !== 0) bad('headDim', c.headDim, 'even-for-rope');
     if (!(c.ropeTheta > 0)) bad('ropeTheta', c.ropeTheta, 'positive-for-rope');

@@ -21,6 +21,8 @@ export type LayerWeightRole =
   | 'oBias'
   | 'mlpNorm'
   | 'mlpNormBias'
+  | 'attnOutNorm'
+  | 'mlpOutNorm'
   | 'gate'
   | 'gateBias'
   | 'up'

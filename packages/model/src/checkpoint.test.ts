@@ -83,6 +83,19 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
       if (c.qkvBias) layer.push(['qBias', [q]], ['kBias', [kv]], ['vBias', [kv]]);
       if (c.architecture === 'qwen3') layer.push(['qNorm', [c.headDim]], ['kNorm', [c.headDim]]);
     }
+    if (c.architecture === 'gemma2') layer.push(['attnOutNorm', [h]], ['mlpOutNorm', [h]]);
+    if (c.architecture === 'olmo2') {
+      // Norms of the blocks' outputs instead of their inputs; q/k norms as wide as the projections.
+      layer.splice(
+        layer.findIndex(([r]) => r === 'attnNorm'),
+        1,
+      );
+      layer.splice(
+        layer.findIndex(([r]) => r === 'mlpNorm'),
+        1,
+      );
+      layer.push(['attnOutNorm', [h]], ['mlpOutNorm', [h]], ['qNorm', [q]], ['kNorm', [kv]]);
+    }
     for (const [role, shape] of layer) out.set(`${role}@${l}`, shape);
   }
   return out;
@@ -128,6 +141,10 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
       lmHead: c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight',
       attnNorm: 'input_layernorm.weight',
       mlpNorm: 'post_attention_layernorm.weight',
+      // OLMo-2 and Gemma 2: the same file name is attention's output norm; Gemma 2's MLP input norm.
+      attnOutNorm: 'post_attention_layernorm.weight',
+      mlpOutNorm: 'post_feedforward_layernorm.weight',
+      ...(c.architecture === 'gemma2' ? { mlpNorm: 'pre_feedforward_layernorm.weight' } : {}),
       q: 'self_attn.q_proj.weight',
       k: 'self_attn.k_proj.weight',
       v: 'self_attn.v_proj.weight',
@@ -155,7 +172,8 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
     }
     const raw = ck.readTensor(layer === undefined ? names[role]! : `model.layers.${layer}.${names[role]}`);
     // Gemma's RMSNorm scales by 1 + weight.
-    return c.architecture === 'gemma' && /Norm$/.test(role) ? raw.map((v) => 1 + v) : raw;
+    const gemma = c.architecture === 'gemma' || c.architecture === 'gemma2';
+    return gemma && /Norm$/.test(role) ? raw.map((v) => 1 + v) : raw;
   }
   const p = `transformer.h.${layer}.`;
   const model: Record<string, string> = {

@@ -17,6 +17,10 @@ const llamaCommon = {
   norm: 'rms',
   normEps: 1e-5,
   normBias: false,
+  normPlacement: 'pre',
+  slidingWindowLayers: null,
+  attnLogitSoftcap: null,
+  finalLogitSoftcap: null,
   qkvBias: false,
   qkNorm: 'none',
   oBias: false,
@@ -104,6 +108,10 @@ const EXPECTED: Record<string, RuntimeModelConfig> = {
     norm: 'layer',
     normEps: 1e-5,
     normBias: true,
+    normPlacement: 'pre',
+    slidingWindowLayers: null,
+    attnLogitSoftcap: null,
+    finalLogitSoftcap: null,
     qkvBias: true,
     qkNorm: 'none',
     oBias: true,
@@ -257,9 +265,14 @@ describe('Qwen2 and Mistral', () => {
     );
   });
 
-  it('Qwen2 with sliding windows on only some layers is refused', () => {
-    expect(fieldOf(() => parseHfConfig({ ...qwen2, use_sliding_window: true, max_window_layers: 12 }))).toBe(
-      'max_window_layers',
+  it('Qwen2 with sliding windows on the layers from max_window_layers on has a per-layer pattern', () => {
+    const c = parseHfConfig({ ...qwen2, use_sliding_window: true, max_window_layers: 12 });
+    expect(c.slidingWindow).toBe(32768);
+    expect(c.slidingWindowLayers).toEqual(Array.from({ length: 24 }, (_, i) => i >= 12));
+    // Sliding layers without a window size are a named error.
+    const types = Array.from({ length: 24 }, (_, i) => (i % 2 ? 'full_attention' : 'sliding_attention'));
+    expect(fieldOf(() => parseHfConfig({ ...qwen2, sliding_window: null, layer_types: types }))).toBe(
+      'sliding_window',
     );
   });
 
@@ -313,6 +326,56 @@ describe('Qwen2 and Mistral', () => {
     const { head_dim: _, ...noHeadDim } = qwen3;
     expect(parseHfConfig(noHeadDim).headDim).toBe(128);
     expect(parseHfConfig({ ...qwen2, head_dim: undefined }).qkNorm).toBe('none');
+  });
+
+  // OLMo-2-0425-1B's config.json (the published file's keys).
+  const olmo2 = {
+    architectures: ['Olmo2ForCausalLM'],
+    attention_bias: false,
+    attention_dropout: 0.0,
+    eos_token_id: 100257,
+    hidden_act: 'silu',
+    hidden_size: 2048,
+    initializer_range: 0.02,
+    intermediate_size: 8192,
+    max_position_embeddings: 4096,
+    model_type: 'olmo2',
+    num_attention_heads: 16,
+    num_hidden_layers: 16,
+    num_key_value_heads: 16,
+    pad_token_id: 100277,
+    rms_norm_eps: 1e-6,
+    rope_scaling: null,
+    rope_theta: 500000,
+    tie_word_embeddings: false,
+    vocab_size: 100352,
+  };
+
+  it('OLMo-2 normalises block outputs, and q and k over the whole projection', () => {
+    expect(parseHfConfig(olmo2)).toMatchObject({
+      architecture: 'olmo2',
+      normPlacement: 'post',
+      slidingWindowLayers: null,
+      attnLogitSoftcap: null,
+      finalLogitSoftcap: null,
+      qkNorm: 'whole',
+      headDim: 128,
+      numKvHeads: 16,
+      qkvBias: false,
+      oBias: false,
+      normEps: 1e-6,
+      ropeTheta: 500000,
+      slidingWindow: null,
+      tieWordEmbeddings: false,
+      eosTokenIds: [100257],
+    });
+    expect(parseHfConfig(qwen3).normPlacement).toBe('pre');
+    // Olmo2Config's own default eps (1e-5), not Llama's.
+    const { rms_norm_eps: _, ...noEps } = olmo2;
+    expect(parseHfConfig(noEps).normEps).toBe(1e-5);
+    // OLMo (1)'s q/k/v clamp is not built: a named error, not a silently unclamped model.
+    expect(() => parseHfConfig({ ...olmo2, clip_qkv: 8 })).toThrow(/clip_qkv.*not supported/);
+    expect(parseHfConfig({ ...olmo2, clip_qkv: null }).architecture).toBe('olmo2');
   });
 
   // Gemma-2B's config.json (the published file's keys).
@@ -537,7 +600,7 @@ describe('Qwen2 and Mistral', () => {
 describe('fixtures of families not supported yet (fixtures/pending)', () => {
   it('holds one checkpoint for each family issue 11 still lacks', () => {
     const types = pendingFixtures().map((f) => readJson(path.join(f.dir, 'config.json')).model_type);
-    expect(types.sort()).toEqual(['gemma2', 'mixtral', 'olmo2']);
+    expect(types.sort()).toEqual(['mixtral']);
   });
   // When a family gains support, this fails: move its fixture up into fixtures/ so every test runs it.
   for (const { name, dir } of pendingFixtures()) {

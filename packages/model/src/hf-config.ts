@@ -1,6 +1,6 @@
 /**
  * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma,
- * Granite, Phi-3, GPT-2, GPT-NeoX, Phi-2).
+ * Gemma 2, Granite, Phi-3, OLMo-2, GPT-2, GPT-NeoX, Phi-2).
  * Defaults for absent keys are those of the `transformers` config classes, so a minimal config means
  * what it means to `transformers`.
  */
@@ -27,6 +27,8 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   GPTNeoXForCausalLM: 'gpt_neox',
   PhiForCausalLM: 'phi',
   Phi3ForCausalLM: 'phi3',
+  Olmo2ForCausalLM: 'olmo2',
+  Gemma2ForCausalLM: 'gemma2',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -78,6 +80,10 @@ const llamaLikeSchema = z.looseObject({
   residual_multiplier: z.number().positive().default(1),
   attention_multiplier: z.number().positive().default(1),
   logits_scaling: z.number().positive().default(1),
+  // Gemma 2's (Gemma2Config's defaults); read for gemma2 only. null turns a soft-cap off.
+  query_pre_attn_scalar: z.number().positive().default(256),
+  attn_logit_softcapping: z.number().positive().nullable().default(50),
+  final_logit_softcapping: z.number().positive().nullable().default(30),
   ...specialTokens,
 });
 
@@ -181,31 +187,40 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
   const numKvHeads = kvHeads(numHeads, c.num_key_value_heads, file);
   // Qwen3Config's head_dim defaults to 128 and GemmaConfig's to 256, whatever the hidden size; the
   // others derive it.
+  const gemma2 = architecture === 'gemma2';
   const headDim =
     c.head_dim ??
     (architecture === 'qwen3'
       ? 128
-      : architecture === 'gemma'
+      : architecture === 'gemma' || gemma2
         ? 256
         : wholeQuotient(c.hidden_size, numHeads, file, 'head_dim'));
-  const gemma = architecture === 'gemma';
+  // Gemma 2 is Gemma's block (norms as 1 + w, tanh GeGLU, scaled embedding) with sandwich norms.
+  const gemma = architecture === 'gemma' || gemma2;
   const rope = parseRopeSettings(raw, file, 10000);
   checkLongRopeFactors(rope, headDim, file);
   const qwen2 = architecture === 'qwen2';
   const qwen3 = architecture === 'qwen3';
   const granite = architecture === 'granite';
-  // Llama, Qwen3, Gemma and Granite: attention_bias covers q, k, v and o.
-  const llamaBias = architecture === 'llama' || qwen3 || gemma || granite;
+  const olmo2 = architecture === 'olmo2';
+  if (olmo2) refuseOlmoClipQkv(raw, file);
+  // Llama, Qwen3, Gemma, Granite and OLMo-2: attention_bias covers q, k, v and o.
+  const llamaBias = architecture === 'llama' || qwen3 || gemma || granite || olmo2;
   return {
     architecture,
     ...sizes(c, numHeads, numKvHeads, headDim),
     norm: 'rms',
-    normEps: c.rms_norm_eps,
+    // Olmo2Config's rms_norm_eps defaults to 1e-5, the others' to 1e-6.
+    normEps: olmo2 && !('rms_norm_eps' in (raw as object)) ? 1e-5 : c.rms_norm_eps,
     normBias: false,
+    normPlacement: olmo2 ? 'post' : gemma2 ? 'sandwich' : 'pre',
+    ...slidingWindows(architecture, c, raw, file),
+    attnLogitSoftcap: gemma2 ? c.attn_logit_softcapping : null,
+    finalLogitSoftcap: gemma2 ? c.final_logit_softcapping : null,
     // Llama's, Qwen3's and Gemma's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and
     // never an o bias.
     qkvBias: qwen2 || (llamaBias && c.attention_bias),
-    qkNorm: qwen3 ? 'per-head' : 'none',
+    qkNorm: qwen3 ? 'per-head' : olmo2 ? 'whole' : 'none',
     oBias: llamaBias && c.attention_bias,
     mlpBias: (architecture === 'llama' || granite) && c.mlp_bias,
     lmHeadBias: false,
@@ -216,14 +231,18 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     ropeScaling: rope.scaling,
     partialRotaryFactor: rope.partialRotaryFactor,
     ropeLayout: 'rotate-half',
-    slidingWindow: slidingWindow(architecture, c, raw, file),
     // GemmaConfig ties by default; the others do not.
     tieWordEmbeddings: c.tie_word_embeddings ?? gemma,
     // Gemma scales the embedding by sqrt(hidden), here in f32 (transformers casts it to the
     // activations' dtype: 8 exactly at hidden 64, 45.25 in bf16 at 2048).
     embeddingScale: gemma ? Math.fround(Math.sqrt(c.hidden_size)) : granite ? c.embedding_multiplier : 1,
-    // Granite's softmax scale is attention_multiplier itself (GraniteAttention.scaling), not 1/sqrt(head_dim).
-    attentionScale: granite ? c.attention_multiplier : 1 / Math.sqrt(headDim),
+    // Granite's softmax scale is attention_multiplier itself (GraniteAttention.scaling), not 1/sqrt(head_dim);
+    // Gemma 2's is query_pre_attn_scalar^-1/2.
+    attentionScale: granite
+      ? c.attention_multiplier
+      : gemma2
+        ? 1 / Math.sqrt(c.query_pre_attn_scalar)
+        : 1 / Math.sqrt(headDim),
     parallelResidual: false,
     residualScale: granite ? c.residual_multiplier : 1,
     // transformers divides the logits by logits_scaling; the ISA multiplies by its inverse.
@@ -234,51 +253,63 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
 }
 
 /**
- * Mistral: `sliding_window` (null = full attention; absent = transformers' default 4096). Qwen2 and Qwen3: only
- * with `use_sliding_window`, and only on layers >= `max_window_layers`. A mix of full and sliding
- * layers cannot be expressed by one RuntimeModelConfig and is refused.
+ * The sliding window and the layers it applies to. Mistral: `sliding_window` on every layer (null = full
+ * attention; absent = transformers' default 4096). Qwen2 and Qwen3: only with `use_sliding_window`, and only
+ * on layers >= `max_window_layers`. Gemma 2: alternating, the even layers sliding (Gemma2Config's default
+ * `layer_types`), window 4096 unless given. An explicit `layer_types` list decides in every family.
  */
-function slidingWindow(
+function slidingWindows(
   architecture: Architecture,
   c: z.output<typeof llamaLikeSchema>,
   raw: unknown,
   file: string,
-): number | null {
-  if (architecture === 'llama' || architecture === 'gemma' || architecture === 'granite') return null;
+): { slidingWindow: number | null; slidingWindowLayers: boolean[] | null } {
+  const none = { slidingWindow: null, slidingWindowLayers: null };
+  if (
+    architecture === 'llama' ||
+    architecture === 'gemma' ||
+    architecture === 'granite' ||
+    architecture === 'olmo2'
+  )
+    return none;
   // Phi3Config: sliding_window (default null) applies to every layer.
-  if (architecture === 'phi3') return c.sliding_window ?? null;
+  if (architecture === 'phi3') return { slidingWindow: c.sliding_window ?? null, slidingWindowLayers: null };
+  const n = c.num_hidden_layers;
   let sliding: boolean[];
   let window: number | null;
   if (architecture === 'mistral') {
     window = 'sliding_window' in (raw as object) ? (c.sliding_window ?? null) : 4096;
-    sliding = Array.from({ length: c.num_hidden_layers }, () => window !== null);
+    sliding = Array.from({ length: n }, () => window !== null);
+  } else if (architecture === 'gemma2') {
+    window = 'sliding_window' in (raw as object) ? (c.sliding_window ?? null) : 4096;
+    sliding = Array.from({ length: n }, (_, i) => window !== null && i % 2 === 0);
   } else {
     window = c.use_sliding_window ? (c.sliding_window ?? 4096) : null;
-    sliding = Array.from(
-      { length: c.num_hidden_layers },
-      (_, i) => window !== null && i >= c.max_window_layers,
-    );
+    sliding = Array.from({ length: n }, (_, i) => window !== null && i >= c.max_window_layers);
   }
   if (c.layer_types != null) {
-    if (c.layer_types.length !== c.num_hidden_layers) {
-      throw new ConfigError(
-        file,
-        'layer_types',
-        `has ${c.layer_types.length} entries for ${c.num_hidden_layers} layers`,
-      );
+    if (c.layer_types.length !== n) {
+      throw new ConfigError(file, 'layer_types', `has ${c.layer_types.length} entries for ${n} layers`);
     }
     sliding = c.layer_types.map((t) => t === 'sliding_attention');
     if (sliding.some((s) => s) && window === null) window = c.sliding_window ?? null;
   }
-  if (sliding.every((s) => !s)) return null;
-  if (!sliding.every((s) => s) || window === null) {
+  if (sliding.every((s) => !s)) return none;
+  if (window === null) {
     throw new ConfigError(
       file,
-      c.layer_types != null ? 'layer_types' : 'max_window_layers',
-      'mixes sliding-window and full-attention layers, which is not supported',
+      'sliding_window',
+      'is null, but layer_types asks for sliding-window layers: the window size is missing',
     );
   }
-  return window;
+  return { slidingWindow: window, slidingWindowLayers: sliding.every((s) => s) ? null : sliding };
+}
+
+/** OLMo (1)'s clip_qkv clamps q, k and v; an OLMo-2 config that sets it asks for something not built. */
+function refuseOlmoClipQkv(raw: unknown, file: string): void {
+  const clip = (raw as Record<string, unknown>).clip_qkv;
+  if (clip !== undefined && clip !== null)
+    throw new ConfigError(file, 'clip_qkv', `is ${JSON.stringify(clip)}; clamping q/k/v is not supported`);
 }
 
 function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
@@ -297,6 +328,10 @@ function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
     norm: 'layer',
     normEps: c.layer_norm_epsilon,
     normBias: true,
+    normPlacement: 'pre',
+    slidingWindowLayers: null,
+    attnLogitSoftcap: null,
+    finalLogitSoftcap: null,
     qkvBias: true,
     qkNorm: 'none',
     oBias: true,
@@ -378,6 +413,10 @@ function layerNormRopeConfig(
     norm: 'layer',
     normEps: c.layer_norm_eps,
     normBias: true,
+    normPlacement: 'pre',
+    slidingWindowLayers: null,
+    attnLogitSoftcap: null,
+    finalLogitSoftcap: null,
     qkvBias: o.attentionBias,
     qkNorm: 'none',
     oBias: o.attentionBias,

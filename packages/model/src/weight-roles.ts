@@ -20,6 +20,8 @@ export const LAYER_WEIGHT_ROLES: readonly LayerWeightRole[] = [
   'oBias',
   'mlpNorm',
   'mlpNormBias',
+  'attnOutNorm',
+  'mlpOutNorm',
   'gate',
   'gateBias',
   'up',
@@ -85,12 +87,13 @@ const unitOffset = (tensor: string, shape: readonly number[]): RoleBinding => ({
 });
 
 /**
- * Llama, Mistral, Qwen2, Qwen3, Gemma, Granite and Phi-3 share tensor names; they differ in which biases and
- * q/k norms exist, Gemma stores its norm weights as offsets from 1, and Phi-3 fuses its projections.
+ * Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Granite, Phi-3 and OLMo-2 share tensor names; they differ in which
+ * biases and q/k norms exist, Gemma stores its norm weights as offsets from 1, Phi-3 fuses its projections, OLMo-2
+ * normalises block outputs instead of inputs, and Gemma 2 both.
  */
 function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindings {
   const h = c.hiddenSize;
-  const norm = c.architecture === 'gemma' ? unitOffset : plain;
+  const norm = c.architecture === 'gemma' || c.architecture === 'gemma2' ? unitOffset : plain;
   if (layer === undefined) {
     const embed = plain('model.embed_tokens.weight', [c.vocabSize, h]);
     return {
@@ -116,14 +119,30 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
     down: plain(`${p}mlp.down_proj.weight`, [h, i]),
   };
   if (c.architecture === 'phi3') Object.assign(out, phi3FusedProjections(c, p));
+  if (c.normPlacement === 'sandwich') {
+    // Gemma 2: norms before and after each block; post_attention_layernorm is attention's output norm.
+    out.attnOutNorm = norm(`${p}post_attention_layernorm.weight`, [h]);
+    out.mlpNorm = norm(`${p}pre_feedforward_layernorm.weight`, [h]);
+    out.mlpOutNorm = norm(`${p}post_feedforward_layernorm.weight`, [h]);
+  }
+  if (c.normPlacement === 'post') {
+    // OLMo-2 normalises each block's output: post_attention_layernorm is attention's output norm here,
+    // not the MLP's input norm as in Llama, and there are no input norms.
+    delete out.attnNorm;
+    delete out.mlpNorm;
+    out.attnOutNorm = norm(`${p}post_attention_layernorm.weight`, [h]);
+    out.mlpOutNorm = norm(`${p}post_feedforward_layernorm.weight`, [h]);
+  }
   if (c.qkvBias) {
     out.qBias = plain(`${p}self_attn.q_proj.bias`, [q]);
     out.kBias = plain(`${p}self_attn.k_proj.bias`, [kv]);
     out.vBias = plain(`${p}self_attn.v_proj.bias`, [kv]);
   }
-  if (c.qkNorm === 'per-head') {
-    out.qNorm = plain(`${p}self_attn.q_norm.weight`, [c.headDim]);
-    out.kNorm = plain(`${p}self_attn.k_norm.weight`, [c.headDim]);
+  if (c.qkNorm !== 'none') {
+    // Per head: one weight [head_dim] for every head; whole (OLMo-2): one weight as wide as the projection.
+    const whole = c.qkNorm === 'whole';
+    out.qNorm = plain(`${p}self_attn.q_norm.weight`, [whole ? q : c.headDim]);
+    out.kNorm = plain(`${p}self_attn.k_norm.weight`, [whole ? kv : c.headDim]);
   }
   if (c.oBias) out.oBias = plain(`${p}self_attn.o_proj.bias`, [h]);
   if (c.mlpBias) {

@@ -10,6 +10,7 @@ import { forward, generateGreedy, runGreedy, runProgram } from '@megakernel/refe
 import { type CompileOptions, compile, verifyProgram } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
+import { variantOptions } from './testing/variant-options.js';
 
 const SEEDS = 20;
 /** Random interleavings replay a prompt prefix (longer than the Mistral fixture's window of 8) and 4 greedy tokens. */
@@ -72,7 +73,7 @@ describe.each(allFixtures().map((f) => [f.name, f.dir]))('program ≡ forward on
       maxSeqLen,
       kvDtype: 'f32',
       ...(suppress !== undefined ? { suppressToken: suppress } : {}),
-      ...options,
+      ...variantOptions(checkpoint.config, options),
     });
 
     it('verifies', () => {

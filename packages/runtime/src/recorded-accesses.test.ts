@@ -13,6 +13,7 @@ import { type CompileOptions, compile } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
 import { accessMismatches } from './testing/access-compare.js';
+import { variantOptions } from './testing/variant-options.js';
 
 const PROMPT = 10;
 const VARIANTS: readonly [string, number, Partial<CompileOptions>][] = [
@@ -35,7 +36,12 @@ function compiled(dir: string, queues: number, options: Partial<CompileOptions>)
   return {
     dir,
     checkpoint,
-    program: compile(checkpoint, { queues, maxSeqLen: 16, kvDtype: 'f32', ...options }),
+    program: compile(checkpoint, {
+      queues,
+      maxSeqLen: 16,
+      kvDtype: 'f32',
+      ...variantOptions(checkpoint.config, options),
+    }),
   };
 }
 

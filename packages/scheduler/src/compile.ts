@@ -11,6 +11,7 @@ import { deriveCounters } from './counters.js';
 import { elideRedundantWaits } from './elide-waits.js';
 import { lowerFused } from './lower.js';
 import { lowerUnfused } from './lower-unfused.js';
+import { needsOpChain } from './op-chain.js';
 import { CompileError, type CompileOptions, resolveOptions } from './options.js';
 import { planMemory } from './plan-memory.js';
 import { programTensors } from './program-tensors.js';
@@ -35,7 +36,12 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     fused: o.fused,
   });
   const plan = planMemory(specs);
-  const graph = o.fused ? lowerFused(config, ids, tiling, o) : lowerUnfused(config, ids, tiling, o);
+  // The fused ops normalise their inputs; a post-norm model (OLMo-2) takes the op-per-step chain in
+  // both modes (docs/decisions.md).
+  const graph =
+    o.fused && !needsOpChain(config)
+      ? lowerFused(config, ids, tiling, o)
+      : lowerUnfused(config, ids, tiling, o);
   const counters = deriveCounters(graph, plan.tensors);
   // Costs at the longest context: the schedule must hold up where attention is most expensive.
   const ctx = { pos: o.maxSeqLen - 1, kvRows: 'visible' as const, sizesOnly: true };

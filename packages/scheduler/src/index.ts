@@ -21,6 +21,7 @@ export {
   type InstructionEstimate,
   type ScheduleEstimate,
 } from './estimate.js';
+export { needsOpChain, OP_CHAIN_MAX_K } from './op-chain.js';
 export {
   CompileError,
   type CompileErrorCode,

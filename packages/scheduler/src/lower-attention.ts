@@ -2,7 +2,7 @@
  * Pieces both lowerings share: the step's embedding gather, and the attention of one layer (a
  * partial per KV head and chunk, then a reduction per KV head when the range is split).
  */
-import { instructionFor, kvGroupSize, type RuntimeModelConfig } from '@megakernel/isa';
+import { instructionFor, kvGroupSize, layerWindow, type RuntimeModelConfig } from '@megakernel/isa';
 import type { GraphBuilder } from './graph.js';
 import type { TensorIds } from './program-tensors.js';
 
@@ -53,8 +53,9 @@ export function lowerAttention(
             kvHead: h,
             chunk: c,
             chunks,
-            window: config.slidingWindow ?? 0,
+            window: layerWindow(config, l) ?? 0,
             scale: config.attentionScale,
+            softcap: config.attnLogitSoftcap ?? 0,
           },
           { layer: l },
         ),

@@ -1,7 +1,7 @@
 /**
  * The steps between a [Q; K; V] projection written to the `qkvOut` scratch and attention, for the
  * lowerings that cannot finish Q and K inside the projection's epilogue (the unfused mode, and q/k
- * norms, which need a whole head before RoPE): the per-head q and k norms, RoPE on the Q and K
+ * norms, which need a whole head before RoPE): the q and k norms (per head, or over the whole projection), RoPE on the Q and K
  * heads, then Q copied to the query vector and K, V appended to the KV cache at pos.
  */
 import { instructionFor, kvDim, qDim, type RuntimeModelConfig } from '@megakernel/isa';
@@ -32,9 +32,15 @@ export function lowerQkvScratch(
   };
   if (w.qNorm !== undefined && w.kNorm !== undefined) {
     const eps = config.normEps;
+    // Per head (Qwen3), or one norm over all the Q heads and one over all the K heads (OLMo-2).
+    const flags = config.qkNorm === 'whole' ? (['joint'] as const) : [];
     step('qk-norm', [
-      instructionFor('HEAD_RMS_NORM', { x, gamma: w.qNorm, headStart: 0, headCount: Hq, eps }, layer),
-      instructionFor('HEAD_RMS_NORM', { x, gamma: w.kNorm, headStart: Hq, headCount: Hkv, eps }, layer),
+      instructionFor('HEAD_RMS_NORM', { flags, x, gamma: w.qNorm, headStart: 0, headCount: Hq, eps }, layer),
+      instructionFor(
+        'HEAD_RMS_NORM',
+        { flags, x, gamma: w.kNorm, headStart: Hq, headCount: Hkv, eps },
+        layer,
+      ),
     ]);
   }
   if (ids.rope !== undefined) {

@@ -3,13 +3,15 @@
  * vector, so each can be compared with the direct forward pass. Norm into `normed`, QKV matvec
  * tiles into `qkvOut` [Hq + 2Hkv, d], q/k head norms where the model has them, RoPE on the Q and K
  * heads, Q copied out and K/V appended to the cache, attention, O matvec, residual add, norm, gate and up matvecs, the activation, down
- * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles.
+ * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles. Post-norm models (OLMo-2)
+ * take this chain in both modes: no input norms, and each block's output normalised before its add.
  */
 import { instructionFor, type OpcodeName, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
 import { lowerAttention, lowerEmbed } from './lower-attention.js';
 import { lowerQkvScratch } from './lower-qkv-scratch.js';
+import { columnParts } from './op-chain.js';
 import { CompileError } from './options.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
@@ -40,7 +42,10 @@ export function lowerUnfused(
   const i = config.intermediateSize;
   const normOpcode: OpcodeName = config.norm === 'layer' ? 'LAYER_NORM' : 'RMS_NORM';
   const at = (layer: number | null) => (layer === null ? {} : { layer });
-  const norm = (kind: string, layer: number | null, after: number, params: number): number =>
+  if (config.normPlacement !== 'pre' && config.parallelResidual)
+    throw new CompileError('unsupported-model', 'output norms with a parallel residual: no model has both');
+  /** norm(x) into `normed`: a block's input (pre-norm), or a block's output in projOut (post-norm). */
+  const norm = (kind: string, layer: number | null, after: number, params: number, x = ids.hidden): number =>
     g.op(
       kind,
       layer,
@@ -48,7 +53,7 @@ export function lowerUnfused(
       [
         instructionFor(
           normOpcode as 'RMS_NORM',
-          { x: ids.hidden, normParams: params, y: s.normed, eps: config.normEps },
+          { x, normParams: params, y: s.normed, eps: config.normEps },
           at(layer),
         ),
       ],
@@ -78,23 +83,33 @@ export function lowerUnfused(
         ),
       ),
     );
-  const residual = (layer: number, after: readonly number[]): number =>
+  const residual = (layer: number, after: readonly number[], a = s.projOut): number =>
     g.op('residual', layer, after, [
       instructionFor(
         'RESIDUAL_ADD',
-        { a: s.projOut, out: ids.hidden, offset: 0, count: h, scale: config.residualScale },
+        { a, out: ids.hidden, offset: 0, count: h, scale: config.residualScale },
         { layer },
       ),
     ]);
+  /** A block's output (in projOut) into the residual: normalised first where the model says so. */
+  const addOutput = (layer: number, after: number, outNorm: number | undefined, kind: string): number =>
+    outNorm === undefined
+      ? residual(layer, [after])
+      : residual(layer, [norm(kind, layer, after, outNorm, s.projOut)], s.normed);
+  /** The input norm of a pre-norm block, or the op before (its input is the residual itself). */
+  const blockInput = (kind: string, layer: number, after: number, params: number | undefined) =>
+    params === undefined
+      ? { op: after, x: ids.hidden }
+      : { op: norm(kind, layer, after, params), x: s.normed };
 
   const embed = lowerEmbed(g, config, ids);
   let previous = embed;
   const chunks = tiling.attentionChunks;
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
-    const attnNorm = norm('attn-norm', l, previous, w.attnNorm);
-    const qkv = matvec('qkv', l, [attnNorm], tiling.matvec.qkv.tiles, {
-      x: s.normed,
+    const attnIn = blockInput('attn-norm', l, previous, w.attnNorm);
+    const qkv = matvec('qkv', l, [attnIn.op], tiling.matvec.qkv.tiles, {
+      x: attnIn.x,
       W: w.qkv,
       y: s.qkvOut,
       bias: w.qkvBias,
@@ -109,16 +124,17 @@ export function lowerUnfused(
     });
     // A parallel residual (GPT-NeoX): the MLP's norm reads the layer's input, before attention's add.
     let attnResidual: number;
-    let mlpNorm: number;
+    let mlpIn: { op: number; x: number };
     if (config.parallelResidual) {
-      mlpNorm = norm('mlp-norm', l, o, w.mlpNorm);
-      attnResidual = residual(l, [o, mlpNorm]);
+      mlpIn = blockInput('mlp-norm', l, o, w.mlpNorm);
+      attnResidual = residual(l, [o, mlpIn.op]);
     } else {
-      attnResidual = residual(l, [o]);
-      mlpNorm = norm('mlp-norm', l, attnResidual, w.mlpNorm);
+      attnResidual = addOutput(l, o, w.attnOutNorm, 'attn-out-norm');
+      mlpIn = blockInput('mlp-norm', l, attnResidual, w.mlpNorm);
     }
+    const mlpNorm = mlpIn.op;
     const up = matvec('up', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
-      x: s.normed,
+      x: mlpIn.x,
       W: w.up,
       y: s.upOut,
       bias: w.upBias,
@@ -126,7 +142,7 @@ export function lowerUnfused(
     const gate =
       w.gate !== undefined
         ? matvec('gate', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
-            x: s.normed,
+            x: mlpIn.x,
             W: w.gate,
             y: s.gateOut,
             bias: w.gateBias,
@@ -168,19 +184,46 @@ export function lowerUnfused(
       );
     }
     // Down overwrites projOut, which attention's residual add reads.
-    const down = matvec(
-      'down',
-      l,
-      config.parallelResidual ? [activated, attnResidual] : [activated],
-      tiling.matvec.down.tiles,
-      {
-        x: ids.mlpAct,
-        W: w.down,
-        y: s.projOut,
-        bias: w.downBias,
-      },
-    );
-    previous = residual(l, [down]);
+    const downAfter = config.parallelResidual ? [activated, attnResidual] : [activated];
+    const downProduct = { x: ids.mlpAct, W: w.down, y: s.projOut, bias: w.downBias };
+    const parts = columnParts(i);
+    let down: number;
+    if (parts.length === 1) down = matvec('down', l, downAfter, tiling.matvec.down.tiles, downProduct);
+    else {
+      // Wider than one instruction's input: projOut zeroed once its last reader is done, then each
+      // column part added in order (parts of one row must not add at once).
+      const zero = g.op(
+        'down-zero',
+        l,
+        [attnResidual],
+        [instructionFor('ZERO', { dst: s.projOut, offset: 0, count: h }, { layer: l })],
+      );
+      down = zero;
+      parts.forEach(([kStart, kCount], j) => {
+        const tiles = tiling.matvec.down.tiles.map((t) => ({ ...t, kStart, kCount }));
+        down = g.op(
+          'down',
+          l,
+          j === 0 ? [...downAfter, zero] : [down],
+          tiles.map((t) =>
+            instructionFor(
+              'MATVEC',
+              {
+                flags: ['accumulate'],
+                ...downProduct,
+                bias: j === 0 ? downProduct.bias : undefined,
+                rowStart: t.rowStart,
+                rowCount: t.rowCount,
+                kStart: t.kStart,
+                kCount: t.kCount,
+              },
+              { layer: l },
+            ),
+          ),
+        );
+      });
+    }
+    previous = addOutput(l, down, w.mlpOutNorm, 'mlp-out-norm');
   }
   const finalNorm = norm('final-norm', null, previous, ids.finalNorm);
   const lm = matvec('lm-head', null, [finalNorm], tiling.matvec.lmHead.tiles, {
@@ -207,10 +250,29 @@ export function lowerUnfused(
             }),
           ),
         );
+  // Gemma 2's final soft-cap, in place, before the argmax (which it cannot change: tanh is monotonic) and
+  // before anyone samples from the logits.
+  const capped =
+    config.finalLogitSoftcap === null
+      ? scaled
+      : g.op(
+          'logits-softcap',
+          null,
+          [scaled],
+          tiling.matvec.lmHead.tiles.map((t) =>
+            instructionFor('SOFTCAP', {
+              a: ids.logits,
+              out: ids.logits,
+              offset: t.rowStart,
+              count: t.rowCount,
+              cap: config.finalLogitSoftcap!,
+            }),
+          ),
+        );
   const argmax = g.op(
     'argmax',
     null,
-    [scaled],
+    [capped],
     tiling.matvec.lmHead.tiles.map((t) =>
       instructionFor('ARGMAX', {
         logits: ids.logits,

@@ -9,6 +9,7 @@ import { instructionFor, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import { lowerAttention, lowerEmbed } from './lower-attention.js';
 import { lowerQkvScratch } from './lower-qkv-scratch.js';
+import { needsOpChain } from './op-chain.js';
 import type { TensorIds } from './program-tensors.js';
 import type { RowTile, Tiling } from './tiling.js';
 
@@ -27,6 +28,7 @@ export function lowerFused(
   tiling: Tiling,
   options: LowerOptions,
 ): LoweredGraph {
+  if (needsOpChain(config)) throw new Error('this model lowers through lowerUnfused (see needsOpChain)');
   const g = new GraphBuilder();
   const eps = config.normEps;
   const nf = normFlags(config);
@@ -42,7 +44,7 @@ export function lowerFused(
     // Q and K finish inside the projection's epilogue, unless a q/k norm needs each whole head first:
     // then the projection lands in the qkvOut scratch and the norms, RoPE and the appends follow.
     const scratch = w.qNorm !== undefined;
-    const projection = { flags: nf, x: ids.hidden, normParams: w.attnNorm, W: w.qkv, bias: w.qkvBias, eps };
+    const projection = { flags: nf, x: ids.hidden, normParams: w.attnNorm!, W: w.qkv, bias: w.qkvBias, eps };
     const qkv = g.op(
       'qkv',
       l,
@@ -73,7 +75,7 @@ export function lowerFused(
           flags: config.mlpGated ? [...nf, 'gated'] : nf,
           activation: config.activation,
           x: ids.hidden,
-          normParams: w.mlpNorm,
+          normParams: w.mlpNorm!,
           Wgate: w.gate,
           Wup: w.up,
           gateBias: w.gateBias,

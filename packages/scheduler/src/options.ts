@@ -1,6 +1,7 @@
 /** Compile options, their defaults, and the checks that turn a bad request into a named error. */
 import { type RuntimeModelConfig, rotaryDim } from '@megakernel/isa';
 import { type CostModelParams, costModelFor } from './cost-model.js';
+import { needsOpChain } from './op-chain.js';
 
 /** The matrix-vector products a layer (and the LM head) is made of. */
 export type MatvecKind = 'qkv' | 'o' | 'gateUp' | 'down' | 'lmHead';
@@ -132,8 +133,14 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   // Interleaved RoPE pairs (2i, 2i+1) must never straddle a QKV tile.
   if (config.position === 'rope' && tileRows.qkv % 2 !== 0)
     bad(`tileRows.qkv = ${tileRows.qkv} must be even with RoPE`);
-  // Unfused MATVEC tiles cannot add into one output safely: no split-K there.
-  const splitK = options.splitK ?? (options.fused === false ? 1 : 'auto');
+  // Unfused MATVEC tiles cannot add into one output safely: no split-K there, nor for post-norm models,
+  // which always take the unfused chain.
+  const opChain = options.fused === false || needsOpChain(config);
+  const splitK = options.splitK ?? (opChain ? 1 : 'auto');
+  if (needsOpChain(config) && options.fused !== false && splitK !== 1)
+    bad(
+      `splitK = ${splitK}: split-K needs the fused ops, which this model (output norms or a final soft-cap: OLMo-2, Gemma 2) does not use`,
+    );
   if (splitK !== 'auto') {
     const i = config.intermediateSize;
     if (!isPositiveInt(splitK) || i % splitK !== 0)

@@ -3,23 +3,39 @@
  * rows permuted into interleaved RoPE order, Q, K and V fused into one matrix), then the state the
  * instructions share. Identical weight sources share one entry (a tied LM head is the embedding).
  */
-import { qDim, qkvDim, type RuntimeModelConfig, rotaryDim, type WeightSource } from '@megakernel/isa';
+import {
+  hasInputNorms,
+  hasOutputNorms,
+  qDim,
+  qkvDim,
+  type RuntimeModelConfig,
+  rotaryDim,
+  type WeightSource,
+} from '@megakernel/isa';
 import type { WeightRole } from '@megakernel/model';
+import { needsOpChain } from './op-chain.js';
 import { CompileError } from './options.js';
 import type { TensorSpec } from './plan-memory.js';
 import { kvTensor, layerTensor } from './tensor-names.js';
 import type { WeightProvider } from './weight-provider.js';
 
 export interface LayerTensorIds {
-  readonly attnNorm: number;
+  /** Input norms of attention and the MLP (pre-norm models). */
+  readonly attnNorm?: number;
   readonly qkv: number;
   readonly qkvBias?: number;
-  /** Per-head norm weights of q and k, [1, d] in the interleaved order of the Q/K rows (Qwen3). */
+  /**
+   * Norm weights of q and k in the interleaved order of the Q/K rows: [1, d] per head (Qwen3), or
+   * [1, heads * d] over the whole projection (OLMo-2).
+   */
   readonly qNorm?: number;
   readonly kNorm?: number;
   readonly o: number;
   readonly oBias?: number;
-  readonly mlpNorm: number;
+  readonly mlpNorm?: number;
+  /** Output norms of attention and the MLP, before the residual adds (post-norm models: OLMo-2). */
+  readonly attnOutNorm?: number;
+  readonly mlpOutNorm?: number;
   readonly gate?: number;
   readonly up: number;
   readonly gateBias?: number;
@@ -137,10 +153,15 @@ export function programTensors(
   };
   const optional = (role: WeightRole, layer: number | undefined, make: () => number): number | undefined =>
     weights.has(role, layer) ? make() : undefined;
-  const normParams = (name: string, gamma: WeightRole, beta: WeightRole, layer?: number): number => {
-    const hasBeta = weights.has(beta, layer);
+  const normParams = (
+    name: string,
+    gamma: WeightRole,
+    beta: WeightRole | undefined,
+    layer?: number,
+  ): number => {
+    const hasBeta = beta !== undefined && weights.has(beta, layer);
     const source: WeightSource = hasBeta
-      ? { kind: 'concat', parts: [weights.source(gamma, layer), weights.source(beta, layer)] }
+      ? { kind: 'concat', parts: [weights.source(gamma, layer), weights.source(beta!, layer)] }
       : weights.source(gamma, layer);
     return addWeight(
       {
@@ -167,7 +188,8 @@ export function programTensors(
   for (let l = 0; l < config.numLayers; l++) {
     const w = (name: string, shape: number[], source: WeightSource, ...roles: WeightRole[]): number =>
       addWeight({ name: layerTensor(l, name), shape, source, category: 'layer-weights', layer: l }, roles, l);
-    const attnNorm = normParams(layerTensor(l, 'attnNorm'), 'attnNorm', 'attnNormBias', l);
+    const pre = hasInputNorms(config);
+    const attnNorm = pre ? normParams(layerTensor(l, 'attnNorm'), 'attnNorm', 'attnNormBias', l) : undefined;
     const qkvSource: WeightSource = {
       kind: 'concat',
       parts: [
@@ -203,18 +225,21 @@ export function programTensors(
           )
         : undefined;
     // The norm weight is permuted like each head's rows, so norm and rows stay paired (RMS is order-free).
-    const headNorm = (role: 'qNorm' | 'kNorm'): number =>
-      addWeight(
+    const whole = config.qkNorm === 'whole';
+    const headNorm = (role: 'qNorm' | 'kNorm'): number => {
+      const heads = whole ? (role === 'qNorm' ? config.numHeads : config.numKvHeads) : 1;
+      return addWeight(
         {
           name: layerTensor(l, role),
-          shape: [1, config.headDim],
-          source: permute(weights.source(role, l), 1),
+          shape: [1, heads * config.headDim],
+          source: permute(weights.source(role, l), heads),
           category: 'norms',
           layer: l,
         },
         [role],
         l,
       );
+    };
     const qNorm = optional('qNorm', l, () => headNorm('qNorm'));
     const kNorm = optional('kNorm', l, () => headNorm('kNorm'));
     if (
@@ -228,7 +253,9 @@ export function programTensors(
     }
     const o = w('o', [h, qDim(config)], weights.source('o', l), 'o');
     const oBias = optional('oBias', l, () => w('oBias', [h], weights.source('oBias', l), 'oBias'));
-    const mlpNorm = normParams(layerTensor(l, 'mlpNorm'), 'mlpNorm', 'mlpNormBias', l);
+    const mlpNorm = pre ? normParams(layerTensor(l, 'mlpNorm'), 'mlpNorm', 'mlpNormBias', l) : undefined;
+    const outNorm = (role: 'attnOutNorm' | 'mlpOutNorm'): number | undefined =>
+      hasOutputNorms(config) ? normParams(layerTensor(l, role), role, undefined, l) : undefined;
     const gate = config.mlpGated ? w('gate', [i, h], weights.source('gate', l), 'gate') : undefined;
     const up = w('up', [i, h], weights.source('up', l), 'up');
     const gateBias = config.mlpGated
@@ -239,14 +266,18 @@ export function programTensors(
     const downBias = optional('downBias', l, () =>
       w('downBias', [h], weights.source('downBias', l), 'downBias'),
     );
+    const attnOutNorm = outNorm('attnOutNorm');
+    const mlpOutNorm = outNorm('mlpOutNorm');
     layers.push({
-      attnNorm,
       qkv,
       o,
-      mlpNorm,
       up,
       down,
       kv: -1,
+      ...(attnNorm !== undefined ? { attnNorm } : {}),
+      ...(mlpNorm !== undefined ? { mlpNorm } : {}),
+      ...(attnOutNorm !== undefined ? { attnOutNorm } : {}),
+      ...(mlpOutNorm !== undefined ? { mlpOutNorm } : {}),
       ...(qkvBias !== undefined ? { qkvBias } : {}),
       ...(qNorm !== undefined ? { qNorm } : {}),
       ...(kNorm !== undefined ? { kNorm } : {}),
@@ -339,15 +370,17 @@ export function programTensors(
       shape: [config.numHeads + 2 * config.numKvHeads, d],
       category: 'scratch',
     });
-  const scratch: UnfusedScratchIds | undefined = o.fused
-    ? undefined
-    : {
-        normed: addState({ name: 'normed', dtype: 'f32', shape: [h], category: 'scratch' }),
-        qkvOut: qkvOutTensor(),
-        projOut: addState({ name: 'projOut', dtype: 'f32', shape: [h], category: 'scratch' }),
-        gateOut: addState({ name: 'gateOut', dtype: 'f32', shape: [i], category: 'scratch' }),
-        upOut: addState({ name: 'upOut', dtype: 'f32', shape: [i], category: 'scratch' }),
-      };
+  // Post-norm models lower to the op-per-step chain in both modes (compile.ts), so they need its scratch.
+  const scratch: UnfusedScratchIds | undefined =
+    o.fused && !needsOpChain(config)
+      ? undefined
+      : {
+          normed: addState({ name: 'normed', dtype: 'f32', shape: [h], category: 'scratch' }),
+          qkvOut: qkvOutTensor(),
+          projOut: addState({ name: 'projOut', dtype: 'f32', shape: [h], category: 'scratch' }),
+          gateOut: addState({ name: 'gateOut', dtype: 'f32', shape: [i], category: 'scratch' }),
+          upOut: addState({ name: 'upOut', dtype: 'f32', shape: [i], category: 'scratch' }),
+        };
   const qkvOut = scratch?.qkvOut ?? (config.qkNorm !== 'none' ? qkvOutTensor() : undefined);
   return {
     specs,

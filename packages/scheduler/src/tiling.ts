@@ -214,7 +214,9 @@ export function attentionPhaseMicros(
 ): number {
   const d = config.headDim;
   const g = kvGroupSize(config);
-  const visible = config.slidingWindow !== null ? Math.min(context, config.slidingWindow) : context;
+  // The widest layer decides: with alternating windows (Gemma 2) the full layers see the whole context.
+  const full = config.slidingWindowLayers?.includes(false) === true;
+  const visible = config.slidingWindow !== null && !full ? Math.min(context, config.slidingWindow) : context;
   const rows = Math.ceil(visible / chunks);
   const partial = tileMicros(p, 2 * rows * d * kvBytes, g * d * 4 * 2 + g * 4, 4 * g * rows * d);
   const partials = lptMakespan(new Array<number>(config.numKvHeads * chunks).fill(partial), p.sms);

@@ -3,7 +3,7 @@
  * cache rows attention reads at a given context and the row it appends. The independent yardstick
  * the compiled program's byte count is checked against.
  */
-import { kvDim, qDim, qkvDim, type RuntimeModelConfig } from '@megakernel/isa';
+import { kvDim, layerWindow, qDim, qkvDim, type RuntimeModelConfig } from '@megakernel/isa';
 
 export interface TokenTraffic {
   readonly weights: number;
@@ -36,8 +36,12 @@ export function expectedTokenTraffic(
     norm + // final norm
     (config.lmHeadBias ? config.vocabSize : 0);
   const weights = (config.numLayers * perLayer + model) * BF16;
-  const visible = config.slidingWindow !== null ? Math.min(context, config.slidingWindow) : context;
-  // K and V: the visible rows are read, the current token's row is also written.
-  const kv = config.numLayers * 2 * (visible + 1) * kvDim(config) * kvBytes;
+  // K and V: each layer's visible rows are read, the current token's row is also written.
+  let rows = 0;
+  for (let l = 0; l < config.numLayers; l++) {
+    const window = layerWindow(config, l);
+    rows += (window !== null ? Math.min(context, window) : context) + 1;
+  }
+  const kv = 2 * rows * kvDim(config) * kvBytes;
   return { weights, kv };
 }

@@ -3,7 +3,7 @@
  * such as a preset, synthetic sources named `${role}.${layer}`: benchmark weights are generated per
  * tensor by the loader, so shapes and traffic are real while no checkpoint is needed.
  */
-import type { RuntimeModelConfig, WeightSource } from '@megakernel/isa';
+import { hasInputNorms, hasOutputNorms, type RuntimeModelConfig, type WeightSource } from '@megakernel/isa';
 import type { Checkpoint, WeightRole } from '@megakernel/model';
 
 export interface WeightProvider {
@@ -52,6 +52,12 @@ export function syntheticWeights(config: RuntimeModelConfig): WeightProvider {
       case 'qNorm':
       case 'kNorm':
         return config.qkNorm !== 'none';
+      case 'attnNorm':
+      case 'mlpNorm':
+        return hasInputNorms(config);
+      case 'attnOutNorm':
+      case 'mlpOutNorm':
+        return hasOutputNorms(config);
       default:
         return true;
     }

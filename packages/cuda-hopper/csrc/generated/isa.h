@@ -61,6 +61,7 @@ constexpr uint8_t OP_RESIDUAL_ADD = 0xA2;  // elementwise
 constexpr uint8_t OP_SCALE = 0xA3;  // elementwise
 constexpr uint8_t OP_ELEMWISE_MUL_ADD = 0xA4;  // elementwise
 constexpr uint8_t OP_ARGMAX = 0xA5;  // elementwise
+constexpr uint8_t OP_SOFTCAP = 0xA6;  // elementwise
 constexpr uint8_t OP_FUSED_NORM_MATMUL = 0xB0;  // fused
 constexpr uint8_t OP_FUSED_ROPE_APPEND = 0xB1;  // reserved: superseded: RoPE and the KV append are part of FUSED_NORM_QKV_ROPE
 constexpr uint8_t OP_FUSED_GATE_ACT = 0xB2;  // reserved: superseded by FUSED_NORM_GATE_UP_ACT, which also fuses the norm
@@ -152,13 +153,14 @@ constexpr uint8_t REGION_STATE = 1;
 //   t2 y: output [n]
 //   f0 eps: norm epsilon
 //   flags 0x02 noWeight: no gamma/beta: normParams is absent
-// HEAD_RMS_NORM (0x53): for heads h in [headStart, headStart+headCount) of x [H, d]: x[h] = x[h] * rsqrt(mean(x[h]²) + eps) * gamma, in place (gamma [1, d] shared by the heads)
+// HEAD_RMS_NORM (0x53): for heads h in [headStart, headStart+headCount) of x [H, d]: x[h] = x[h] * rsqrt(mean(x[h]²) + eps) * gamma, in place (gamma [1, d] shared by the heads); joint: x[range] = x[range] * rsqrt(mean(x[range]²) + eps) * gamma (gamma [1, headCount·d])
 //   t0 x: vector of heads [H, d] f32, normalised in place
-//   t1 gamma: per-head norm weight [1, d]
+//   t1 gamma: per-head norm weight [1, d]; joint: [1, headCount·d]
 //   a0 headStart: first head
 //   a1 headCount: heads (> 0)
 //   f0 eps: norm epsilon
-// ATTENTION_PARTIAL (0x70): for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); over it, m = max scale·q·k, s = sum exp(scale·q·k - m), O = sum exp(scale·q·k - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output
+//   flags 0x01 joint: one RMSNorm over the whole head range (gamma [1, headCount·d]) instead of one per head
+// ATTENTION_PARTIAL (0x70): for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); with the logit z = scale·q·k (softcap · tanh(z / softcap) when softcap > 0), over it m = max z, s = sum exp(z - m), O = sum exp(z - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output
 //   t0 q: queries [Hq, d] f32
 //   t1 kv: KV cache [2, maxSeq, Hkv, d]
 //   t2 out: direct: attention output [Hq, d]; else partial O [chunks, Hq, d] f32
@@ -168,6 +170,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   a2 chunks: number of chunks the visible positions are split into (>= 1)
 //   a3 window: sliding window: keys with pos - window < k <= pos; 0 = full causal
 //   f0 scale: softmax scale
+//   f1 softcap: logit soft-cap: each scale·q·k becomes softcap · tanh(scale·q·k / softcap); 0 = none
 //   flags 0x01 direct: chunks = 1: write the normalised output directly
 // ATTENTION_REDUCE (0x71): out[h] = sum_c exp(lse[c,h] - M) O[c,h] / sum_c exp(lse[c,h] - M), M = max_c lse[c,h], for heads h in [headStart, headStart+headCount)
 //   t0 partialO: partial outputs [chunks, Hq, d] f32
@@ -249,6 +252,12 @@ constexpr uint8_t REGION_STATE = 1;
 //   a0 rowStart: first output row of this tile
 //   a1 rowCount: output rows in this tile (> 0)
 //   a2 suppressToken: row never chosen, 0xFFFFFFFF for none
+// SOFTCAP (0xA6): out = cap * tanh(a / cap) (Gemma 2 final logits)
+//   t0 a: input a
+//   t1 out: output
+//   a0 offset: first element (same in every operand)
+//   a1 count: number of elements
+//   f0 cap: the cap (> 0)
 // FUSED_NORM_MATMUL (0xB0): y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm
 //   t0 x: input [K] f32
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
@@ -460,6 +469,7 @@ MK_HD bool is_executable_opcode(uint8_t op) {
     case OP_SCALE:
     case OP_ELEMWISE_MUL_ADD:
     case OP_ARGMAX:
+    case OP_SOFTCAP:
     case OP_FUSED_NORM_MATMUL:
     case OP_FUSED_MATMUL_RESIDUAL:
     case OP_FUSED_NORM_QKV_ROPE:
@@ -508,6 +518,7 @@ MK_HD const char* opcode_name(uint8_t op) {
     case OP_SCALE: return "SCALE";
     case OP_ELEMWISE_MUL_ADD: return "ELEMWISE_MUL_ADD";
     case OP_ARGMAX: return "ARGMAX";
+    case OP_SOFTCAP: return "SOFTCAP";
     case OP_FUSED_NORM_MATMUL: return "FUSED_NORM_MATMUL";
     case OP_FUSED_ROPE_APPEND: return "FUSED_ROPE_APPEND";
     case OP_FUSED_GATE_ACT: return "FUSED_GATE_ACT";
@@ -690,22 +701,24 @@ struct LayerNormOps {
   MK_HD bool no_weight() const { return (p.inst.flags & kFlagNoWeight) != 0; }  // flags 0x02: no gamma/beta: normParams is absent
 };
 
-// HEAD_RMS_NORM: for heads h in [headStart, headStart+headCount) of x [H, d]: x[h] = x[h] * rsqrt(mean(x[h]²) + eps) * gamma, in place (gamma [1, d] shared by the heads)
+// HEAD_RMS_NORM: for heads h in [headStart, headStart+headCount) of x [H, d]: x[h] = x[h] * rsqrt(mean(x[h]²) + eps) * gamma, in place (gamma [1, d] shared by the heads); joint: x[range] = x[range] * rsqrt(mean(x[range]²) + eps) * gamma (gamma [1, headCount·d])
 template <class P>
 struct HeadRmsNormOps {
   static constexpr uint8_t kOpcode = OP_HEAD_RMS_NORM;
   static constexpr uint32_t kSlotX = 0;
   static constexpr uint32_t kSlotGamma = 1;
+  static constexpr uint8_t kFlagJoint = 0x01;
   const P& p;
   MK_HD explicit HeadRmsNormOps(const P& plan) : p(plan) {}
   MK_HD const auto& x() const { return p.t[kSlotX]; }  // t0 update: vector of heads [H, d] f32, normalised in place
-  MK_HD const auto& gamma() const { return p.t[kSlotGamma]; }  // t1 read: per-head norm weight [1, d]
+  MK_HD const auto& gamma() const { return p.t[kSlotGamma]; }  // t1 read: per-head norm weight [1, d]; joint: [1, headCount·d]
   MK_HD uint32_t head_start() const { return p.inst.a0; }  // first head
   MK_HD uint32_t head_count() const { return p.inst.a1; }  // heads (> 0)
   MK_HD float eps() const { return p.inst.f0; }  // norm epsilon
+  MK_HD bool joint() const { return (p.inst.flags & kFlagJoint) != 0; }  // flags 0x01: one RMSNorm over the whole head range (gamma [1, headCount·d]) instead of one per head
 };
 
-// ATTENTION_PARTIAL: for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); over it, m = max scale·q·k, s = sum exp(scale·q·k - m), O = sum exp(scale·q·k - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output
+// ATTENTION_PARTIAL: for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); with the logit z = scale·q·k (softcap · tanh(z / softcap) when softcap > 0), over it m = max z, s = sum exp(z - m), O = sum exp(z - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output
 template <class P>
 struct AttentionPartialOps {
   static constexpr uint8_t kOpcode = OP_ATTENTION_PARTIAL;
@@ -725,6 +738,7 @@ struct AttentionPartialOps {
   MK_HD uint32_t chunks() const { return p.inst.a2; }  // number of chunks the visible positions are split into (>= 1)
   MK_HD uint32_t window() const { return p.inst.a3; }  // sliding window: keys with pos - window < k <= pos; 0 = full causal
   MK_HD float scale() const { return p.inst.f0; }  // softmax scale
+  MK_HD float softcap() const { return p.inst.f1; }  // logit soft-cap: each scale·q·k becomes softcap · tanh(scale·q·k / softcap); 0 = none
   MK_HD bool direct() const { return (p.inst.flags & kFlagDirect) != 0; }  // flags 0x01: chunks = 1: write the normalised output directly
 };
 
@@ -941,6 +955,21 @@ struct ArgmaxOps {
   MK_HD uint32_t suppress_token() const { return p.inst.a2; }  // row never chosen, 0xFFFFFFFF for none
 };
 
+// SOFTCAP: out = cap * tanh(a / cap) (Gemma 2 final logits)
+template <class P>
+struct SoftcapOps {
+  static constexpr uint8_t kOpcode = OP_SOFTCAP;
+  static constexpr uint32_t kSlotA = 0;
+  static constexpr uint32_t kSlotOut = 1;
+  const P& p;
+  MK_HD explicit SoftcapOps(const P& plan) : p(plan) {}
+  MK_HD const auto& a() const { return p.t[kSlotA]; }  // t0 read: input a
+  MK_HD const auto& out() const { return p.t[kSlotOut]; }  // t1 write: output
+  MK_HD uint32_t offset() const { return p.inst.a0; }  // first element (same in every operand)
+  MK_HD uint32_t count() const { return p.inst.a1; }  // number of elements
+  MK_HD float cap() const { return p.inst.f0; }  // the cap (> 0)
+};
+
 // FUSED_NORM_MATMUL: y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm
 template <class P>
 struct FusedNormMatmulOps {
@@ -1128,6 +1157,7 @@ constexpr int MAX_WEIGHT_STREAMS = 2;
   X(SCALE, ScaleOps) \
   X(ELEMWISE_MUL_ADD, ElemwiseMulAddOps) \
   X(ARGMAX, ArgmaxOps) \
+  X(SOFTCAP, SoftcapOps) \
   X(FUSED_NORM_MATMUL, FusedNormMatmulOps) \
   X(FUSED_MATMUL_RESIDUAL, FusedMatmulResidualOps) \
   X(FUSED_NORM_QKV_ROPE, FusedNormQkvRopeOps) \

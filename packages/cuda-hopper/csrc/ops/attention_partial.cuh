@@ -1,4 +1,5 @@
 // ATTENTION_PARTIAL: for the query heads of one KV head, softmax(scale·q·k)·v over one chunk of
+// (the logits soft-capped first where the model says so, Gemma 2)
 // the visible keys (chunk c of n covers [lo + c·L/n, lo + (c+1)·L/n), as the CPU VM). Writes the
 // normalised output (direct) or the partial output and its natural-log LSE.
 // Two paths: attention_fast (below) when a K/V row splits into 16-byte chunks over a power of two
@@ -82,6 +83,7 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
   float* qs = &c.s.acc[0][0];  // [H][DMAX], pre-scaled (the accumulators are free during attention)
   float* merge = c.s.xs;
   const float scale = op.scale();
+  const float softcap = op.softcap();  // Gemma 2: z -> softcap * tanh(z / softcap); 0 = none
 
   for (uint32_t hp = 0; hp < g; hp += attn::H) {
     const uint32_t nh = min(uint32_t(attn::H), g - hp);
@@ -115,6 +117,10 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
             for (int h = 0; h < attn::H; ++h) s[h] += qs[h * attn::DMAX + j] * kj;
           }
         }
+      }
+      if (softcap > 0.f) {
+#pragma unroll
+        for (int h = 0; h < attn::H; ++h) s[h] = softcap * tanhf(s[h] / softcap);
       }
       float pk[attn::H];
 #pragma unroll
@@ -265,6 +271,7 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
   issue(c0, c0, early);
   if (!c.wait_deps(p)) return false;
   const float scale = op.scale();
+  const float softcap = op.softcap();  // Gemma 2: z -> softcap * tanh(z / softcap); 0 = none
   for (uint32_t hp = 0; hp < g; hp += H) {
     const uint32_t nh = min(uint32_t(H), g - hp);
     // q for these heads straight into registers (f32 [Hq, d], rows 16-byte aligned), in the same
@@ -318,6 +325,12 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
         for (int u = 0; u < NK; ++u)
 #pragma unroll
           for (int h = 0; h < H; ++h) s[u][h] += __shfl_xor_sync(0xffffffffu, s[u][h], off);
+      if (softcap > 0.f) {
+#pragma unroll
+        for (int u = 0; u < NK; ++u)
+#pragma unroll
+          for (int h = 0; h < H; ++h) s[u][h] = softcap * tanhf(s[u][h] / softcap);
+      }
 #pragma unroll
       for (int h = 0; h < H; ++h) {
         float mb = -INFINITY;

@@ -1,4 +1,4 @@
-// The elementwise opcodes (activations, ADD, MUL, RESIDUAL_ADD, SCALE, ELEMWISE_MUL_ADD) over
+// The elementwise opcodes (activations, ADD, MUL, RESIDUAL_ADD, SCALE, ELEMWISE_MUL_ADD, SOFTCAP) over
 // elements [offset, offset + count) of every operand.
 #pragma once
 #include "../activations.cuh"
@@ -12,7 +12,7 @@ namespace mk {
 // its grouping of the opcodes by input count to the table.
 static_assert(SiluOps<Plan>::kSlotOut == 1 && GeluOps<Plan>::kSlotOut == 1 && GeluTanhOps<Plan>::kSlotOut == 1 &&
                   ReluOps<Plan>::kSlotOut == 1 && ResidualAddOps<Plan>::kSlotOut == 1 &&
-                  ScaleOps<Plan>::kSlotOut == 1 && SwigluOps<Plan>::kSlotOut == 2 && GegluOps<Plan>::kSlotOut == 2 &&
+                  ScaleOps<Plan>::kSlotOut == 1 && SoftcapOps<Plan>::kSlotOut == 1 && SwigluOps<Plan>::kSlotOut == 2 && GegluOps<Plan>::kSlotOut == 2 &&
                   AddOps<Plan>::kSlotOut == 2 && MulOps<Plan>::kSlotOut == 2 &&
                   ElemwiseMulAddOps<Plan>::kSlotOut == 3,
               "op_elementwise: an elementwise opcode's input count differs from the opcode table");
@@ -46,6 +46,7 @@ __device__ __noinline__ bool op_elementwise(Consumer& c, const Plan& p) {
   }
   if (!c.wait_deps(p)) return false;
   const float scale = ScaleOps(p).scale();  // f0: SCALE's and RESIDUAL_ADD's multiplier (unused by the others)
+  const float cap = SoftcapOps(p).cap();      // f0 too: SOFTCAP's cap
   for (uint64_t e = o + c.tid; e < o + n; e += Cfg::kConsumerThreads) {
     const float x = load_f(a, e);
     float v;
@@ -60,6 +61,7 @@ __device__ __noinline__ bool op_elementwise(Consumer& c, const Plan& p) {
       case OP_MUL: v = x * load_f(b, e); break;
       case OP_RESIDUAL_ADD: v = fmaf(scale, x, load_f(out, e)); break;
       case OP_SCALE: v = x * scale; break;
+      case OP_SOFTCAP: v = cap * tanhf(x / cap); break;
       default: v = fmaf(x, load_f(b, e), load_f(cc, e)); break;  // ELEMWISE_MUL_ADD
     }
     store_f(out, e, v);

@@ -1,5 +1,7 @@
 // HEAD_RMS_NORM: RMSNorm of each head in [headStart, +headCount) of x [H, d], in place, with one
 // gamma [1, d] for every head (Qwen3's and Gemma 3's query and key norms). One warp per head.
+// `joint`: one RMSNorm over the whole range with gamma [1, headCount * d] (OLMo-2's q and k norms),
+// the consumers' sum of squares reduced across warps.
 #pragma once
 #include "../sync.cuh"
 
@@ -14,12 +16,27 @@ __device__ __noinline__ bool op_head_rms_norm(Consumer& c, const Plan& p) {
   }
   const uint32_t H = x.shape[0], d = x.shape[1];
   const uint32_t h0 = op.head_start(), hc = op.head_count();
-  if (h0 > H || hc > H - h0 || gamma.n != d) {
+  const bool joint = op.joint();
+  if (h0 > H || hc > H - h0 || gamma.n != (joint ? uint64_t(hc) * d : d)) {
     c.fail(p, STATUS_BAD_EXTENT, op.kSlotGamma);
     return false;
   }
   const float eps = op.eps();
   if (!c.wait_deps(p)) return false;
+  if (joint) {
+    const uint64_t base = uint64_t(h0) * d, n = uint64_t(hc) * d;
+    float ss = 0.f;
+    for (uint64_t j = c.tid; j < n; j += Cfg::kConsumerThreads) {
+      const float v = load_f(x, base + j);
+      ss += v * v;
+    }
+    // consumer_sum's barriers order every read of the range before any store; each thread then
+    // rewrites only the elements it read.
+    const float inv = rsqrtf(consumer_sum(c, ss) / float(n) + eps);
+    for (uint64_t j = c.tid; j < n; j += Cfg::kConsumerThreads)
+      store_f(x, base + j, (load_f(x, base + j) * inv) * load_f(gamma, j));
+    return true;
+  }
   for (uint32_t h = h0 + c.warp; h < h0 + hc; h += Cfg::kConsumerWarps) {
     const uint64_t base = uint64_t(h) * d;
     float ss = 0.f;

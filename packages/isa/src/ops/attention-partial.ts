@@ -9,7 +9,7 @@ export const ATTENTION_PARTIAL = defineOp({
   category: 'attention',
   status: 'executable',
   summary:
-    'for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); over it, m = max scale·q·k, s = sum exp(scale·q·k - m), O = sum exp(scale·q·k - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output',
+    'for the g = Hq/Hkv query heads of KV head kvHead: visible keys are [lo, pos] with lo = max(0, pos - window + 1) (0 without a window), n = pos - lo + 1; chunk c covers [lo + floor(c·n/chunks), lo + floor((c+1)·n/chunks)); with the logit z = scale·q·k (softcap · tanh(z / softcap) when softcap > 0), over it m = max z, s = sum exp(z - m), O = sum exp(z - m)·v / s, lse = m + ln(s) (natural log); an empty chunk writes O = 0, lse = -inf. Direct: chunks = 1 and O is the final output',
   tensors: [
     tensor('t0', 'q', 'read', F32, 'queries [Hq, d] f32'),
     tensor('t1', 'kv', 'read', FLOAT, 'KV cache [2, maxSeq, Hkv, d]'),
@@ -33,7 +33,15 @@ export const ATTENTION_PARTIAL = defineOp({
       'slidingWindow',
     ),
   ],
-  floats: [float('f0', 'scale', 'softmax scale', 'attentionScale')],
+  floats: [
+    float('f0', 'scale', 'softmax scale', 'attentionScale'),
+    float(
+      'f1',
+      'softcap',
+      'logit soft-cap: each scale·q·k becomes softcap · tanh(scale·q·k / softcap); 0 = none',
+      'attnLogitSoftcap',
+    ),
+  ],
   flags: [
     { mask: FLAG_ATTN_DIRECT, name: 'direct', doc: 'chunks = 1: write the normalised output directly' },
   ],

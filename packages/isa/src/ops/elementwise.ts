@@ -47,9 +47,11 @@ function elementwise<const N extends string>(
     floats:
       name === 'SCALE'
         ? [float('f0', 'scale', 'multiplier')]
-        : inPlace
-          ? [float('f0', 'scale', 'multiplies a before the add (1 but for Granite)', 'residualScale')]
-          : [],
+        : name === 'SOFTCAP'
+          ? [float('f0', 'cap', 'the cap (> 0)')]
+          : inPlace
+            ? [float('f0', 'scale', 'multiplies a before the add (1 but for Granite)', 'residualScale')]
+            : [],
     flags: [],
     file: 'elementwise',
     accesses,
@@ -69,4 +71,5 @@ export const ELEMENTWISE_OPS = [
   elementwise('RESIDUAL_ADD', 0xa2, 'elementwise', 'out = out + scale * a (in place)', 1, true),
   elementwise('SCALE', 0xa3, 'elementwise', 'out = a * scale', 1),
   elementwise('ELEMWISE_MUL_ADD', 0xa4, 'elementwise', 'out = a * b + c', 3),
+  elementwise('SOFTCAP', 0xa6, 'elementwise', 'out = cap * tanh(a / cap)  (Gemma 2 final logits)', 1),
 ] as const;

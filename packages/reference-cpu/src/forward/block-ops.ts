@@ -3,7 +3,7 @@
  * the q/k head norms, the MLP, and the LM head. Attention is where the two paths differ (full causal softmax vs KV cache).
  */
 import type { RuntimeModelConfig } from '@megakernel/isa';
-import { activationFunction } from '../maths/activations.js';
+import { activationFunction, softcap } from '../maths/activations.js';
 import { residualAdd } from '../maths/elementwise.js';
 import { layerNorm } from '../maths/layer-norm.js';
 import { matvec } from '../maths/matvec.js';
@@ -21,9 +21,29 @@ export function applyNorm(
     : layerNorm(x, gamma, beta, config.normEps);
 }
 
-/** RMSNorm of each head of x [heads, d] in place with one gamma [d] (Qwen3's q_norm / k_norm); none without gamma. */
+/**
+ * A block's input as its projections read it: the input norm's output, or x itself where the model
+ * normalises block outputs instead (OLMo-2).
+ */
+export function blockInput(
+  config: RuntimeModelConfig,
+  x: Float32Array,
+  gamma: Float32Array | null,
+  beta: Float32Array | null,
+): Float32Array {
+  return gamma === null ? x : applyNorm(config, x, gamma, beta);
+}
+
+/**
+ * The q/k norm in place: RMSNorm of each head of x [heads, d] with one gamma [d] (Qwen3's q_norm /
+ * k_norm), or of the whole projection with a gamma as wide (OLMo-2); nothing without gamma.
+ */
 export function normHeads(config: RuntimeModelConfig, x: Float32Array, gamma: Float32Array | null): void {
   if (gamma === null) return;
+  if (config.qkNorm === 'whole') {
+    rmsNorm(x, gamma, config.normEps, x);
+    return;
+  }
   const d = config.headDim;
   for (let at = 0; at < x.length; at += d) {
     const head = x.subarray(at, at + d);
@@ -53,13 +73,22 @@ export function lmHead(weights: DecoderWeights, x: Float32Array): Float32Array {
   const logits = matvec(weights.lmHead, h, c.vocabSize, c.hiddenSize, weights.lmHeadBias ?? undefined);
   // Granite divides the logits by logits_scaling (logitsScale is its inverse; 1 elsewhere).
   if (c.logitsScale !== 1) for (let i = 0; i < logits.length; i++) logits[i] = logits[i]! * c.logitsScale;
+  // Gemma 2 soft-caps them: cap · tanh(logit / cap).
+  const cap = c.finalLogitSoftcap;
+  if (cap !== null) for (let i = 0; i < logits.length; i++) logits[i] = softcap(logits[i]!, cap);
   return logits;
+}
+
+/** A block's output as it is added to the residual: normalised first where the model says so (OLMo-2). */
+function blockOutput(c: RuntimeModelConfig, y: Float32Array, outNorm: Float32Array | null): Float32Array {
+  return outNorm === null ? y : rmsNorm(y, outNorm, c.normEps);
 }
 
 /**
  * The block's two residual adds into x (the layer's input), given the attention output: x += O·attention,
  * then x += mlp(norm2(·)) of the updated x, or, with a parallel residual (GPT-NeoX), of the layer's input.
- * Both scaled by the residual scale. The adds' order is the VMs' (O's add, then down's).
+ * Both scaled by the residual scale; with post-norms (OLMo-2) each output is normalised before its add.
+ * The adds' order is the VMs' (O's add, then down's).
  */
 export function addBlockOutputs(
   c: RuntimeModelConfig,
@@ -67,11 +96,9 @@ export function addBlockOutputs(
   x: Float32Array,
   attention: Float32Array,
 ): void {
-  const parallelInput = c.parallelResidual ? applyNorm(c, x, w.mlpNorm, w.mlpNormBias) : null;
-  residualAdd(
-    x,
-    matvec(w.o, attention, c.hiddenSize, attention.length, w.oBias ?? undefined),
-    c.residualScale,
-  );
-  residualAdd(x, mlp(c, w, parallelInput ?? applyNorm(c, x, w.mlpNorm, w.mlpNormBias)), c.residualScale);
+  const parallelInput = c.parallelResidual ? blockInput(c, x, w.mlpNorm, w.mlpNormBias) : null;
+  const o = matvec(w.o, attention, c.hiddenSize, attention.length, w.oBias ?? undefined);
+  residualAdd(x, blockOutput(c, o, w.attnOutNorm), c.residualScale);
+  const m = mlp(c, w, parallelInput ?? blockInput(c, x, w.mlpNorm, w.mlpNormBias));
+  residualAdd(x, blockOutput(c, m, w.mlpOutNorm), c.residualScale);
 }

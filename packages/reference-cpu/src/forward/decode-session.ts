@@ -4,13 +4,14 @@
  * through LSE partials, and returns that position's logits. Equal to `forward` at every position up
  * to rounding. It implements the runtime's `DecodeSession` (the 'reference' backend).
  */
+import { layerWindow } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { DecoderClosedError } from '../closed-error.js';
 import { alibiSlopes } from '../maths/alibi.js';
 import { decodeAttention, type KvLayout } from '../maths/attention.js';
 import { matvec } from '../maths/matvec.js';
 import { applyRope, ropeAnglesAt } from '../maths/rope.js';
-import { addBlockOutputs, applyNorm, lmHead, normHeads } from './block-ops.js';
+import { addBlockOutputs, blockInput, lmHead, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 import { checkPositions, embedToken } from './forward.js';
 
@@ -88,7 +89,7 @@ export class ForwardDecoder {
     const angles = c.position === 'rope' ? ropeAnglesAt(c, pos, this.promptLength) : null;
 
     weights.layers.forEach((w, l) => {
-      const h = applyNorm(c, x, w.attnNorm, w.attnNormBias);
+      const h = blockInput(c, x, w.attnNorm, w.attnNormBias);
       const q = matvec(w.q, h, qd, H, w.qBias ?? undefined);
       const k = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
       normHeads(c, q, w.qNorm);
@@ -115,7 +116,8 @@ export class ForwardDecoder {
         numKvHeads: c.numKvHeads,
         pos,
         scale: c.attentionScale,
-        window: c.slidingWindow,
+        softcap: c.attnLogitSoftcap,
+        window: layerWindow(c, l),
         chunks: this.chunks,
         ...(this.slopes ? { alibiSlopes: this.slopes } : {}),
       });

@@ -2,11 +2,12 @@
  * Every weight the direct forward pass needs, read once from a Checkpoint by role (f32, linear
  * weights [out, in]; GPT-2's c_attn already split and transposed by the model package).
  */
-import type { RuntimeModelConfig } from '@megakernel/isa';
+import { hasInputNorms, hasOutputNorms, type RuntimeModelConfig } from '@megakernel/isa';
 import type { Checkpoint, LayerWeightRole, ModelWeightRole } from '@megakernel/model';
 
 export interface LayerWeights {
-  readonly attnNorm: Float32Array;
+  /** Input norms of attention and the MLP; null where the model normalises block outputs (OLMo-2). */
+  readonly attnNorm: Float32Array | null;
   readonly attnNormBias: Float32Array | null;
   readonly q: Float32Array;
   readonly k: Float32Array;
@@ -14,13 +15,16 @@ export interface LayerWeights {
   readonly qBias: Float32Array | null;
   readonly kBias: Float32Array | null;
   readonly vBias: Float32Array | null;
-  /** Per-head norms of q and k before RoPE ([headDim] each; Qwen3), null without. */
+  /** Norms of q and k before RoPE ([headDim] each per head, Qwen3; the projection's width, OLMo-2), null without. */
   readonly qNorm: Float32Array | null;
   readonly kNorm: Float32Array | null;
   readonly o: Float32Array;
   readonly oBias: Float32Array | null;
-  readonly mlpNorm: Float32Array;
+  readonly mlpNorm: Float32Array | null;
   readonly mlpNormBias: Float32Array | null;
+  /** Output norms of attention and the MLP, before their residual adds (OLMo-2); null without. */
+  readonly attnOutNorm: Float32Array | null;
+  readonly mlpOutNorm: Float32Array | null;
   /** Null for non-gated MLPs (GPT-2): down(act(up(x))). */
   readonly gate: Float32Array | null;
   readonly gateBias: Float32Array | null;
@@ -50,8 +54,10 @@ export function loadDecoderWeights(checkpoint: Checkpoint): DecoderWeights {
     const req = (role: LayerWeightRole): Float32Array => checkpoint.weight(role, l);
     const opt = (role: LayerWeightRole): Float32Array | null =>
       checkpoint.hasWeight(role, l) ? checkpoint.weight(role, l) : null;
+    const pre = hasInputNorms(config);
+    const post = hasOutputNorms(config);
     return {
-      attnNorm: req('attnNorm'),
+      attnNorm: pre ? req('attnNorm') : null,
       attnNormBias: opt('attnNormBias'),
       q: req('q'),
       k: req('k'),
@@ -63,8 +69,10 @@ export function loadDecoderWeights(checkpoint: Checkpoint): DecoderWeights {
       kNorm: config.qkNorm === 'none' ? null : req('kNorm'),
       o: req('o'),
       oBias: opt('oBias'),
-      mlpNorm: req('mlpNorm'),
+      mlpNorm: pre ? req('mlpNorm') : null,
       mlpNormBias: opt('mlpNormBias'),
+      attnOutNorm: post ? req('attnOutNorm') : null,
+      mlpOutNorm: post ? req('mlpOutNorm') : null,
       gate: config.mlpGated ? req('gate') : null,
       gateBias: config.mlpGated ? opt('gateBias') : null,
       up: req('up'),

@@ -2,14 +2,14 @@
  * The direct forward pass over a whole prompt (prefill): logits for every position, [T, vocab]
  * row-major. Written from the model definitions, not from the ISA, so that it can judge programs.
  */
-import { type RuntimeModelConfig, rotaryDim } from '@megakernel/isa';
+import { layerWindow, type RuntimeModelConfig, rotaryDim } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { alibiSlopes } from '../maths/alibi.js';
 import { causalAttention } from '../maths/causal-attention.js';
 import { embeddingGather } from '../maths/embedding.js';
 import { matvec } from '../maths/matvec.js';
 import { applyRope, ropeAnglesAt } from '../maths/rope.js';
-import { addBlockOutputs, applyNorm, lmHead, normHeads } from './block-ops.js';
+import { addBlockOutputs, blockInput, lmHead, normHeads } from './block-ops.js';
 import { type DecoderWeights, loadDecoderWeights } from './decoder-weights.js';
 
 export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: readonly number[]): Float32Array {
@@ -27,12 +27,12 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
   const angles = c.position === 'rope' ? inputIds.map((_, t) => ropeAnglesAt(c, t, T)) : null;
   const slopes = c.position === 'alibi' ? alibiSlopes(c.numHeads) : undefined;
 
-  for (const w of weights.layers) {
+  for (const [l, w] of weights.layers.entries()) {
     const q = new Float32Array(T * qd);
     const k = new Float32Array(T * kvd);
     const v = new Float32Array(T * kvd);
     for (let t = 0; t < T; t++) {
-      const h = applyNorm(c, xs[t]!, w.attnNorm, w.attnNormBias);
+      const h = blockInput(c, xs[t]!, w.attnNorm, w.attnNormBias);
       const qt = matvec(w.q, h, qd, H, w.qBias ?? undefined);
       const kt = matvec(w.k, h, kvd, H, w.kBias ?? undefined);
       normHeads(c, qt, w.qNorm);
@@ -54,7 +54,8 @@ export function forward(checkpoint: Checkpoint | DecoderWeights, inputIds: reado
       numKvHeads: c.numKvHeads,
       headDim: d,
       scale: c.attentionScale,
-      window: c.slidingWindow,
+      softcap: c.attnLogitSoftcap,
+      window: layerWindow(c, l),
       ...(slopes ? { alibiSlopes: slopes } : {}),
     });
     for (let t = 0; t < T; t++) {

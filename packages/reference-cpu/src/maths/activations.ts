@@ -63,3 +63,8 @@ export function swiglu(gate: Float32Array, up: Float32Array, out?: Float32Array)
 export function geglu(gate: Float32Array, up: Float32Array, out?: Float32Array): Float32Array {
   return gatedActivation('gelu', gate, up, out);
 }
+
+/** cap · tanh(x / cap): Gemma 2's soft-cap of attention and final logits. */
+export function softcap(x: number, cap: number): number {
+  return cap * Math.tanh(x / cap);
+}

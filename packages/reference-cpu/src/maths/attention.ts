@@ -53,6 +53,8 @@ export interface AttentionHeadQuery {
   readonly qOffset: number;
   readonly kvHead: number;
   readonly scale: number;
+  /** Logit soft-cap (Gemma 2): each scale·q·k becomes cap · tanh(scale·q·k / cap); absent or 0 for none. */
+  readonly softcap?: number;
   /** ALiBi: adds −slope · (queryPos − k) to each logit (for study; no supported family uses it). */
   readonly alibi?: { readonly slope: number; readonly queryPos: number };
 }
@@ -89,6 +91,7 @@ export function attentionPartialHead(
     let dot = 0;
     for (let i = 0; i < d; i++) dot += query.q[query.qOffset + i]! * cache.k[kOff + i]!;
     let l = dot * query.scale;
+    if (query.softcap) l = query.softcap * Math.tanh(l / query.softcap);
     if (query.alibi) l -= query.alibi.slope * (query.alibi.queryPos - p);
     logits[j] = l;
     // Math.max, unlike `>`, lets a NaN logit through (the whole head is then NaN, as in one pass).
@@ -154,6 +157,8 @@ export interface DecodeAttentionArgs {
   readonly numKvHeads: number;
   readonly pos: number;
   readonly scale: number;
+  /** Logit soft-cap (Gemma 2); null or absent for none. */
+  readonly softcap?: number | null;
   readonly window: number | null;
   /** How many chunks to split the visible keys into (1 = one pass). */
   readonly chunks?: number;
@@ -174,6 +179,7 @@ export function decodeAttention(a: DecodeAttentionArgs): Float32Array {
       qOffset: h * d,
       kvHead: Math.floor(h / g),
       scale: a.scale,
+      ...(a.softcap ? { softcap: a.softcap } : {}),
       ...(a.alibiSlopes ? { alibi: { slope: a.alibiSlopes[h]!, queryPos: a.pos } } : {}),
     };
     if (chunks === 1) {

@@ -16,6 +16,8 @@ export interface CausalAttentionArgs {
   readonly numKvHeads: number;
   readonly headDim: number;
   readonly scale: number;
+  /** Logit soft-cap (Gemma 2): cap · tanh(logit / cap) before the mask; null or absent for none. */
+  readonly softcap?: number | null;
   /** Tokens a query sees, itself included; null for full causal attention. */
   readonly window: number | null;
   readonly alibiSlopes?: Float32Array;
@@ -41,7 +43,8 @@ export function causalAttention(a: CausalAttentionArgs): Float32Array {
         const ko = (s * Hkv + kh) * d;
         let dot = 0;
         for (let i = 0; i < d; i++) dot += a.q[qo + i]! * a.k[ko + i]!;
-        scores[s] = dot * a.scale - (a.alibiSlopes ? a.alibiSlopes[h]! * (t - s) : 0);
+        const logit = a.softcap ? a.softcap * Math.tanh((dot * a.scale) / a.softcap) : dot * a.scale;
+        scores[s] = logit - (a.alibiSlopes ? a.alibiSlopes[h]! * (t - s) : 0);
         max = Math.max(max, scores[s]!);
       }
       let sum = 0;

@@ -45,6 +45,7 @@ export function executeAttentionPartial(ctx: ExecContext): void {
   const [start, end] = attentionChunkRange(ctx.pos, ctx.arg('window') || null, chunk, chunks);
   const cache: KvLayout = kvCacheLayout(kv.data, maxSeq, Hkv, d);
   const scale = ctx.arg('scale');
+  const softcap = ctx.arg('softcap');
   ctx.check(q, kvHead * g * d, g * d, 'read');
   // K then V rows of this KV head only, for the chunk's keys.
   for (const base of [0, maxSeq]) {
@@ -54,7 +55,7 @@ export function executeAttentionPartial(ctx: ExecContext): void {
     const outOffset = (chunk * Hq + h) * d;
     ctx.check(out, outOffset, d, 'write');
     const l = attentionPartialHead(
-      { q: q.data, qOffset: h * d, kvHead, scale },
+      { q: q.data, qOffset: h * d, kvHead, scale, softcap },
       cache,
       start,
       end,

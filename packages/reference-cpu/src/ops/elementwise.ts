@@ -1,9 +1,9 @@
 /**
- * SILU, GELU, GELU_TANH, RELU, SWIGLU, GEGLU, ADD, MUL, RESIDUAL_ADD, SCALE and ELEMWISE_MUL_ADD
+ * SILU, GELU, GELU_TANH, RELU, SWIGLU, GEGLU, ADD, MUL, RESIDUAL_ADD, SCALE, ELEMWISE_MUL_ADD and SOFTCAP
  * (CUDA twin: `cuda-hopper/csrc/ops/elementwise.cuh`): element-wise activations and arithmetic over
  * [offset, offset + count) of every operand.
  */
-import { gelu, geluTanh, relu, silu } from '../maths/activations.js';
+import { gelu, geluTanh, relu, silu, softcap } from '../maths/activations.js';
 import type { ExecContext, FloatOperandView } from '../vm/context.js';
 
 type Formula = (a: number, b: number, c: number, out: number, scale: number) => number;
@@ -17,8 +17,13 @@ function elementwise(inputs: readonly string[], formula: Formula, readsOut = fal
     for (const t of ins) ctx.check(t, offset, count, 'read');
     if (readsOut) ctx.check(out, offset, count, 'read');
     ctx.check(out, offset, count, 'write');
-    // SCALE's multiplier, and RESIDUAL_ADD's (Granite's residual_multiplier).
-    const scale = ctx.info.name === 'SCALE' || readsOut ? ctx.arg('scale') : 1;
+    // SCALE's multiplier, RESIDUAL_ADD's (Granite's residual_multiplier) and SOFTCAP's cap.
+    const scale =
+      ctx.info.name === 'SCALE' || readsOut
+        ? ctx.arg('scale')
+        : ctx.info.name === 'SOFTCAP'
+          ? ctx.arg('cap')
+          : 1;
     const [a, b, c] = [ins[0]?.data, ins[1]?.data, ins[2]?.data];
     for (let i = offset; i < offset + count; i++) {
       out.data[i] = formula(a ? a[i]! : 0, b ? b[i]! : 0, c ? c[i]! : 0, out.data[i]!, scale);
@@ -38,3 +43,4 @@ export const executeMul = elementwise(['a', 'b'], (a, b) => a * b);
 export const executeResidualAdd = elementwise(['a'], (a, _b, _c, out, s) => out + s * a, true);
 export const executeScale = elementwise(['a'], (a, _b, _c, _out, s) => a * s);
 export const executeMulAdd = elementwise(['a', 'b', 'c'], (a, b, c) => a * b + c);
+export const executeSoftcap = elementwise(['a'], (a, _b, _c, _out, cap) => softcap(a, cap));

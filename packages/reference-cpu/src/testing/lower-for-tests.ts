@@ -44,6 +44,9 @@ const tiles = (total: number, size: number): [number, number][] =>
 
 export function lowerForTests(checkpoint: Checkpoint, opts: TestLoweringOptions): Program {
   const c = checkpoint.config;
+  // Fused ops normalise their inputs: post-norm models (OLMo-2) are the scheduler's to lower.
+  if (c.normPlacement !== 'pre')
+    throw new Error(`lowerForTests lowers pre-norm models only (${c.architecture})`);
   const b = new ProgramBuilder(c, opts.maxSeqLen);
   const tileRows = opts.tileRows ?? 8;
   const chunks = opts.attentionChunks ?? 2;

@@ -26,7 +26,8 @@ function roleShapes(
   const layerNormBias = c.norm === 'layer' && c.normBias;
   for (let l = 0; l < c.numLayers; l++) {
     const p = `layers.${l}.`;
-    m.set(`${p}attnNorm`, { shape: [H], kind: 'norm' });
+    const pre = c.normPlacement !== 'post';
+    if (pre) m.set(`${p}attnNorm`, { shape: [H], kind: 'norm' });
     if (layerNormBias) m.set(`${p}attnNormBias`, { shape: [H], kind: 'bias' });
     m.set(`${p}q`, { shape: [qd, H], kind: 'linear' });
     m.set(`${p}k`, { shape: [kvd, H], kind: 'linear' });
@@ -36,13 +37,18 @@ function roleShapes(
       m.set(`${p}kBias`, { shape: [kvd], kind: 'bias' });
       m.set(`${p}vBias`, { shape: [kvd], kind: 'bias' });
     }
-    if (c.qkNorm === 'per-head') {
-      m.set(`${p}qNorm`, { shape: [c.headDim], kind: 'norm' });
-      m.set(`${p}kNorm`, { shape: [c.headDim], kind: 'norm' });
+    if (c.qkNorm !== 'none') {
+      const whole = c.qkNorm === 'whole';
+      m.set(`${p}qNorm`, { shape: [whole ? qd : c.headDim], kind: 'norm' });
+      m.set(`${p}kNorm`, { shape: [whole ? kvd : c.headDim], kind: 'norm' });
     }
     m.set(`${p}o`, { shape: [H, qd], kind: 'linear' });
     if (c.oBias) m.set(`${p}oBias`, { shape: [H], kind: 'bias' });
-    m.set(`${p}mlpNorm`, { shape: [H], kind: 'norm' });
+    if (pre) m.set(`${p}mlpNorm`, { shape: [H], kind: 'norm' });
+    if (c.normPlacement !== 'pre') {
+      m.set(`${p}attnOutNorm`, { shape: [H], kind: 'norm' });
+      m.set(`${p}mlpOutNorm`, { shape: [H], kind: 'norm' });
+    }
     if (layerNormBias) m.set(`${p}mlpNormBias`, { shape: [H], kind: 'bias' });
     if (c.mlpGated) m.set(`${p}gate`, { shape: [I, H], kind: 'linear' });
     m.set(`${p}up`, { shape: [I, H], kind: 'linear' });

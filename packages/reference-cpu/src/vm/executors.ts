@@ -18,6 +18,7 @@ import {
   executeResidualAdd,
   executeScale,
   executeSilu,
+  executeSoftcap,
   executeSwiglu,
 } from '../ops/elementwise.js';
 import { executeEmbedGather } from '../ops/embed-gather.js';
@@ -60,6 +61,7 @@ export const EXECUTORS: Partial<Record<OpcodeName, Executor>> = {
   RESIDUAL_ADD: executeResidualAdd,
   SCALE: executeScale,
   ELEMWISE_MUL_ADD: executeMulAdd,
+  SOFTCAP: executeSoftcap,
   ARGMAX: executeArgmax,
   FUSED_NORM_MATMUL: executeFusedNormMatmul,
   FUSED_MATMUL_RESIDUAL: executeFusedMatmulResidual,
