@@ -10,7 +10,7 @@ import path from 'node:path';
 import { makeInstruction, Op, type Program } from '@megakernel/isa';
 import { loadCheckpoint, openSafetensors } from '@megakernel/model';
 import { runGreedy, runProgram } from '@megakernel/reference-cpu';
-import { type CompileOptions, compile } from '@megakernel/scheduler';
+import { type CompileOptions, compile, needsOpChain } from '@megakernel/scheduler';
 import {
   CudaClosedError,
   CudaDecoder,
@@ -139,8 +139,7 @@ for (const name of fixtures) {
     // shape without it.
     const { splitK: _, ...noSplit } = variant.options;
     const v =
-      (checkpoint.config.normPlacement !== 'pre' || checkpoint.config.finalLogitSoftcap !== null) &&
-      variant.options.splitK !== undefined
+      needsOpChain(checkpoint.config) && variant.options.splitK !== undefined
         ? { label: variant.label.replace(' splitK=2', ''), options: noSplit }
         : variant;
     const label = `${name} [${v.label}]`;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadCheckpoint } from '@megakernel/model';
-import { compile } from '@megakernel/scheduler';
+import { compile, needsOpChain } from '@megakernel/scheduler';
 import { CudaDevice, CudaProgram } from '../src/index.js';
 
 const dir = path.join(
@@ -18,9 +18,7 @@ const program = compile(checkpoint, {
   queues: 8,
   maxSeqLen: 16,
   attentionChunks: 2,
-  ...(checkpoint.config.normPlacement === 'pre' && checkpoint.config.finalLogitSoftcap === null
-    ? { splitK: 2 }
-    : {}),
+  ...(needsOpChain(checkpoint.config) ? {} : { splitK: 2 }),
 });
 const device = CudaDevice.open(0);
 const p = new CudaProgram(device, program, { watchdogMs: 60000 });

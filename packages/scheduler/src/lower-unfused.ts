@@ -63,13 +63,15 @@ export function lowerUnfused(
     readonly W: number;
     readonly y: number;
     readonly bias: number | undefined;
+    /** Add into y (the column parts of a product wider than one instruction's input). */
+    readonly accumulate?: boolean;
   }
   const matvec = (
     kind: string,
     layer: number | null,
     after: number[],
     tiles: readonly RowTile[],
-    product: Product,
+    { accumulate, ...product }: Product,
   ): number =>
     g.op(
       kind,
@@ -78,7 +80,14 @@ export function lowerUnfused(
       tiles.map((t) =>
         instructionFor(
           'MATVEC',
-          { ...product, rowStart: t.rowStart, rowCount: t.rowCount, kStart: t.kStart, kCount: t.kCount },
+          {
+            ...(accumulate ? { flags: ['accumulate'] as const } : {}),
+            ...product,
+            rowStart: t.rowStart,
+            rowCount: t.rowCount,
+            kStart: t.kStart,
+            kCount: t.kCount,
+          },
           at(layer),
         ),
       ),
@@ -201,26 +210,11 @@ export function lowerUnfused(
       down = zero;
       parts.forEach(([kStart, kCount], j) => {
         const tiles = tiling.matvec.down.tiles.map((t) => ({ ...t, kStart, kCount }));
-        down = g.op(
-          'down',
-          l,
-          j === 0 ? [...downAfter, zero] : [down],
-          tiles.map((t) =>
-            instructionFor(
-              'MATVEC',
-              {
-                flags: ['accumulate'],
-                ...downProduct,
-                bias: j === 0 ? downProduct.bias : undefined,
-                rowStart: t.rowStart,
-                rowCount: t.rowCount,
-                kStart: t.kStart,
-                kCount: t.kCount,
-              },
-              { layer: l },
-            ),
-          ),
-        );
+        down = matvec('down', l, j === 0 ? [...downAfter, zero] : [down], tiles, {
+          ...downProduct,
+          bias: j === 0 ? downProduct.bias : undefined,
+          accumulate: true,
+        });
       });
     }
     previous = addOutput(l, down, w.mlpOutNorm, 'mlp-out-norm');

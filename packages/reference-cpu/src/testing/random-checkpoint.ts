@@ -3,7 +3,7 @@
  * the hub: any RuntimeModelConfig, weights scaled so activations stay O(1) through many layers,
  * optionally rounded to bf16 as real checkpoints are. Tensor names are `<role>` or `layers.<l>.<role>`.
  */
-import type { RuntimeModelConfig, WeightSource } from '@megakernel/isa';
+import { hasInputNorms, hasOutputNorms, type RuntimeModelConfig, type WeightSource } from '@megakernel/isa';
 import { type Checkpoint, isLayerRole, type TensorInfo, type WeightRole } from '@megakernel/model';
 import { roundArrayToDtype } from '../maths/dtype-convert.js';
 import { createRng } from '../maths/prng.js';
@@ -26,8 +26,7 @@ function roleShapes(
   const layerNormBias = c.norm === 'layer' && c.normBias;
   for (let l = 0; l < c.numLayers; l++) {
     const p = `layers.${l}.`;
-    const pre = c.normPlacement !== 'post';
-    if (pre) m.set(`${p}attnNorm`, { shape: [H], kind: 'norm' });
+    if (hasInputNorms(c)) m.set(`${p}attnNorm`, { shape: [H], kind: 'norm' });
     if (layerNormBias) m.set(`${p}attnNormBias`, { shape: [H], kind: 'bias' });
     m.set(`${p}q`, { shape: [qd, H], kind: 'linear' });
     m.set(`${p}k`, { shape: [kvd, H], kind: 'linear' });
@@ -44,8 +43,8 @@ function roleShapes(
     }
     m.set(`${p}o`, { shape: [H, qd], kind: 'linear' });
     if (c.oBias) m.set(`${p}oBias`, { shape: [H], kind: 'bias' });
-    if (pre) m.set(`${p}mlpNorm`, { shape: [H], kind: 'norm' });
-    if (c.normPlacement !== 'pre') {
+    if (hasInputNorms(c)) m.set(`${p}mlpNorm`, { shape: [H], kind: 'norm' });
+    if (hasOutputNorms(c)) {
       m.set(`${p}attnOutNorm`, { shape: [H], kind: 'norm' });
       m.set(`${p}mlpOutNorm`, { shape: [H], kind: 'norm' });
     }
