@@ -23,6 +23,7 @@ const REQUIRED = [
   'llama32-tiny-tied-rope3',
   'mistral-tiny-swa',
   'mistral-tiny-swa5-mha',
+  'mixtral-tiny-moe',
   'olmo2-tiny',
   'phi2-tiny-partial',
   'phi3-tiny-longrope',

@@ -1,8 +1,10 @@
 // The loader warp: fetches this block's queue, publishes decoded plans, and streams every matrix
-// op's weight tiles into the ring with the bulk copy engine. It never waits on dependency counters
+// op's weight tiles into the ring with the bulk copy engine. It does not wait on dependency counters
 // (weights do not depend on activations), so it runs ahead across instruction and step boundaries,
-// bounded only by free ring stages and plan slots.
+// bounded only by free ring stages and plan slots; the one exception is a stream whose rows the data
+// chooses (MOE_MATVEC's expert), which waits for its instruction's counters first.
 #pragma once
+#include "expert_select.cuh"
 #include "plan.cuh"
 #include "ptx.cuh"
 #include "shared_storage.cuh"
@@ -53,6 +55,14 @@ __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage
       const Instruction in = load_instruction(words);
       Plan& p = s.plans[slot];
       build_plan(p, in, kp, step, i, lane);
+      // A data-dependent stream (MOE_MATVEC) waits for the routing decision first: the one wait the
+      // loader makes, on counters the instruction's consumers wait on too.
+      if (p.expertBytes != 0) {  // the same for every lane: build_plan ends with __syncwarp
+        bool waited = true;
+        if (lane == 0) waited = select_expert(p, kp);
+        if (!__shfl_sync(0xffffffffu, waited, 0)) return;
+        __syncwarp();
+      }
       const uint32_t error = p.error;
       if (error != STATUS_OK && lane == 0) report(kp, error, i, step, in.opcode, 0, 0, 0, p.detail);
       if (lane == 0) ptx::mbar_arrive(&s.planFull[slot]);

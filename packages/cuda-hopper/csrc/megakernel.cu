@@ -25,6 +25,9 @@
 
 namespace mk {
 
+// A new op joins an existing case where it can (MOE_MATVEC is op_matvec's, MOE_ROUTE op_elementwise's):
+// each distinct call here costs the consumer loop registers, and two more cost GPT-2 3% and
+// Llama-3.2-1B 1% on the H200 (decisions.md, 2026-12-02).
 // The cases of dispatch(), written once: LABEL(NAME) is a case label that falls through to the next
 // one, CALL(NAME, expr) a case that returns expr. dispatch() expands it into its switch, and the
 // static_asserts below expand it against the generated MK_EXECUTABLE_OPCODES (every executable
@@ -43,6 +46,7 @@ namespace mk {
   CALL(COPY, op_copy(c, p))                                            \
   CALL(ZERO, op_zero(c, p))                                            \
   CALL(CACHE_APPEND, op_cache_append(c, p))                            \
+  LABEL(MOE_MATVEC)                                                    \
   CALL(MATVEC, op_matvec(c, p))                                        \
   CALL(FUSED_NORM_MATMUL, op_fused_norm_matmul(c, p))                  \
   CALL(RMS_NORM, op_norm(c, p, false))                                 \
@@ -61,6 +65,7 @@ namespace mk {
   LABEL(RESIDUAL_ADD)                                                  \
   LABEL(SCALE)                                                         \
   LABEL(SOFTCAP)                                                       \
+  LABEL(MOE_ROUTE)                                                     \
   CALL(ELEMWISE_MUL_ADD, op_elementwise(c, p))
 
 __device__ __forceinline__ bool dispatch(Consumer& c, const Plan& p) {

@@ -37,7 +37,9 @@ struct Plan {
   uint32_t pos, epoch, step, index;
   uint32_t error;     // StatusCode; the loader stops after publishing an erroneous plan
   uint32_t detail;
-  uint32_t pad[3];
+  uint32_t expertBytes;  // a stacked [E, N, K] weight (MOE_MATVEC): bytes per expert; 0 otherwise
+  uint32_t experts;      // E
+  float routeWeight;     // MOE_MATVEC: the slot's routing weight (read by the loader, expert_select.cuh)
 };
 
 // One stage of a plan's weight stream: `nr` rows starting at row `row` of matrix `m`.
@@ -115,8 +117,18 @@ __device__ inline void plan_weight_streams(Plan& p) {
   const TRef& x = p.t[input];
   if (!present(W)) return plan_fail(p, STATUS_BAD_TENSOR, wa);
   if (!present(x)) return plan_fail(p, STATUS_BAD_TENSOR, input);
-  if (W.dtype != DTYPE_BF16 || W.rank != 2) return plan_fail(p, STATUS_BAD_DTYPE, wa);
-  const uint32_t N = W.shape[0], K = W.shape[1];
+  // MOE_MATVEC streams one expert of a stacked [E, N, K] weight: expert 0's rows here, the chosen
+  // expert's once the loader has read the route (select_expert).
+  const bool stacked = in.opcode == OP_MOE_MATVEC;
+  const uint32_t rank = stacked ? 3 : 2;
+  if (W.dtype != DTYPE_BF16 || W.rank != rank) return plan_fail(p, STATUS_BAD_DTYPE, wa);
+  const uint32_t N = W.shape[rank - 2], K = W.shape[rank - 1];
+  if (stacked) {
+    const uint64_t bytes = uint64_t(N) * K * 2;
+    if (bytes > 0xffffffffull || W.shape[0] == 0) return plan_fail(p, STATUS_UNSUPPORTED, wa);
+    p.expertBytes = uint32_t(bytes);
+    p.experts = W.shape[0];
+  }
   const uint32_t r0 = in.a0, R = in.a1;
   if (r0 > N || R > N - r0) return plan_fail(p, STATUS_BAD_EXTENT, wa);
   uint32_t k0 = 0, kc = K;
@@ -135,8 +147,8 @@ __device__ inline void plan_weight_streams(Plan& p) {
     if (slots[m] < 0) break;
     const TRef& M = p.t[slots[m]];
     if (!present(M)) return plan_fail(p, STATUS_BAD_TENSOR, slots[m]);
-    if (M.dtype != DTYPE_BF16 || M.rank != 2) return plan_fail(p, STATUS_BAD_DTYPE, slots[m]);
-    if (M.shape[0] != N || M.shape[1] != K) return plan_fail(p, STATUS_BAD_EXTENT, slots[m]);
+    if (M.dtype != DTYPE_BF16 || M.rank != rank) return plan_fail(p, STATUS_BAD_DTYPE, slots[m]);
+    if (M.shape[rank - 2] != N || M.shape[rank - 1] != K) return plan_fail(p, STATUS_BAD_EXTENT, slots[m]);
     vec = vec && aligned16(M.ptr);
     WStream& s = p.w[m];
     s.base = M.ptr + (uint64_t(r0) * K + k0) * 2;
@@ -176,6 +188,9 @@ __device__ inline void build_plan(Plan& p, const Instruction& in, const KernelPa
     p.th1 = wait1_threshold(in, p.epoch);
     p.nstreams = 0;
     p.rows = 0;
+    p.expertBytes = 0;
+    p.experts = 1;
+    p.routeWeight = 1.f;
     if ((in.wait0Counter != NONE16 && in.wait0Counter >= kp.counterCount) ||
         (in.wait1Counter != NONE16 && in.wait1Counter >= kp.counterCount) ||
         (in.signalCounter != NONE16 && in.signalCounter >= kp.counterCount)) {

@@ -10,6 +10,8 @@ import {
   FLAG_ATTN_DIRECT,
   FLAG_GATED,
   FLAG_HEAD_NORM_JOINT,
+  FLAG_MOE_NORMALIZE,
+  FLAG_MOE_WEIGHTED,
   FLAG_NORM_LAYER,
   FLAG_SPLIT_K,
   NONE16,
@@ -378,6 +380,85 @@ function miscCase(
   };
 }
 
+/**
+ * Mixtral's experts: MOE_ROUTE on queue 0 picks 2 of 5 experts, each slot's gate product is split over
+ * queues 1 and 2 (whose loaders must wait for the route before streaming the chosen expert's rows), then
+ * queue 0 adds both slots' weighted down products. Rows and K not multiples of anything.
+ */
+function moeCase(): OpCase {
+  const name = 'MOE_ROUTE + MOE_MATVEC: 2 of 5 experts, gate rows over 2 queues, weighted down';
+  return {
+    name,
+    tol: 2e-3,
+    positions: 3,
+    build: () => {
+      const b = new OpProgramBuilder(3, 77, { moe: { numExperts: 5, topK: 2, normalizeTopK: true } });
+      const done = b.counter();
+      const routed = b.counter();
+      const products = b.counter();
+      const logits = b.input('logits', 'f32', [5], 2);
+      const route = b.state('route', 'f32', [4]);
+      const x = b.input('x', 'f32', [100], 1);
+      const Wg = b.input('Wg', 'bf16', [5, 44, 100], 0.1);
+      const Wd = b.input('Wd', 'bf16', [5, 100, 44], 0.1);
+      const h = [b.state('h0', 'f32', [44]), b.state('h1', 'f32', [44])];
+      const out = b.state('out', 'f32', [100]);
+      b.push(
+        0,
+        b.inst(Op.MOE_ROUTE, {
+          flags: FLAG_MOE_NORMALIZE,
+          t0: logits,
+          t1: route,
+          a0: 2,
+          signalCounter: routed,
+        }),
+      );
+      for (const slot of [0, 1]) {
+        for (const [q, a0, a1] of [
+          [1, 0, 28],
+          [2, 28, 16],
+        ] as const) {
+          b.push(
+            q,
+            b.inst(Op.MOE_MATVEC, {
+              t0: x,
+              t1: Wg,
+              t2: h[slot]!,
+              t3: route,
+              a0,
+              a1,
+              b0: slot,
+              wait0Counter: routed,
+              wait0Target: 1,
+              signalCounter: products,
+            }),
+          );
+        }
+      }
+      for (const slot of [0, 1]) {
+        b.push(
+          0,
+          b.inst(Op.MOE_MATVEC, {
+            flags: FLAG_MOE_WEIGHTED | (slot === 1 ? FLAG_ACCUMULATE : 0),
+            t0: h[slot]!,
+            t1: Wd,
+            t2: out,
+            t3: route,
+            a0: 0,
+            a1: 100,
+            b0: slot,
+            wait0Counter: products,
+            wait0Target: 4,
+            ...(slot === 1 ? { signalCounter: done } : {}),
+          }),
+        );
+      }
+      b.output(out, 100, done, 1);
+      return b.build();
+    },
+  };
+}
+
 export function opCases(): OpCase[] {
   const cases: OpCase[] = [
     qkvCase({
@@ -507,6 +588,7 @@ export function opCases(): OpCase[] {
       softcap: 0.5,
     }),
     embedCase(),
+    moeCase(),
     miscCase('MATVEC accumulate+bias, k range', (b, done) => {
       const x = b.input('x', 'f32', [200], 1);
       const W = b.input('W', 'bf16', [50, 200], 0.1);

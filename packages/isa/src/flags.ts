@@ -14,3 +14,5 @@ export const FLAG_EMBED_FROM_ARGMAX = 0x01; // embed: a negative token takes the
 
 export const ACTIVATION_CODES = { silu: 0, gelu: 1, gelu_tanh: 2, relu: 3 } as const;
 export const ACTIVATION_SHIFT = 4;
+export const FLAG_MOE_WEIGHTED = 0x02; // expert linear: multiply the product by the slot's routing weight
+export const FLAG_MOE_NORMALIZE = 0x01; // routing: renormalise the chosen experts' probabilities to sum 1

@@ -15,7 +15,8 @@ export type Architecture =
   | 'phi'
   | 'phi3'
   | 'olmo2'
-  | 'gemma2';
+  | 'gemma2'
+  | 'mixtral';
 export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'llama',
   'mistral',
@@ -29,6 +30,7 @@ export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = [
   'phi3',
   'olmo2',
   'gemma2',
+  'mixtral',
 ];
 
 export type NormKind = 'rms' | 'layer';
@@ -51,6 +53,18 @@ export type QkNormKind = 'none' | 'per-head' | 'whole';
  * `sandwich` does both (x + norm2(f(norm1(x))): Gemma 2).
  */
 export type NormPlacement = 'pre' | 'post' | 'sandwich';
+
+/**
+ * A mixture-of-experts MLP (Mixtral): a router picks `topK` of `numExperts` gated MLPs per token from the
+ * softmax of its logits, and the block's output is their sum weighted by those probabilities
+ * (renormalised over the chosen ones when `normalizeTopK`). Every expert has the model's
+ * intermediateSize.
+ */
+export interface MoeConfig {
+  readonly numExperts: number;
+  readonly topK: number;
+  readonly normalizeTopK: boolean;
+}
 
 export type RopeScaling =
   | { readonly type: 'none' }
@@ -102,6 +116,8 @@ export interface RuntimeModelConfig {
   readonly mlpBias: boolean;
   readonly lmHeadBias: boolean;
 
+  /** The MLP is a mixture of experts (each one gated like the dense MLP); null for a dense MLP. */
+  readonly moe: MoeConfig | null;
   /** Gated MLP: down(act(gate(x)) * up(x)); otherwise down(act(up(x))). */
   readonly mlpGated: boolean;
   readonly activation: ActivationKind;

@@ -42,6 +42,10 @@ export function modelConstant(c: ModelConstant, config: RuntimeModelConfig, laye
       return config.norm === 'layer' ? 1 : 0;
     case 'mlpGated':
       return config.mlpGated ? 1 : 0;
+    case 'moeTopK':
+      return config.moe?.topK ?? 0;
+    case 'moeNormalize':
+      return config.moe?.normalizeTopK ? 1 : 0;
   }
 }
 
@@ -60,7 +64,7 @@ export function weightSourceViolations(p: Program, config: RuntimeModelConfig = 
   };
   const rot = rotaryDim(config);
   const checkPermutes = (id: number, s: WeightSource): void => {
-    if (s.kind === 'concat') for (const part of s.parts) checkPermutes(id, part);
+    if (s.kind === 'concat' || s.kind === 'stack') for (const part of s.parts) checkPermutes(id, part);
     else if (s.kind === 'rows' || s.kind === 'add-one') checkPermutes(id, s.source);
     else if (s.kind === 'rope-permute') {
       if (s.headDim !== config.headDim || s.rotaryDim !== rot)

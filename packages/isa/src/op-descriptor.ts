@@ -45,6 +45,13 @@ export interface TensorOperand {
    * (every such operand of a program names the same tensor). The verifier checks both.
    */
   readonly binds?: 'param' | 'residual';
+  /**
+   * The GPU's loader reads it, to know which weights to stream, before the instruction runs and so
+   * before the instructions ahead of it on its queue finish: its writers must be ordered before the
+   * instruction by the instruction's own waits, not by program order (the verifier's loader-read rule;
+   * wait elision keeps such an instruction's waits).
+   */
+  readonly loaderRead?: boolean;
 }
 /**
  * A constant of the model that an instruction field restates (`model-constants.ts` says how each is
@@ -61,13 +68,20 @@ export type ModelConstant =
   | 'attnLogitSoftcap'
   | 'activation'
   | 'layerNorm'
-  | 'mlpGated';
+  | 'mlpGated'
+  | 'moeTopK'
+  | 'moeNormalize';
 
 export interface ArgOperand {
   readonly field: ArgField;
   readonly name: string;
   readonly doc: string;
   readonly model?: ModelConstant;
+  /**
+   * Picks which part of a stacked streamed weight the tile reads (MOE_MATVEC's slot): tiles that
+   * differ in it belong to different ops, though they name the same weight.
+   */
+  readonly selector?: boolean;
 }
 export interface FloatOperand {
   readonly field: FloatField;
@@ -131,6 +145,17 @@ export function param<const N extends string>(
   optional = false,
 ): TensorOperand & { readonly name: N } {
   return { ...tensor(slot, name, 'read', FLOAT, doc, optional), binds: 'param' };
+}
+
+/** The operand is read by the GPU loader ahead of the instruction (see TensorOperand.loaderRead). */
+export const loaderRead = <T extends TensorOperand>(t: T): T & { readonly loaderRead: true } => ({
+  ...t,
+  loaderRead: true,
+});
+
+/** Whether an instruction's opcode has an operand the loader reads (its waits must stay). */
+export function hasLoaderRead(info: Pick<OpcodeInfo, 'tensors'> | undefined): boolean {
+  return info?.tensors.some((t) => t.loaderRead === true) ?? false;
 }
 
 /** The operand is the residual stream. */

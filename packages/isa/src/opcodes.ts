@@ -28,6 +28,7 @@ export type {
   OperandRole,
   TensorOperand,
 } from './op-descriptor.js';
+export { hasLoaderRead } from './op-descriptor.js';
 
 type Descriptor = (typeof OP_DESCRIPTORS)[number];
 export type OpcodeName = Descriptor['name'];

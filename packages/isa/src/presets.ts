@@ -10,6 +10,7 @@ const llamaBase = {
   slidingWindowLayers: null,
   attnLogitSoftcap: null,
   finalLogitSoftcap: null,
+  moe: null,
   qkvBias: false,
   qkNorm: 'none',
   oBias: false,
@@ -34,6 +35,27 @@ const layerNormWithBiases = {
   qkvBias: true,
   oBias: true,
   mlpBias: true,
+} as const;
+
+/** Mistral-7B's shape (Mixtral-8x7B shares its attention and sizes). */
+const mistral7b = {
+  ...llamaBase,
+  architecture: 'mistral',
+  numLayers: 32,
+  hiddenSize: 4096,
+  intermediateSize: 14336,
+  vocabSize: 32000,
+  numHeads: 32,
+  numKvHeads: 8,
+  headDim: 128,
+  maxPositionEmbeddings: 32768,
+  ropeTheta: 10000,
+  ropeScaling: { type: 'none' },
+  slidingWindow: 4096,
+  tieWordEmbeddings: false,
+  attentionScale: 1 / Math.sqrt(128),
+  bosTokenId: 1,
+  eosTokenIds: [2],
 } as const;
 
 export const PRESETS = {
@@ -83,24 +105,14 @@ export const PRESETS = {
     bosTokenId: 128000,
     eosTokenIds: [128001, 128008, 128009],
   },
-  'mistral-7b': {
-    ...llamaBase,
-    architecture: 'mistral',
-    numLayers: 32,
-    hiddenSize: 4096,
-    intermediateSize: 14336,
-    vocabSize: 32000,
-    numHeads: 32,
-    numKvHeads: 8,
-    headDim: 128,
-    maxPositionEmbeddings: 32768,
-    ropeTheta: 10000,
-    ropeScaling: { type: 'none' },
-    slidingWindow: 4096,
-    tieWordEmbeddings: false,
-    attentionScale: 1 / Math.sqrt(128),
-    bosTokenId: 1,
-    eosTokenIds: [2],
+  'mistral-7b': mistral7b,
+  // Mixtral-8x7B: Mistral-7B's attention (no sliding window) with 8 expert MLPs per layer, 2 per token.
+  'mixtral-8x7b': {
+    ...mistral7b,
+    architecture: 'mixtral',
+    ropeTheta: 1e6,
+    slidingWindow: null,
+    moe: { numExperts: 8, topK: 2, normalizeTopK: true },
   },
   // Qwen3-0.6B: head_dim 128 with 16 heads, so q (2048) is twice the hidden size (1024).
   'qwen3-0.6b': {
@@ -262,6 +274,7 @@ export const PRESETS = {
     slidingWindowLayers: null,
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
+    moe: null,
     qkNorm: 'none',
     lmHeadBias: false,
     mlpGated: false,

@@ -51,7 +51,7 @@ function fail(what: string, value: unknown): never {
 }
 
 const STATE_INITS = ['zero', 'rope-table', 'minus-one'];
-const SOURCE_KINDS = ['tensor', 'transpose', 'rows', 'concat', 'rope-permute', 'add-one'];
+const SOURCE_KINDS = ['tensor', 'transpose', 'rows', 'concat', 'stack', 'rope-permute', 'add-one'];
 
 function checkSource(s: unknown, where: string, depth = 0): void {
   if (depth > 16 || !isObject(s) || typeof s.kind !== 'string' || !SOURCE_KINDS.includes(s.kind)) {
@@ -60,7 +60,7 @@ function checkSource(s: unknown, where: string, depth = 0): void {
   if (s.kind === 'tensor' || s.kind === 'transpose') {
     if (typeof s.name !== 'string')
       throw new ProgramFormatError('bad-tensor-table', `${where}.name: not a string`);
-  } else if (s.kind === 'concat') {
+  } else if (s.kind === 'concat' || s.kind === 'stack') {
     if (!Array.isArray(s.parts))
       throw new ProgramFormatError('bad-tensor-table', `${where}.parts: not an array`);
     s.parts.forEach((p, i) => {

@@ -24,6 +24,8 @@ export type WeightSource =
   | { readonly kind: 'rows'; readonly source: WeightSource; readonly start: number; readonly count: number }
   /** Rows of several tensors stacked ([Q; K; V] or gamma/beta pairs), each with its own transform. */
   | { readonly kind: 'concat'; readonly parts: readonly WeightSource[] }
+  /** Sources of one shape stacked along a new first axis ([E, out, in] from E experts' [out, in]). */
+  | { readonly kind: 'stack'; readonly parts: readonly WeightSource[] }
   /**
    * Rows of a Q or K projection (or its bias) in rotate-half order permuted into interleaved order
    * within each head's rotary part, so that 2i and 2i+1 form a RoPE pair.

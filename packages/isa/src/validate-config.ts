@@ -50,7 +50,9 @@ const ROPE_LAYOUTS: readonly RopeLayout[] = ['rotate-half', 'interleaved'];
 const QK_NORMS: readonly QkNormKind[] = ['none', 'per-head', 'whole'];
 const NORM_PLACEMENTS: readonly NormPlacement[] = ['pre', 'post', 'sandwich'];
 
-const FIELDS: Readonly<Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 'eosTokenIds'>, Kind>> = {
+const FIELDS: Readonly<
+  Record<Exclude<keyof RuntimeModelConfig, 'ropeScaling' | 'eosTokenIds' | 'moe'>, Kind>
+> = {
   architecture: SUPPORTED_ARCHITECTURES as readonly Architecture[],
   numLayers: 'int',
   hiddenSize: 'int',
@@ -134,6 +136,15 @@ function checkTypes(c: Record<string, unknown>, out: ConfigViolation[]): void {
         finiteList(s.shortFactor) &&
         finiteList(s.longFactor)));
   if (!ok) out.push({ field: 'ropeScaling', value: s, rule: 'wrong-type' });
+  const moe = c.moe as Record<string, unknown> | null | undefined;
+  const moeOk =
+    moe === null ||
+    (typeof moe === 'object' &&
+      moe !== undefined &&
+      Number.isSafeInteger(moe.numExperts) &&
+      Number.isSafeInteger(moe.topK) &&
+      typeof moe.normalizeTopK === 'boolean');
+  if (!moeOk) out.push({ field: 'moe', value: moe, rule: 'wrong-type' });
 }
 
 function finiteList(v: unknown): boolean {
@@ -161,6 +172,11 @@ function checkSemantics(c: RuntimeModelConfig, out: ConfigViolation[]): void {
   for (const f of ['attnLogitSoftcap', 'finalLogitSoftcap'] as const) {
     const v = c[f];
     if (v !== null && v <= 0) bad(f, v, 'positive-or-null');
+  }
+  if (c.moe !== null) {
+    if (c.moe.numExperts < 1) bad('moe.numExperts', c.moe.numExperts, 'positive');
+    if (c.moe.topK < 1 || c.moe.topK > c.moe.numExperts) bad('moe.topK', c.moe.topK, 'in-[1,numExperts]');
+    if (!c.mlpGated) bad('moe', c.moe, 'experts-are-gated');
   }
   if (c.position === 'rope') {
     if (c.headDim % 2 !== 0) bad('headDim', c.headDim, 'even-for-rope');

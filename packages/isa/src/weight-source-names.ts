@@ -11,6 +11,7 @@ export function weightSourceNames(source: WeightSource): string[] {
     case 'add-one':
       return weightSourceNames(source.source);
     case 'concat':
+    case 'stack':
       return [...new Set(source.parts.flatMap(weightSourceNames))];
   }
 }
@@ -54,6 +55,7 @@ export function weightSourceReads(source: WeightSource): SourceRead[] {
       case 'add-one':
         return reads(s.source, s.kind === 'add-one' ? range : undefined);
       case 'concat':
+      case 'stack':
         return s.parts.flatMap((p) => reads(p, undefined));
     }
   };

@@ -28,7 +28,11 @@ export type LayerWeightRole =
   | 'up'
   | 'upBias'
   | 'down'
-  | 'downBias';
+  | 'downBias'
+  | 'router'
+  | 'expertGate'
+  | 'expertUp'
+  | 'expertDown';
 export type ModelWeightRole = 'embed' | 'positions' | 'finalNorm' | 'finalNormBias' | 'lmHead' | 'lmHeadBias';
 export type WeightRole = LayerWeightRole | ModelWeightRole;
 

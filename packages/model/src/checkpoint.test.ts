@@ -96,6 +96,21 @@ function expectedRoles(c: RuntimeModelConfig): Map<string, number[]> {
       );
       layer.push(['attnOutNorm', [h]], ['mlpOutNorm', [h]], ['qNorm', [q]], ['kNorm', [kv]]);
     }
+    if (c.moe !== null) {
+      // Mixtral: the router and the experts' projections, stacked [E, out, in], replace the dense MLP.
+      const e = c.moe.numExperts;
+      for (const dense of ['gate', 'up', 'down'])
+        layer.splice(
+          layer.findIndex(([r]) => r === dense),
+          1,
+        );
+      layer.push(
+        ['router', [e, h]],
+        ['expertGate', [e, i, h]],
+        ['expertUp', [e, i, h]],
+        ['expertDown', [e, h, i]],
+      );
+    }
     for (const [role, shape] of layer) out.set(`${role}@${l}`, shape);
   }
   return out;
@@ -166,6 +181,20 @@ function expectedWeight(ck: LoadedCheckpoint, role: WeightRole, layer?: number):
       gate: ['mlp.gate_up_proj.weight', 0, c.intermediateSize],
       up: ['mlp.gate_up_proj.weight', c.intermediateSize, c.intermediateSize],
     };
+    // Mixtral: expert j's w1 (gate), w3 (up) and w2 (down) one after another; the router is `gate`.
+    const experts: Record<string, string> = { expertGate: 'w1', expertUp: 'w3', expertDown: 'w2' };
+    if (c.moe !== null && layer !== undefined && role === 'router')
+      return ck.readTensor(`model.layers.${layer}.block_sparse_moe.gate.weight`);
+    if (c.moe !== null && layer !== undefined && experts[role] !== undefined) {
+      const parts = Array.from({ length: c.moe.numExperts }, (_, e) =>
+        ck.readTensor(`model.layers.${layer}.block_sparse_moe.experts.${e}.${experts[role]}.weight`),
+      );
+      const out = new Float32Array(parts.reduce((n, x) => n + x.length, 0));
+      parts.forEach((x, e) => {
+        out.set(x, e * x.length);
+      });
+      return out;
+    }
     if (c.architecture === 'phi3' && layer !== undefined && fused[role] !== undefined) {
       const [tensor, start, rows] = fused[role]!;
       return ck.readTensor(`model.layers.${layer}.${tensor}`).slice(start * h, (start + rows) * h);

@@ -26,6 +26,7 @@ import {
   MODEL_WEIGHT_ROLES,
   type RoleBinding,
   roleBindings,
+  storedTensors,
 } from './weight-roles.js';
 import { materializeWeightSource } from './weight-source.js';
 
@@ -98,11 +99,12 @@ function bindAllRoles(config: RuntimeModelConfig, store: TensorStore): Map<strin
   const out = new Map<string, RoleBinding>();
   const add = (role: WeightRole, layer: number | undefined, binding: RoleBinding | undefined) => {
     if (binding === undefined) return;
-    if (!store.has(binding.tensor)) throw new MissingTensorError(binding.tensor, role, store.location);
-    const actual = store.info(binding.tensor).shape;
-    const expected = binding.storedShape;
-    if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
-      throw new TensorShapeError(binding.tensor, expected, actual, store.fileOf(binding.tensor), role);
+    for (const { tensor, storedShape: expected } of storedTensors(binding)) {
+      if (!store.has(tensor)) throw new MissingTensorError(tensor, role, store.location);
+      const actual = store.info(tensor).shape;
+      if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+        throw new TensorShapeError(tensor, expected, actual, store.fileOf(tensor), role);
+      }
     }
     out.set(key(role, layer), binding);
   };
@@ -159,12 +161,13 @@ function tokenWarnings(config: RuntimeModelConfig, configFile: string): string[]
 /** Every tensor a role reads, once each (GPT-2's c_attn serves three roles), checked for NaN/±Inf. */
 function scanWeights(store: TensorStore, bindings: ReadonlyMap<string, RoleBinding>): void {
   const seen = new Set<string>();
-  for (const [k, binding] of bindings) {
-    if (seen.has(binding.tensor)) continue;
-    seen.add(binding.tensor);
-    const index = store.findNonFinite(binding.tensor);
-    if (index < 0) continue;
-    const info = store.info(binding.tensor);
+  for (const [k, binding] of bindings) for (const { tensor } of storedTensors(binding)) scan(k, tensor);
+  function scan(k: string, tensor: string): void {
+    if (seen.has(tensor)) return;
+    seen.add(tensor);
+    const index = store.findNonFinite(tensor);
+    if (index < 0) return;
+    const info = store.info(tensor);
     const position: number[] = [];
     let rest = index;
     for (let d = info.shape.length - 1; d >= 0; d--) {
@@ -172,15 +175,8 @@ function scanWeights(store: TensorStore, bindings: ReadonlyMap<string, RoleBindi
       position.unshift(size === 0 ? 0 : rest % size);
       rest = size === 0 ? 0 : Math.floor(rest / size);
     }
-    const value = nonFiniteKind(store, binding.tensor, index);
-    throw new NonFiniteWeightError(
-      binding.tensor,
-      index,
-      position,
-      value,
-      store.fileOf(binding.tensor),
-      k.replace('@', '.'),
-    );
+    const value = nonFiniteKind(store, tensor, index);
+    throw new NonFiniteWeightError(tensor, index, position, value, store.fileOf(tensor), k.replace('@', '.'));
   }
 }
 

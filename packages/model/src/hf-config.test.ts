@@ -21,6 +21,7 @@ const llamaCommon = {
   slidingWindowLayers: null,
   attnLogitSoftcap: null,
   finalLogitSoftcap: null,
+  moe: null,
   qkvBias: false,
   qkNorm: 'none',
   oBias: false,
@@ -112,6 +113,7 @@ const EXPECTED: Record<string, RuntimeModelConfig> = {
     slidingWindowLayers: null,
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
+    moe: null,
     qkvBias: true,
     qkNorm: 'none',
     oBias: true,
@@ -358,6 +360,7 @@ describe('Qwen2 and Mistral', () => {
       slidingWindowLayers: null,
       attnLogitSoftcap: null,
       finalLogitSoftcap: null,
+      moe: null,
       qkNorm: 'whole',
       headDim: 128,
       numKvHeads: 16,
@@ -597,10 +600,32 @@ describe('Qwen2 and Mistral', () => {
   });
 });
 
+describe('Mixtral (mixtral)', () => {
+  const mixtral = () => readJson(path.join(fixtureDir('mixtral-tiny-moe'), 'config.json'));
+  it('reads the experts: top num_experts_per_tok of num_local_experts, renormalised', () => {
+    const c = parseHfConfig(mixtral());
+    expect(c.moe).toEqual({ numExperts: 5, topK: 2, normalizeTopK: true });
+    expect(c.mlpGated).toBe(true);
+    expect(c.activation).toBe('silu');
+  });
+  it("MixtralConfig's defaults: 8 experts, 2 per token, no sliding window", () => {
+    const { num_local_experts: _, num_experts_per_tok: __, sliding_window: ___, ...rest } = mixtral();
+    const c = parseHfConfig(rest);
+    expect(c.moe).toEqual({ numExperts: 8, topK: 2, normalizeTopK: true });
+    expect(c.slidingWindow).toBeNull();
+    expect(parseHfConfig({ ...mixtral(), sliding_window: 16 }).slidingWindow).toBe(16);
+  });
+  it('more experts per token than experts is a named error', () => {
+    expect(() => parseHfConfig({ ...mixtral(), num_experts_per_tok: 6 }, 'x/config.json')).toThrow(
+      /num_experts_per_tok.*6.*num_local_experts \(5\)/,
+    );
+  });
+});
+
 describe('fixtures of families not supported yet (fixtures/pending)', () => {
-  it('holds one checkpoint for each family issue 11 still lacks', () => {
+  it('is empty: every family issue 11 has a fixture for is supported', () => {
     const types = pendingFixtures().map((f) => readJson(path.join(f.dir, 'config.json')).model_type);
-    expect(types.sort()).toEqual(['mixtral']);
+    expect(types.sort()).toEqual([]);
   });
   // When a family gains support, this fails: move its fixture up into fixtures/ so every test runs it.
   for (const { name, dir } of pendingFixtures()) {

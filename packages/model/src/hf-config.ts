@@ -1,6 +1,6 @@
 /**
  * config.json → RuntimeModelConfig for the supported families (Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma,
- * Gemma 2, Granite, Phi-3, OLMo-2, GPT-2, GPT-NeoX, Phi-2).
+ * Gemma 2, Granite, Phi-3, OLMo-2, Mixtral, GPT-2, GPT-NeoX, Phi-2).
  * Defaults for absent keys are those of the `transformers` config classes, so a minimal config means
  * what it means to `transformers`.
  */
@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import {
   type ActivationKind,
   type Architecture,
+  type MoeConfig,
   type RuntimeModelConfig,
   SUPPORTED_ARCHITECTURES,
 } from '@megakernel/isa';
@@ -29,6 +30,7 @@ const ARCHITECTURE_CLASSES: Readonly<Record<string, Architecture>> = {
   Phi3ForCausalLM: 'phi3',
   Olmo2ForCausalLM: 'olmo2',
   Gemma2ForCausalLM: 'gemma2',
+  MixtralForCausalLM: 'mixtral',
   GPT2LMHeadModel: 'gpt2',
 };
 
@@ -84,6 +86,9 @@ const llamaLikeSchema = z.looseObject({
   query_pre_attn_scalar: z.number().positive().default(256),
   attn_logit_softcapping: z.number().positive().nullable().default(50),
   final_logit_softcapping: z.number().positive().nullable().default(30),
+  // Mixtral's experts (MixtralConfig's defaults); read for mixtral only.
+  num_local_experts: size.default(8),
+  num_experts_per_tok: size.default(2),
   ...specialTokens,
 });
 
@@ -217,6 +222,7 @@ function llamaLikeConfig(architecture: Architecture, raw: unknown, file: string)
     ...slidingWindows(architecture, c, raw, file),
     attnLogitSoftcap: gemma2 ? c.attn_logit_softcapping : null,
     finalLogitSoftcap: gemma2 ? c.final_logit_softcapping : null,
+    moe: architecture === 'mixtral' ? mixtralExperts(c, file) : null,
     // Llama's, Qwen3's and Gemma's attention_bias covers q, k, v and o; Qwen2 always has q/k/v biases and
     // never an o bias.
     qkvBias: qwen2 || (llamaBias && c.attention_bias),
@@ -277,8 +283,10 @@ function slidingWindows(
   const n = c.num_hidden_layers;
   let sliding: boolean[];
   let window: number | null;
-  if (architecture === 'mistral') {
-    window = 'sliding_window' in (raw as object) ? (c.sliding_window ?? null) : 4096;
+  if (architecture === 'mistral' || architecture === 'mixtral') {
+    // MistralConfig's default window is 4096, MixtralConfig's none.
+    const absent = architecture === 'mistral' ? 4096 : null;
+    window = 'sliding_window' in (raw as object) ? (c.sliding_window ?? null) : absent;
     sliding = Array.from({ length: n }, () => window !== null);
   } else if (architecture === 'gemma2') {
     window = 'sliding_window' in (raw as object) ? (c.sliding_window ?? null) : 4096;
@@ -303,6 +311,18 @@ function slidingWindows(
     );
   }
   return { slidingWindow: window, slidingWindowLayers: sliding.every((s) => s) ? null : sliding };
+}
+
+/** Mixtral's router: top num_experts_per_tok of num_local_experts, their softmax probabilities renormalised. */
+function mixtralExperts(c: z.output<typeof llamaLikeSchema>, file: string): MoeConfig {
+  if (c.num_experts_per_tok > c.num_local_experts) {
+    throw new ConfigError(
+      file,
+      'num_experts_per_tok',
+      `is ${c.num_experts_per_tok}, more than num_local_experts (${c.num_local_experts})`,
+    );
+  }
+  return { numExperts: c.num_local_experts, topK: c.num_experts_per_tok, normalizeTopK: true };
 }
 
 /** OLMo (1)'s clip_qkv clamps q, k and v; an OLMo-2 config that sets it asks for something not built. */
@@ -332,6 +352,7 @@ function gpt2Config(raw: unknown, file: string): RuntimeModelConfig {
     slidingWindowLayers: null,
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
+    moe: null,
     qkvBias: true,
     qkNorm: 'none',
     oBias: true,
@@ -417,6 +438,7 @@ function layerNormRopeConfig(
     slidingWindowLayers: null,
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
+    moe: null,
     qkvBias: o.attentionBias,
     qkNorm: 'none',
     oBias: o.attentionBias,

@@ -28,6 +28,10 @@ export const LAYER_WEIGHT_ROLES: readonly LayerWeightRole[] = [
   'upBias',
   'down',
   'downBias',
+  'router',
+  'expertGate',
+  'expertUp',
+  'expertDown',
 ];
 export const MODEL_WEIGHT_ROLES: readonly ModelWeightRole[] = [
   'embed',
@@ -42,15 +46,25 @@ export function isLayerRole(role: WeightRole): role is LayerWeightRole {
   return (LAYER_WEIGHT_ROLES as readonly string[]).includes(role);
 }
 
-export interface RoleBinding {
+export interface StoredTensor {
   /** The checkpoint tensor the role reads. */
   readonly tensor: string;
   /** The shape that tensor must have in the file. */
   readonly storedShape: readonly number[];
+}
+
+export interface RoleBinding extends StoredTensor {
+  /** Further tensors the role reads (the experts of a stacked expert weight, after the first). */
+  readonly also?: readonly StoredTensor[];
   /** How the role's tensor is made from it. */
   readonly source: WeightSource;
   /** The role's shape as `weight()` returns it (linear weights [out, in]). */
   readonly shape: readonly number[];
+}
+
+/** Every checkpoint tensor a binding reads. */
+export function storedTensors(b: RoleBinding): readonly StoredTensor[] {
+  return [b, ...(b.also ?? [])];
 }
 
 type Bindings = Partial<Record<WeightRole, RoleBinding>>;
@@ -119,6 +133,12 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
     down: plain(`${p}mlp.down_proj.weight`, [h, i]),
   };
   if (c.architecture === 'phi3') Object.assign(out, phi3FusedProjections(c, p));
+  if (c.moe !== null) {
+    delete out.gate;
+    delete out.up;
+    delete out.down;
+    Object.assign(out, mixtralExperts(c, p, c.moe.numExperts));
+  }
   if (c.normPlacement === 'sandwich') {
     // Gemma 2: norms before and after each block; post_attention_layernorm is attention's output norm.
     out.attnOutNorm = norm(`${p}post_attention_layernorm.weight`, [h]);
@@ -151,6 +171,31 @@ function llamaBindings(c: RuntimeModelConfig, layer: number | undefined): Bindin
     out.downBias = plain(`${p}mlp.down_proj.bias`, [h]);
   }
   return out;
+}
+
+/**
+ * Mixtral's sparse MLP: the router `gate` [E, hidden], and each expert's w1 (gate), w3 (up) and w2 (down),
+ * stacked here into one [E, out, in] tensor per projection so that an instruction picks an expert by index.
+ */
+function mixtralExperts(c: RuntimeModelConfig, p: string, experts: number): Bindings {
+  const h = c.hiddenSize;
+  const i = c.intermediateSize;
+  const stack = (w: string, out: number, inner: number): RoleBinding => {
+    const names = Array.from({ length: experts }, (_, e) => `${p}block_sparse_moe.experts.${e}.${w}.weight`);
+    return {
+      tensor: names[0]!,
+      storedShape: [out, inner],
+      also: names.slice(1).map((tensor) => ({ tensor, storedShape: [out, inner] })),
+      source: { kind: 'stack', parts: names.map((name) => ({ kind: 'tensor' as const, name })) },
+      shape: [experts, out, inner],
+    };
+  };
+  return {
+    router: plain(`${p}block_sparse_moe.gate.weight`, [experts, h]),
+    expertGate: stack('w1', i, h),
+    expertUp: stack('w3', i, h),
+    expertDown: stack('w2', h, i),
+  };
 }
 
 /**

@@ -97,6 +97,25 @@ function evaluate(source: WeightSource, shapeOf: ShapeOf, reader: TensorReader |
       }
       return { shape, data };
     }
+    case 'stack': {
+      if (source.parts.length === 0) throw new WeightSourceError('stack of no parts');
+      const parts = source.parts.map((p) => evaluate(p, shapeOf, reader));
+      const one = parts[0]!.shape;
+      for (const p of parts) {
+        if (p.shape.length !== one.length || p.shape.some((d, i) => d !== one[i])) {
+          throw new WeightSourceError(
+            `stack parts differ in shape: [${parts.map((q) => `[${q.shape.join(', ')}]`).join(', ')}]`,
+          );
+        }
+      }
+      const shape = [parts.length, ...one];
+      if (reader === undefined) return { shape };
+      const data = new Float32Array(product(shape));
+      parts.forEach((p, e) => {
+        data.set(p.data!, e * product(one));
+      });
+      return { shape, data };
+    }
     case 'add-one': {
       const inner = evaluate(source.source, shapeOf, reader);
       if (inner.data === undefined) return { shape: inner.shape };

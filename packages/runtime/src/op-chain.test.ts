@@ -1,8 +1,8 @@
 /**
- * The op-per-step chain that models with output norms take (OLMo-2's post-norms, Gemma 2's sandwich
- * norms with soft-caps and alternating windows), on fresh random weights rather than fixtures: the
- * program on the CPU VM equals the direct forward pass, under random interleavings, including a down
- * projection wider than one instruction's input (added in column parts).
+ * The op-per-step chain that models with output norms or experts take (OLMo-2's post-norms, Gemma 2's
+ * sandwich norms with soft-caps and alternating windows, Mixtral's experts), on fresh random weights
+ * rather than fixtures: the program on the CPU VM equals the direct forward pass, under random
+ * interleavings, including a down projection wider than one instruction's input (added in column parts).
  */
 
 import { KERNEL_LIMITS } from '@megakernel/cuda-hopper';
@@ -49,6 +49,14 @@ const CONFIGS: Record<string, RuntimeModelConfig> = {
     finalLogitSoftcap: 6,
     tieWordEmbeddings: true,
   },
+  // Experts: 3 of 6 per token (more than two, so the slots add in an order other than the experts'),
+  // not renormalised, an intermediate of 8,224 (each expert's down product added in two column parts).
+  'mixtral-like': {
+    ...preset('mixtral-8x7b'),
+    ...small,
+    intermediateSize: 8224,
+    moe: { numExperts: 6, topK: 3, normalizeTopK: false },
+  },
 };
 const PROMPT = [5, 17, 2, 33, 8, 8, 41, 12, 60, 3, 19];
 
@@ -63,7 +71,7 @@ function opcodeCounts(program: ReturnType<typeof compile>): Map<string, number> 
   return counts;
 }
 
-describe('the op-per-step chain of models with output norms', () => {
+describe('the op-per-step chain of models with output norms, soft-caps or experts', () => {
   it('takes the kernel input limit as its widest MATVEC', () => {
     expect(OP_CHAIN_MAX_K).toBe(KERNEL_LIMITS.maxVector);
   });
@@ -88,7 +96,12 @@ describe('the op-per-step chain of models with output norms', () => {
           expect(Math.sqrt(num / den)).toBeLessThan(1e-6);
         }
         const counts = opcodeCounts(program);
-        if (name === 'gemma2-like') {
+        if (name === 'mixtral-like') {
+          // One routing decision per layer; each layer's 3 slots stream 3 experts' rows only.
+          expect(counts.get('MOE_ROUTE')).toBe(config.numLayers);
+          expect(counts.get('MATVEC')).toBeGreaterThan(0);
+          expect(counts.get('ZERO')).toBe(config.numLayers);
+        } else if (name === 'gemma2-like') {
           // Soft-capped logits (|logit| ≤ 6, most of them well inside) and the down projection zeroed,
           // then added in two parts.
           const magnitudes = Array.from(expected, Math.abs);

@@ -121,7 +121,9 @@ export function programLimits(config: RuntimeModelConfig, maxSeqLen: number): Pr
   const { numLayers: L, hiddenSize: H, intermediateSize: I, vocabSize: V, headDim: d } = config;
   const q = config.numHeads * d;
   const kv = config.numKvHeads * d;
-  const perLayer = H * (q + 2 * kv) + q * H + 3 * H * I + 2 * (q + 2 * kv) + 2 * I + 8 * H;
+  // A mixture of experts has E gated MLPs and a router [E, H] per layer.
+  const experts = config.moe?.numExperts ?? 1;
+  const perLayer = H * (q + 2 * kv) + q * H + experts * (3 * H * I + H) + 2 * (q + 2 * kv) + 2 * I + 8 * H;
   const params = L * perLayer + 2 * V * H + config.maxPositionEmbeddings * H + 4 * H + V;
   const S = maxSeqLen;
   const state =
@@ -161,6 +163,7 @@ const MODEL_FIELDS = [
   'slidingWindowLayers',
   'attnLogitSoftcap',
   'finalLogitSoftcap',
+  'moe',
   'tieWordEmbeddings',
   'embeddingScale',
   'attentionScale',

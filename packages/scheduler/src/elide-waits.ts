@@ -5,8 +5,10 @@
  * leaves every remaining wait load-bearing, which is what the mutation tests rely on.
  */
 import {
+  hasLoaderRead,
   type Instruction,
   NONE16,
+  opcodeInfo,
   SYNC_WAIT0_PREVIOUS_STEP,
   SYNC_WAIT1_PREVIOUS_STEP,
 } from '@megakernel/isa';
@@ -82,12 +84,16 @@ export function elideRedundantWaits(
     const kept = waitsOf(inst).filter(
       (w) => !w.previousStep && w.target === counters.signallers[w.counter]!.length,
     );
+    // The GPU loader reads some operands ahead of program order: only the instruction's own waits order them.
+    const keepAll = hasLoaderRead(opcodeInfo(inst.opcode));
     // Drop each wait that program order and the other kept waits already imply.
-    if (kept.length === 1 && covered(vc, base, counterJoin(kept[0]!.counter))) {
+    if (keepAll) {
+      // (kept as they are)
+    } else if (kept.length === 1 && covered(vc, base, counterJoin(kept[0]!.counter))) {
       drop(inst, kept[0]!.slot);
       kept.length = 0;
     }
-    for (const w of kept.length > 1 ? [...kept] : []) {
+    for (const w of kept.length > 1 && !keepAll ? [...kept] : []) {
       scratch.set(vc.subarray(base, base + nq));
       for (const other of kept) {
         if (other === w) continue;
@@ -107,6 +113,7 @@ export function elideRedundantWaits(
   }
   // A previous-step wait is implied when its queue's own last instruction already follows every signaller.
   insts.forEach((inst, i) => {
+    if (hasLoaderRead(opcodeInfo(inst.opcode))) return;
     for (const w of waitsOf(inst)) {
       if (!w.previousStep || w.target !== counters.signallers[w.counter]!.length) continue;
       const q = queueOf[i]!;

@@ -46,7 +46,11 @@ describe('estimateCosts', () => {
 
 describe('scheduleReport', () => {
   it('counts instructions per op and layer, and the bytes a token must move', () => {
-    for (const config of [tinyLlama(), tinyGpt2()]) {
+    const mixtral = tinyLlama({
+      architecture: 'mixtral',
+      moe: { numExperts: 5, topK: 2, normalizeTopK: true },
+    });
+    for (const config of [tinyLlama(), tinyGpt2(), mixtral]) {
       const p = compile(config, { queues: 3, maxSeqLen: 32 });
       const r = scheduleReport(p);
       expect(r.instructions).toBe(p.queues.reduce((a, q) => a + q.byteLength / 64, 0));

@@ -10,6 +10,7 @@ import { instructionFor, type OpcodeName, type RuntimeModelConfig } from '@megak
 import { GraphBuilder, type LoweredGraph } from './graph.js';
 import type { LowerOptions } from './lower.js';
 import { lowerAttention, lowerEmbed } from './lower-attention.js';
+import { type Activate, lowerExperts } from './lower-experts.js';
 import { lowerQkvScratch } from './lower-qkv-scratch.js';
 import { columnParts } from './op-chain.js';
 import { CompileError } from './options.js';
@@ -111,6 +112,104 @@ export function lowerUnfused(
       ? { op: after, x: ids.hidden }
       : { op: norm(kind, layer, after, params), x: s.normed };
 
+  /**
+   * act(gate) * up (or act(up) without a gate) from `upOut` / `gateOut` into `out`, after the ops that
+   * wrote them; returns the op that finishes it.
+   */
+  const activate: Activate = (l, after, t) => {
+    const at = { layer: l };
+    // One instruction per gate/up row tile, so each starts once its own rows are computed, on any SM,
+    // instead of one SM waiting for the whole vector (22 µs of Mixtral-8x7B's critical path per slot).
+    const spans = tiling.matvec.gateUp.tiles.map((r) => ({ offset: r.rowStart, count: r.rowCount }));
+    // SILU, GELU, GELU_TANH and RELU share one operand shape.
+    const unary = ACTIVATION_OPCODES[config.activation] as 'SILU';
+    const gated = t.gate !== undefined ? gatedOpcode(config) : undefined;
+    if (t.gate === undefined)
+      return g.op(
+        'activation',
+        l,
+        after,
+        spans.map((span) => instructionFor(unary, { a: t.up, out: t.out, ...span }, at)),
+      );
+    if (gated !== undefined)
+      return g.op(
+        'activation',
+        l,
+        after,
+        spans.map((span) =>
+          instructionFor(gated as 'SWIGLU', { a: t.gate!, b: t.up, out: t.out, ...span }, at),
+        ),
+      );
+    // No gated opcode (tanh GeGLU, ReGLU): the activation into out, then the product in place.
+    // `after` is [the gate's op, the up's op].
+    const activation = g.op(
+      'activation',
+      l,
+      after.slice(0, 1),
+      spans.map((span) => instructionFor(unary, { a: t.gate!, out: t.out, ...span }, at)),
+    );
+    return g.op(
+      'gate-product',
+      l,
+      [activation, ...after.slice(1)],
+      spans.map((span) => instructionFor('MUL', { a: t.out, b: t.up, out: t.out, ...span }, at)),
+    );
+  };
+  /** The dense MLP from its input x into projOut; returns the op that finishes it. */
+  const lowerDenseMlp = (
+    l: number,
+    mlpNorm: number,
+    x: number,
+    w: TensorIds['layers'][number],
+    attnResidual: number,
+  ): number => {
+    if (w.up === undefined || w.down === undefined) throw new Error(`layer ${l} has no dense MLP weights`);
+    const up = matvec('up', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
+      x,
+      W: w.up,
+      y: s.upOut,
+      bias: w.upBias,
+    });
+    const gate =
+      w.gate !== undefined
+        ? matvec('gate', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
+            x,
+            W: w.gate,
+            y: s.gateOut,
+            bias: w.gateBias,
+          })
+        : undefined;
+    const activated = activate(l, gate === undefined ? [up] : [gate, up], {
+      gate: gate === undefined ? undefined : s.gateOut,
+      up: s.upOut,
+      out: ids.mlpAct,
+    });
+    // Down overwrites projOut, which attention's residual add reads.
+    const downAfter = config.parallelResidual ? [activated, attnResidual] : [activated];
+    const downProduct = { x: ids.mlpAct, W: w.down, y: s.projOut, bias: w.downBias };
+    const parts = columnParts(i);
+    if (parts.length === 1) return matvec('down', l, downAfter, tiling.matvec.down.tiles, downProduct);
+    // Wider than one instruction's input: projOut zeroed once its last reader is done, then each
+    // column part added in order (parts of one row must not add at once).
+    const zero = g.op(
+      'down-zero',
+      l,
+      [attnResidual],
+      [instructionFor('ZERO', { dst: s.projOut, offset: 0, count: h }, { layer: l })],
+    );
+    let down = zero;
+    parts.forEach(([kStart, kCount], j) => {
+      const tiles = tiling.matvec.down.tiles.map((t) => ({ ...t, kStart, kCount }));
+      // Each part reads its own columns of the activation, whose tiles it waits for itself.
+      down = matvec('down', l, j === 0 ? [...downAfter, zero] : [down, ...downAfter], tiles, {
+        ...downProduct,
+        bias: j === 0 ? downProduct.bias : undefined,
+        accumulate: true,
+      });
+    });
+    return down;
+  };
+
   const embed = lowerEmbed(g, config, ids);
   let previous = embed;
   const chunks = tiling.attentionChunks;
@@ -142,81 +241,10 @@ export function lowerUnfused(
       mlpIn = blockInput('mlp-norm', l, attnResidual, w.mlpNorm);
     }
     const mlpNorm = mlpIn.op;
-    const up = matvec('up', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
-      x: mlpIn.x,
-      W: w.up,
-      y: s.upOut,
-      bias: w.upBias,
-    });
-    const gate =
-      w.gate !== undefined
-        ? matvec('gate', l, [mlpNorm], tiling.matvec.gateUp.tiles, {
-            x: mlpIn.x,
-            W: w.gate,
-            y: s.gateOut,
-            bias: w.gateBias,
-          })
-        : undefined;
-    const at = { layer: l };
-    const span = { offset: 0, count: i };
-    // SILU, GELU, GELU_TANH and RELU share one operand shape.
-    const unary = ACTIVATION_OPCODES[config.activation] as 'SILU';
-    const gated = gate !== undefined ? gatedOpcode(config) : undefined;
-    let activated: number;
-    if (gate === undefined) {
-      activated = g.op(
-        'activation',
-        l,
-        [up],
-        [instructionFor(unary, { a: s.upOut, out: ids.mlpAct, ...span }, at)],
-      );
-    } else if (gated !== undefined) {
-      activated = g.op(
-        'activation',
-        l,
-        [gate, up],
-        [instructionFor(gated as 'SWIGLU', { a: s.gateOut, b: s.upOut, out: ids.mlpAct, ...span }, at)],
-      );
-    } else {
-      // No gated opcode (tanh GeGLU, ReGLU): the activation into mlpAct, then the product in place.
-      const activation = g.op(
-        'activation',
-        l,
-        [gate],
-        [instructionFor(unary, { a: s.gateOut, out: ids.mlpAct, ...span }, at)],
-      );
-      activated = g.op(
-        'gate-product',
-        l,
-        [activation, up],
-        [instructionFor('MUL', { a: ids.mlpAct, b: s.upOut, out: ids.mlpAct, ...span }, at)],
-      );
-    }
-    // Down overwrites projOut, which attention's residual add reads.
-    const downAfter = config.parallelResidual ? [activated, attnResidual] : [activated];
-    const downProduct = { x: ids.mlpAct, W: w.down, y: s.projOut, bias: w.downBias };
-    const parts = columnParts(i);
-    let down: number;
-    if (parts.length === 1) down = matvec('down', l, downAfter, tiling.matvec.down.tiles, downProduct);
-    else {
-      // Wider than one instruction's input: projOut zeroed once its last reader is done, then each
-      // column part added in order (parts of one row must not add at once).
-      const zero = g.op(
-        'down-zero',
-        l,
-        [attnResidual],
-        [instructionFor('ZERO', { dst: s.projOut, offset: 0, count: h }, { layer: l })],
-      );
-      down = zero;
-      parts.forEach(([kStart, kCount], j) => {
-        const tiles = tiling.matvec.down.tiles.map((t) => ({ ...t, kStart, kCount }));
-        down = matvec('down', l, j === 0 ? [...downAfter, zero] : [down], tiles, {
-          ...downProduct,
-          bias: j === 0 ? downProduct.bias : undefined,
-          accumulate: true,
-        });
-      });
-    }
+    const down =
+      w.experts !== undefined
+        ? lowerExperts(g, config, l, { ...mlpIn, lastReader: attnResidual }, ids, w.experts, tiling, activate)
+        : lowerDenseMlp(l, mlpNorm, mlpIn.x, w, attnResidual);
     previous = addOutput(l, down, w.mlpOutNorm, 'mlp-out-norm');
   }
   const finalNorm = norm('final-norm', null, previous, ids.finalNorm);

@@ -3,11 +3,12 @@ import type { RuntimeModelConfig } from '@megakernel/isa';
 
 /**
  * Models the fused ops cannot express, which take the op-per-step chain in both modes: output norms
- * (OLMo-2, Gemma 2: a norm of a projection's output needs the whole output first) and a final logit
- * soft-cap (the fused LM head has none).
+ * (OLMo-2, Gemma 2: a norm of a projection's output needs the whole output first), a final logit
+ * soft-cap (the fused LM head has none), and a mixture of experts (Mixtral: the experts' products are
+ * MOE_MATVEC, which no fused op has).
  */
 export function needsOpChain(config: RuntimeModelConfig): boolean {
-  return config.normPlacement !== 'pre' || config.finalLogitSoftcap !== null;
+  return config.normPlacement !== 'pre' || config.finalLogitSoftcap !== null || config.moe !== null;
 }
 
 /**

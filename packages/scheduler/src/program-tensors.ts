@@ -37,12 +37,34 @@ export interface LayerTensorIds {
   readonly attnOutNorm?: number;
   readonly mlpOutNorm?: number;
   readonly gate?: number;
-  readonly up: number;
+  /** The dense MLP's projections (absent with experts). */
+  readonly up?: number;
   readonly gateBias?: number;
   readonly upBias?: number;
-  readonly down: number;
+  readonly down?: number;
   readonly downBias?: number;
+  /** A mixture of experts' router [E, hidden] and stacked experts [E, out, in] (Mixtral). */
+  readonly experts?: ExpertTensorIds;
   readonly kv: number;
+}
+
+export interface ExpertTensorIds {
+  readonly router: number;
+  readonly gate: number;
+  readonly up: number;
+  readonly down: number;
+}
+
+/** The routing state a mixture-of-experts layer shares with the next (one set for all layers). */
+export interface MoeStateIds {
+  /** The router's logits [E]. */
+  readonly logits: number;
+  /** MOE_ROUTE's decision [2·topK]: experts, then weights. */
+  readonly route: number;
+  /** Per slot (chosen expert): its gate and up products and the activation [intermediate] each. */
+  readonly gateOut: readonly number[];
+  readonly upOut: readonly number[];
+  readonly act: readonly number[];
 }
 
 export interface TensorIds {
@@ -69,6 +91,8 @@ export interface TensorIds {
   readonly qkvOut?: number;
   /** Unfused mode only. */
   readonly scratch?: UnfusedScratchIds;
+  /** Mixture-of-experts models only. */
+  readonly moe?: MoeStateIds;
 }
 
 /** Intermediate vectors the unfused lowering materialises. */
@@ -98,6 +122,7 @@ function addsOne(source: WeightSource): boolean {
     case 'add-one':
       return true;
     case 'concat':
+    case 'stack':
       return source.parts.some(addsOne);
     case 'rows':
     case 'rope-permute':
@@ -256,13 +281,24 @@ export function programTensors(
     const mlpNorm = pre ? normParams(layerTensor(l, 'mlpNorm'), 'mlpNorm', 'mlpNormBias', l) : undefined;
     const outNorm = (role: 'attnOutNorm' | 'mlpOutNorm'): number | undefined =>
       hasOutputNorms(config) ? normParams(layerTensor(l, role), role, undefined, l) : undefined;
-    const gate = config.mlpGated ? w('gate', [i, h], weights.source('gate', l), 'gate') : undefined;
-    const up = w('up', [i, h], weights.source('up', l), 'up');
+    const moe = config.moe;
+    const experts: ExpertTensorIds | undefined =
+      moe === null
+        ? undefined
+        : {
+            router: w('router', [moe.numExperts, h], weights.source('router', l), 'router'),
+            gate: w('expertGate', [moe.numExperts, i, h], weights.source('expertGate', l), 'expertGate'),
+            up: w('expertUp', [moe.numExperts, i, h], weights.source('expertUp', l), 'expertUp'),
+            down: w('expertDown', [moe.numExperts, h, i], weights.source('expertDown', l), 'expertDown'),
+          };
+    const dense = experts === undefined;
+    const gate = config.mlpGated && dense ? w('gate', [i, h], weights.source('gate', l), 'gate') : undefined;
+    const up = dense ? w('up', [i, h], weights.source('up', l), 'up') : undefined;
     const gateBias = config.mlpGated
       ? optional('gateBias', l, () => w('gateBias', [i], weights.source('gateBias', l), 'gateBias'))
       : undefined;
     const upBias = optional('upBias', l, () => w('upBias', [i], weights.source('upBias', l), 'upBias'));
-    const down = w('down', [h, i], weights.source('down', l), 'down');
+    const down = dense ? w('down', [h, i], weights.source('down', l), 'down') : undefined;
     const downBias = optional('downBias', l, () =>
       w('downBias', [h], weights.source('downBias', l), 'downBias'),
     );
@@ -271,9 +307,10 @@ export function programTensors(
     layers.push({
       qkv,
       o,
-      up,
-      down,
       kv: -1,
+      ...(up !== undefined ? { up } : {}),
+      ...(down !== undefined ? { down } : {}),
+      ...(experts !== undefined ? { experts } : {}),
       ...(attnNorm !== undefined ? { attnNorm } : {}),
       ...(mlpNorm !== undefined ? { mlpNorm } : {}),
       ...(attnOutNorm !== undefined ? { attnOutNorm } : {}),
@@ -382,6 +419,24 @@ export function programTensors(
           upOut: addState({ name: 'upOut', dtype: 'f32', shape: [i], category: 'scratch' }),
         };
   const qkvOut = scratch?.qkvOut ?? (config.qkNorm !== 'none' ? qkvOutTensor() : undefined);
+  const slots = Array.from({ length: config.moe?.topK ?? 0 }, (_, j) => j);
+  const slotVectors = (name: string): number[] =>
+    slots.map((j) => addState({ name: `${name}.${j}`, dtype: 'f32', shape: [i], category: 'scratch' }));
+  const moe: MoeStateIds | undefined =
+    config.moe === null
+      ? undefined
+      : {
+          logits: addState({
+            name: 'routerLogits',
+            dtype: 'f32',
+            shape: [config.moe.numExperts],
+            category: 'scratch',
+          }),
+          route: addState({ name: 'route', dtype: 'f32', shape: [2 * config.moe.topK], category: 'scratch' }),
+          gateOut: slotVectors('expertGateOut'),
+          upOut: slotVectors('expertUpOut'),
+          act: slotVectors('expertAct'),
+        };
   return {
     specs,
     ids: {
@@ -403,6 +458,7 @@ export function programTensors(
       ...(rope !== undefined ? { rope } : {}),
       ...(qkvOut !== undefined ? { qkvOut } : {}),
       ...(scratch !== undefined ? { scratch } : {}),
+      ...(moe !== undefined ? { moe } : {}),
     },
   };
 }

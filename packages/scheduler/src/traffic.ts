@@ -1,7 +1,8 @@
 /**
- * What one token must move, from the config alone (no program): every weight once, plus the KV
- * cache rows attention reads at a given context and the row it appends. The independent yardstick
- * the compiled program's byte count is checked against.
+ * What one token must move, from the config alone (no program): every weight once (of a mixture of
+ * experts, the router and the topK chosen experts only), plus the KV cache rows attention reads at a
+ * given context and the row it appends. The independent yardstick the compiled program's byte count is
+ * checked against.
  */
 import { kvDim, layerWindow, qDim, qkvDim, type RuntimeModelConfig } from '@megakernel/isa';
 
@@ -20,11 +21,13 @@ export function expectedTokenTraffic(
   const h = config.hiddenSize;
   const i = config.intermediateSize;
   const norm = (config.normBias ? 2 : 1) * h;
+  const mlp = ((config.mlpGated ? 2 : 1) * i * h + h * i) * (config.moe?.topK ?? 1);
+  const router = config.moe === null ? 0 : config.moe.numExperts * h;
   const perLayer =
     qkvDim(config) * h +
     h * qDim(config) +
-    (config.mlpGated ? 2 : 1) * i * h +
-    h * i +
+    mlp +
+    router +
     2 * norm +
     (config.qkvBias ? qkvDim(config) : 0) +
     (config.oBias ? h : 0) +

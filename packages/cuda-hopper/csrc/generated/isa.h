@@ -40,6 +40,7 @@ constexpr uint8_t OP_MATMUL = 0x30;  // reserved: batch > 1 is not supported by 
 constexpr uint8_t OP_MATVEC = 0x31;  // linear
 constexpr uint8_t OP_OUTER_PRODUCT = 0x32;  // reserved: not needed for decoder-only decode
 constexpr uint8_t OP_BATCH_MATMUL = 0x33;  // reserved: batch > 1 is not supported by this ISA version
+constexpr uint8_t OP_MOE_MATVEC = 0x34;  // linear
 constexpr uint8_t OP_RMS_NORM = 0x50;  // norm
 constexpr uint8_t OP_LAYER_NORM = 0x51;  // norm
 constexpr uint8_t OP_GROUP_NORM = 0x52;  // reserved: no supported family uses group norm
@@ -62,6 +63,7 @@ constexpr uint8_t OP_SCALE = 0xA3;  // elementwise
 constexpr uint8_t OP_ELEMWISE_MUL_ADD = 0xA4;  // elementwise
 constexpr uint8_t OP_ARGMAX = 0xA5;  // elementwise
 constexpr uint8_t OP_SOFTCAP = 0xA6;  // elementwise
+constexpr uint8_t OP_MOE_ROUTE = 0xA7;  // elementwise
 constexpr uint8_t OP_FUSED_NORM_MATMUL = 0xB0;  // fused
 constexpr uint8_t OP_FUSED_ROPE_APPEND = 0xB1;  // reserved: superseded: RoPE and the KV append are part of FUSED_NORM_QKV_ROPE
 constexpr uint8_t OP_FUSED_GATE_ACT = 0xB2;  // reserved: superseded by FUSED_NORM_GATE_UP_ACT, which also fuses the norm
@@ -141,6 +143,18 @@ constexpr uint8_t REGION_STATE = 1;
 //   a2 kStart: first input column
 //   a3 kCount: input columns; 0 = through the end (K - kStart)
 //   flags 0x01 accumulate: add into y instead of overwriting it
+// MOE_MATVEC (0x34): e = route[slot] (an expert index), w = route[topK + slot]; y[r] (+)= (weighted ? w : 1) * sum over k in [kStart, kStart+kCount) of W[e, r, k] * x[k], r in the tile
+//   t0 x: input vector [K]
+//   t1 W: the experts' weights [E, N, K] (x·Wᵀ layout per expert)
+//   t2 y: output [N]
+//   t3 route: routing decision [2 * topK] (MOE_ROUTE)
+//   a0 rowStart: first output row of this tile
+//   a1 rowCount: output rows in this tile (> 0)
+//   a2 kStart: first input column
+//   a3 kCount: input columns; 0 = through the end (K - kStart)
+//   b0 slot: which chosen expert (0 <= slot < topK)
+//   flags 0x01 accumulate: add into y instead of overwriting it
+//   flags 0x02 weighted: multiply the product by the slot's routing weight
 // RMS_NORM (0x50): y = x * rsqrt(mean(x²) + eps) * gamma over the whole vector
 //   t0 x: input [n]
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
@@ -258,6 +272,11 @@ constexpr uint8_t REGION_STATE = 1;
 //   a0 offset: first element (same in every operand)
 //   a1 count: number of elements
 //   f0 cap: the cap (> 0)
+// MOE_ROUTE (0xA7): p = softmax(logits) over the E experts (max-subtracted, f32); the topK largest p in descending order (ties: the lower expert first) give route[j] = their expert index (an integer-valued f32) and route[topK + j] = p / (normalize ? the chosen p summed : 1), j < topK
+//   t0 logits: router logits [E] f32
+//   t1 route: routing decision [2 * topK] f32: expert indices, then their weights
+//   a0 topK: experts chosen per token (1 <= topK <= E)
+//   flags 0x01 normalize: divide the chosen experts' probabilities by their sum
 // FUSED_NORM_MATMUL (0xB0): y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm
 //   t0 x: input [K] f32
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
@@ -451,6 +470,7 @@ MK_HD bool is_executable_opcode(uint8_t op) {
     case OP_ZERO:
     case OP_EMBED_GATHER:
     case OP_MATVEC:
+    case OP_MOE_MATVEC:
     case OP_RMS_NORM:
     case OP_LAYER_NORM:
     case OP_HEAD_RMS_NORM:
@@ -470,6 +490,7 @@ MK_HD bool is_executable_opcode(uint8_t op) {
     case OP_ELEMWISE_MUL_ADD:
     case OP_ARGMAX:
     case OP_SOFTCAP:
+    case OP_MOE_ROUTE:
     case OP_FUSED_NORM_MATMUL:
     case OP_FUSED_MATMUL_RESIDUAL:
     case OP_FUSED_NORM_QKV_ROPE:
@@ -497,6 +518,7 @@ MK_HD const char* opcode_name(uint8_t op) {
     case OP_MATVEC: return "MATVEC";
     case OP_OUTER_PRODUCT: return "OUTER_PRODUCT";
     case OP_BATCH_MATMUL: return "BATCH_MATMUL";
+    case OP_MOE_MATVEC: return "MOE_MATVEC";
     case OP_RMS_NORM: return "RMS_NORM";
     case OP_LAYER_NORM: return "LAYER_NORM";
     case OP_GROUP_NORM: return "GROUP_NORM";
@@ -519,6 +541,7 @@ MK_HD const char* opcode_name(uint8_t op) {
     case OP_ELEMWISE_MUL_ADD: return "ELEMWISE_MUL_ADD";
     case OP_ARGMAX: return "ARGMAX";
     case OP_SOFTCAP: return "SOFTCAP";
+    case OP_MOE_ROUTE: return "MOE_ROUTE";
     case OP_FUSED_NORM_MATMUL: return "FUSED_NORM_MATMUL";
     case OP_FUSED_ROPE_APPEND: return "FUSED_ROPE_APPEND";
     case OP_FUSED_GATE_ACT: return "FUSED_GATE_ACT";
@@ -665,6 +688,31 @@ struct MatvecOps {
   MK_HD uint32_t k_start() const { return p.inst.a2; }  // first input column
   MK_HD uint32_t k_count() const { return p.inst.a3; }  // input columns; 0 = through the end (K - kStart)
   MK_HD bool accumulate() const { return (p.inst.flags & kFlagAccumulate) != 0; }  // flags 0x01: add into y instead of overwriting it
+};
+
+// MOE_MATVEC: e = route[slot] (an expert index), w = route[topK + slot]; y[r] (+)= (weighted ? w : 1) * sum over k in [kStart, kStart+kCount) of W[e, r, k] * x[k], r in the tile
+template <class P>
+struct MoeMatvecOps {
+  static constexpr uint8_t kOpcode = OP_MOE_MATVEC;
+  static constexpr uint32_t kSlotX = 0;
+  static constexpr uint32_t kSlotW = 1;
+  static constexpr uint32_t kSlotY = 2;
+  static constexpr uint32_t kSlotRoute = 3;
+  static constexpr uint8_t kFlagAccumulate = 0x01;
+  static constexpr uint8_t kFlagWeighted = 0x02;
+  const P& p;
+  MK_HD explicit MoeMatvecOps(const P& plan) : p(plan) {}
+  MK_HD const auto& x() const { return p.t[kSlotX]; }  // t0 read: input vector [K]
+  MK_HD const auto& w() const { return p.t[kSlotW]; }  // t1 stream: the experts' weights [E, N, K] (x·Wᵀ layout per expert)
+  MK_HD const auto& y() const { return p.t[kSlotY]; }  // t2 write: output [N]
+  MK_HD const auto& route() const { return p.t[kSlotRoute]; }  // t3 read: routing decision [2 * topK] (MOE_ROUTE)
+  MK_HD uint32_t row_start() const { return p.inst.a0; }  // first output row of this tile
+  MK_HD uint32_t row_count() const { return p.inst.a1; }  // output rows in this tile (> 0)
+  MK_HD uint32_t k_start() const { return p.inst.a2; }  // first input column
+  MK_HD uint32_t k_count() const { return p.inst.a3; }  // input columns; 0 = through the end (K - kStart)
+  MK_HD uint16_t slot() const { return p.inst.b0; }  // which chosen expert (0 <= slot < topK)
+  MK_HD bool accumulate() const { return (p.inst.flags & kFlagAccumulate) != 0; }  // flags 0x01: add into y instead of overwriting it
+  MK_HD bool weighted() const { return (p.inst.flags & kFlagWeighted) != 0; }  // flags 0x02: multiply the product by the slot's routing weight
 };
 
 // RMS_NORM: y = x * rsqrt(mean(x²) + eps) * gamma over the whole vector
@@ -970,6 +1018,21 @@ struct SoftcapOps {
   MK_HD float cap() const { return p.inst.f0; }  // the cap (> 0)
 };
 
+// MOE_ROUTE: p = softmax(logits) over the E experts (max-subtracted, f32); the topK largest p in descending order (ties: the lower expert first) give route[j] = their expert index (an integer-valued f32) and route[topK + j] = p / (normalize ? the chosen p summed : 1), j < topK
+template <class P>
+struct MoeRouteOps {
+  static constexpr uint8_t kOpcode = OP_MOE_ROUTE;
+  static constexpr uint32_t kSlotLogits = 0;
+  static constexpr uint32_t kSlotRoute = 1;
+  static constexpr uint8_t kFlagNormalize = 0x01;
+  const P& p;
+  MK_HD explicit MoeRouteOps(const P& plan) : p(plan) {}
+  MK_HD const auto& logits() const { return p.t[kSlotLogits]; }  // t0 read: router logits [E] f32
+  MK_HD const auto& route() const { return p.t[kSlotRoute]; }  // t1 write: routing decision [2 * topK] f32: expert indices, then their weights
+  MK_HD uint32_t top_k() const { return p.inst.a0; }  // experts chosen per token (1 <= topK <= E)
+  MK_HD bool normalize() const { return (p.inst.flags & kFlagNormalize) != 0; }  // flags 0x01: divide the chosen experts' probabilities by their sum
+};
+
 // FUSED_NORM_MATMUL: y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm
 template <class P>
 struct FusedNormMatmulOps {
@@ -1122,6 +1185,7 @@ struct FusedNormLmHeadArgmaxOps {
 constexpr int MAX_WEIGHT_STREAMS = 2;
 #define MK_WEIGHT_STREAMS(X) \
   X(MATVEC, 1, 1, false, 0, false, 0, true) \
+  X(MOE_MATVEC, 1, 1, false, 0, false, 0, true) \
   X(FUSED_NORM_MATMUL, 1, 2, false, 0, false, 0, false) \
   X(FUSED_MATMUL_RESIDUAL, 1, 1, false, 0, false, 0, true) \
   X(FUSED_NORM_QKV_ROPE, 1, 2, false, 0, false, 0, false) \
@@ -1139,6 +1203,7 @@ constexpr int MAX_WEIGHT_STREAMS = 2;
   X(ZERO, ZeroOps) \
   X(EMBED_GATHER, EmbedGatherOps) \
   X(MATVEC, MatvecOps) \
+  X(MOE_MATVEC, MoeMatvecOps) \
   X(RMS_NORM, RmsNormOps) \
   X(LAYER_NORM, LayerNormOps) \
   X(HEAD_RMS_NORM, HeadRmsNormOps) \
@@ -1158,6 +1223,7 @@ constexpr int MAX_WEIGHT_STREAMS = 2;
   X(ELEMWISE_MUL_ADD, ElemwiseMulAddOps) \
   X(ARGMAX, ArgmaxOps) \
   X(SOFTCAP, SoftcapOps) \
+  X(MOE_ROUTE, MoeRouteOps) \
   X(FUSED_NORM_MATMUL, FusedNormMatmulOps) \
   X(FUSED_MATMUL_RESIDUAL, FusedMatmulResidualOps) \
   X(FUSED_NORM_QKV_ROPE, FusedNormQkvRopeOps) \

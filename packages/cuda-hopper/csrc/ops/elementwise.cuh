@@ -1,8 +1,9 @@
 // The elementwise opcodes (activations, ADD, MUL, RESIDUAL_ADD, SCALE, ELEMWISE_MUL_ADD, SOFTCAP) over
-// elements [offset, offset + count) of every operand.
+// elements [offset, offset + count) of every operand; MOE_ROUTE (its own file) enters through here.
 #pragma once
 #include "../activations.cuh"
 #include "../sync.cuh"
+#include "moe_route.cuh"
 
 namespace mk {
 
@@ -23,6 +24,7 @@ static_assert(SiluOps<Plan>::kSlotA == 0 && AddOps<Plan>::kSlotA == 0 && AddOps<
 
 __device__ __noinline__ bool op_elementwise(Consumer& c, const Plan& p) {
   const uint8_t op = p.inst.opcode;
+  if (op == OP_MOE_ROUTE) return op_moe_route(c, p);  // dispatched here to keep dispatch() small (megakernel.cu)
   const int inputs = (op == OP_ELEMWISE_MUL_ADD) ? 3 : (op == OP_ADD || op == OP_MUL || op == OP_SWIGLU || op == OP_GEGLU) ? 2 : 1;
   const ElemwiseMulAddOps three(p);
   const AddOps two(p);

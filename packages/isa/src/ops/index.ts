@@ -15,6 +15,8 @@ import { FUSED_NORM_MATMUL } from './fused-norm-matmul.js';
 import { FUSED_NORM_QKV_ROPE } from './fused-norm-qkv-rope.js';
 import { HEAD_RMS_NORM } from './head-rms-norm.js';
 import { MATVEC } from './matvec.js';
+import { MOE_MATVEC } from './moe-matvec.js';
+import { MOE_ROUTE } from './moe-route.js';
 import { BARRIER, NOOP } from './noop.js';
 import { LAYER_NORM, RMS_NORM } from './norm.js';
 import { RESERVED_OPS } from './reserved.js';
@@ -28,6 +30,7 @@ export const OP_DESCRIPTORS = [
   ZERO,
   EMBED_GATHER,
   MATVEC,
+  MOE_MATVEC,
   RMS_NORM,
   LAYER_NORM,
   HEAD_RMS_NORM,
@@ -36,6 +39,7 @@ export const OP_DESCRIPTORS = [
   ROPE_EMBED,
   ...ELEMENTWISE_OPS,
   ARGMAX,
+  MOE_ROUTE,
   FUSED_NORM_MATMUL,
   FUSED_MATMUL_RESIDUAL,
   FUSED_NORM_QKV_ROPE,

@@ -27,6 +27,7 @@ export const TINY_CONFIG: RuntimeModelConfig = {
   slidingWindowLayers: null,
   attnLogitSoftcap: null,
   finalLogitSoftcap: null,
+  moe: null,
   qkvBias: false,
   qkNorm: 'none',
   oBias: false,

@@ -7,8 +7,9 @@ import { activationFunction, softcap } from '../maths/activations.js';
 import { residualAdd } from '../maths/elementwise.js';
 import { layerNorm } from '../maths/layer-norm.js';
 import { matvec } from '../maths/matvec.js';
+import { routeTopK } from '../maths/moe-routing.js';
 import { rmsNorm } from '../maths/rms-norm.js';
-import type { DecoderWeights, LayerWeights } from './decoder-weights.js';
+import type { DecoderWeights, ExpertWeights, LayerWeights } from './decoder-weights.js';
 
 export function applyNorm(
   config: RuntimeModelConfig,
@@ -51,8 +52,10 @@ export function normHeads(config: RuntimeModelConfig, x: Float32Array, gamma: Fl
   }
 }
 
-/** down(act(gate·h) ⊙ up·h) or down(act(up·h)), biases where the model has them. */
+/** down(act(gate·h) ⊙ up·h) or down(act(up·h)), biases where the model has them; or the experts' mixture. */
 export function mlp(config: RuntimeModelConfig, w: LayerWeights, h: Float32Array): Float32Array {
+  if (w.experts !== null) return mixtureOfExperts(config, w.experts, h);
+  if (w.up === null || w.down === null) throw new Error('a dense MLP without up/down weights');
   const H = config.hiddenSize;
   const I = config.intermediateSize;
   const act = activationFunction(config.activation);
@@ -64,6 +67,30 @@ export function mlp(config: RuntimeModelConfig, w: LayerWeights, h: Float32Array
     for (let i = 0; i < I; i++) up[i] = act(up[i]!);
   }
   return matvec(w.down, up, H, I, w.downBias ?? undefined);
+}
+
+/**
+ * Mixtral's sparse MLP, as transformers computes it: the router's softmax, its top-k renormalised, and
+ * the chosen experts' outputs (each down(act(gate·h) ⊙ up·h)) times their weights, summed into zeros in
+ * expert order.
+ */
+function mixtureOfExperts(config: RuntimeModelConfig, w: ExpertWeights, h: Float32Array): Float32Array {
+  const moe = config.moe!;
+  const H = config.hiddenSize;
+  const I = config.intermediateSize;
+  const act = activationFunction(config.activation);
+  const logits = matvec(w.router, h, moe.numExperts, H);
+  const route = routeTopK(logits, moe.topK, moe.normalizeTopK);
+  const out = new Float32Array(H);
+  const chosen = route.experts.map((e, j) => ({ e, weight: route.weights[j]! })).sort((a, b) => a.e - b.e);
+  for (const { e, weight } of chosen) {
+    const gate = matvec(w.gate.subarray(e * I * H, (e + 1) * I * H), h, I, H);
+    const up = matvec(w.up.subarray(e * I * H, (e + 1) * I * H), h, I, H);
+    for (let i = 0; i < I; i++) up[i] = act(gate[i]!) * up[i]!;
+    const down = matvec(w.down.subarray(e * H * I, (e + 1) * H * I), up, H, I);
+    for (let r = 0; r < H; r++) out[r] = out[r]! + Math.fround(down[r]! * weight);
+  }
+  return out;
 }
 
 /** Final norm and LM head for one hidden state. */

@@ -28,10 +28,22 @@ export interface LayerWeights {
   /** Null for non-gated MLPs (GPT-2): down(act(up(x))). */
   readonly gate: Float32Array | null;
   readonly gateBias: Float32Array | null;
-  readonly up: Float32Array;
+  /** The dense MLP's up and down projections; null where the MLP is a mixture of experts. */
+  readonly up: Float32Array | null;
   readonly upBias: Float32Array | null;
-  readonly down: Float32Array;
+  readonly down: Float32Array | null;
   readonly downBias: Float32Array | null;
+  /** A mixture of experts' router and experts (Mixtral); null for a dense MLP. */
+  readonly experts: ExpertWeights | null;
+}
+
+export interface ExpertWeights {
+  /** [E, hidden]. */
+  readonly router: Float32Array;
+  /** Each [E, intermediate, hidden] (gate, up) or [E, hidden, intermediate] (down), expert after expert. */
+  readonly gate: Float32Array;
+  readonly up: Float32Array;
+  readonly down: Float32Array;
 }
 
 export interface DecoderWeights {
@@ -56,6 +68,7 @@ export function loadDecoderWeights(checkpoint: Checkpoint): DecoderWeights {
       checkpoint.hasWeight(role, l) ? checkpoint.weight(role, l) : null;
     const pre = hasInputNorms(config);
     const post = hasOutputNorms(config);
+    const moe = config.moe !== null;
     return {
       attnNorm: pre ? req('attnNorm') : null,
       attnNormBias: opt('attnNormBias'),
@@ -73,12 +86,15 @@ export function loadDecoderWeights(checkpoint: Checkpoint): DecoderWeights {
       mlpNormBias: opt('mlpNormBias'),
       attnOutNorm: post ? req('attnOutNorm') : null,
       mlpOutNorm: post ? req('mlpOutNorm') : null,
-      gate: config.mlpGated ? req('gate') : null,
+      gate: config.mlpGated && !moe ? req('gate') : null,
       gateBias: config.mlpGated ? opt('gateBias') : null,
-      up: req('up'),
+      up: moe ? null : req('up'),
       upBias: opt('upBias'),
-      down: req('down'),
+      down: moe ? null : req('down'),
       downBias: opt('downBias'),
+      experts: moe
+        ? { router: req('router'), gate: req('expertGate'), up: req('expertUp'), down: req('expertDown') }
+        : null,
     };
   };
   return {

@@ -44,16 +44,17 @@ const tiles = (total: number, size: number): [number, number][] =>
 
 export function lowerForTests(checkpoint: Checkpoint, opts: TestLoweringOptions): Program {
   const c = checkpoint.config;
-  // One window and no soft-caps or output norms: models with those (OLMo-2, Gemma 2, mixed-window
-  // Qwen2) are the scheduler's to lower.
+  // One window, a dense MLP and no soft-caps or output norms: models with those (OLMo-2, Gemma 2,
+  // mixed-window Qwen2, Mixtral) are the scheduler's to lower.
   if (
+    c.moe !== null ||
     c.normPlacement !== 'pre' ||
     c.slidingWindowLayers !== null ||
     c.attnLogitSoftcap !== null ||
     c.finalLogitSoftcap !== null
   )
     throw new Error(
-      `lowerForTests lowers pre-norm models with one window and no soft-caps (${c.architecture})`,
+      `lowerForTests lowers pre-norm dense models with one window and no soft-caps (${c.architecture})`,
     );
   const b = new ProgramBuilder(c, opts.maxSeqLen);
   const tileRows = opts.tileRows ?? 8;

@@ -49,9 +49,18 @@ function roleShapes(
       m.set(`${p}mlpOutNorm`, { shape: [H], kind: 'norm' });
     }
     if (layerNormBias) m.set(`${p}mlpNormBias`, { shape: [H], kind: 'bias' });
-    if (c.mlpGated) m.set(`${p}gate`, { shape: [I, H], kind: 'linear' });
-    m.set(`${p}up`, { shape: [I, H], kind: 'linear' });
-    m.set(`${p}down`, { shape: [H, I], kind: 'linear' });
+    if (c.moe !== null) {
+      // The router and the experts' stacked projections instead of a dense MLP.
+      const E = c.moe.numExperts;
+      m.set(`${p}router`, { shape: [E, H], kind: 'linear' });
+      m.set(`${p}expertGate`, { shape: [E, I, H], kind: 'linear' });
+      m.set(`${p}expertUp`, { shape: [E, I, H], kind: 'linear' });
+      m.set(`${p}expertDown`, { shape: [E, H, I], kind: 'linear' });
+    } else {
+      if (c.mlpGated) m.set(`${p}gate`, { shape: [I, H], kind: 'linear' });
+      m.set(`${p}up`, { shape: [I, H], kind: 'linear' });
+      m.set(`${p}down`, { shape: [H, I], kind: 'linear' });
+    }
     if (c.mlpBias) {
       if (c.mlpGated) m.set(`${p}gateBias`, { shape: [I], kind: 'bias' });
       m.set(`${p}upBias`, { shape: [I], kind: 'bias' });
@@ -85,7 +94,7 @@ export function randomCheckpoint(config: RuntimeModelConfig, opts: RandomCheckpo
     const rng = createRng(tensorSeed(seed, name));
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
-    const std = kind === 'linear' ? 1 / Math.sqrt(shape[1]!) : kind === 'embed' ? 1 : 0.1;
+    const std = kind === 'linear' ? 1 / Math.sqrt(shape[shape.length - 1]!) : kind === 'embed' ? 1 : 0.1;
     const mean = kind === 'norm' ? 1 : 0;
     // Box-Muller, two normal deviates per pair of uniforms.
     for (let i = 0; i < n; i += 2) {

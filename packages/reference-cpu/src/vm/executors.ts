@@ -28,7 +28,8 @@ import { executeFusedNormLmHeadArgmax } from '../ops/fused-norm-lm-head-argmax.j
 import { executeFusedNormMatmul } from '../ops/fused-norm-matmul.js';
 import { executeFusedNormQkvRope } from '../ops/fused-norm-qkv-rope.js';
 import { executeHeadRmsNorm } from '../ops/head-rms-norm.js';
-import { executeMatvec } from '../ops/matvec.js';
+import { executeMatvec, executeMoeMatvec } from '../ops/matvec.js';
+import { executeMoeRoute } from '../ops/moe-route.js';
 import { executeNoop } from '../ops/noop.js';
 import { executeLayerNorm, executeRmsNorm } from '../ops/norm.js';
 import { executeRopeEmbed } from '../ops/rope-embed.js';
@@ -44,6 +45,8 @@ export const EXECUTORS: Partial<Record<OpcodeName, Executor>> = {
   ZERO: executeZero,
   EMBED_GATHER: executeEmbedGather,
   MATVEC: executeMatvec,
+  MOE_MATVEC: executeMoeMatvec,
+  MOE_ROUTE: executeMoeRoute,
   RMS_NORM: executeRmsNorm,
   LAYER_NORM: executeLayerNorm,
   HEAD_RMS_NORM: executeHeadRmsNorm,

@@ -13,7 +13,7 @@ import type { Violation } from './violations.js';
  * model ties its embedding to its LM head, where the embedding table is the streamed LM head.
  */
 export function findTileMismatches(view: ProgramView, tiedEmbeddings: boolean): Violation[] {
-  const first = new Map<number, { node: number; key: string }>();
+  const first = new Map<string, { node: number; key: string }>();
   const params = new Map<number, number>();
   const out: Violation[] = [];
   view.flat.forEach((inst, node) => {
@@ -24,10 +24,13 @@ export function findTileMismatches(view: ProgramView, tiedEmbeddings: boolean): 
         params.set(inst[t.slot], node);
     const operands = info.tensors.map((t) => `${t.name}=${inst[t.slot] === NONE16 ? '-' : inst[t.slot]}`);
     const key = `${info.name} layer ${inst.layer} ${operands.join(' ')}`;
+    // A stacked weight's tiles are grouped by the arguments that select its part (an expert's slot).
+    const selected = info.args.filter((a) => a.selector).map((a) => `:${inst[a.field]}`);
     for (const t of info.tensors) {
       if (t.role !== 'stream' || inst[t.slot] === NONE16) continue;
-      const seen = first.get(inst[t.slot]);
-      if (seen === undefined) first.set(inst[t.slot], { node, key });
+      const stream = `${inst[t.slot]}${selected.join('')}`;
+      const seen = first.get(stream);
+      if (seen === undefined) first.set(stream, { node, key });
       else if (seen.key !== key) {
         out.push({
           kind: 'structure',
@@ -40,8 +43,9 @@ export function findTileMismatches(view: ProgramView, tiedEmbeddings: boolean): 
     }
   });
   if (!tiedEmbeddings) {
+    const streamedTensors = new Map([...first].map(([stream, v]) => [Number.parseInt(stream, 10), v]));
     for (const [tensor, node] of params) {
-      const streamed = first.get(tensor);
+      const streamed = streamedTensors.get(tensor);
       if (streamed === undefined) continue;
       out.push({
         kind: 'structure',

@@ -166,3 +166,45 @@ describe('per-layer operands', () => {
     expect(r.violations[0]!.message).toMatch(/a tensor of layer 0, in an instruction of layer 1/);
   });
 });
+
+describe('the loader-read rule: an expert product reads its route ahead of its queue', () => {
+  const mixtral = tinyLlama({
+    architecture: 'mixtral',
+    moe: { numExperts: 4, topK: 2, normalizeTopK: true },
+  });
+  // On one queue program order orders everything, so elision drops every wait it may.
+  const oneQueue = compile(mixtral, { queues: 1, maxSeqLen: 16 });
+  const products = decodeQueue(oneQueue.queues[0]!)
+    .map((inst, i) => ({ inst, i }))
+    .filter(({ inst }) => inst.opcode === Op.MOE_MATVEC);
+
+  it('keeps the waits of every expert product, even where program order implies them', () => {
+    expect(verifyProgram(oneQueue)).toEqual({ ok: true, violations: [] });
+    expect(products.length).toBeGreaterThan(0);
+    for (const { inst } of products) expect(inst.wait0Counter).not.toBe(NONE16);
+    // Everything else lost its same-step waits: one queue orders it.
+    const others = decodeQueue(oneQueue.queues[0]!).filter((inst) => inst.opcode !== Op.MOE_MATVEC);
+    expect(others.filter((inst) => inst.wait0Counter !== NONE16 && inst.syncFlags === 0)).toEqual([]);
+  });
+
+  it('refuses an expert product without its wait, which only program order would still order', () => {
+    const { i } = products[0]!;
+    const r = verifyProgram(
+      withInstruction(oneQueue, 0, i, (x) => {
+        x.wait0Counter = NONE16;
+        x.wait0Target = 0;
+        x.wait1Counter = NONE16;
+        x.wait1Target = 0;
+      }),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.violations.some((v) => v.kind === 'race' && /loader reads/.test(v.message))).toBe(true);
+  });
+
+  it("refuses a down product whose slot streams another slot's tiles (weight coverage per expert block)", () => {
+    const down = products.filter(({ inst }) => (inst.flags & 0x02) !== 0);
+    const slot1 = down.find(({ inst }) => inst.b0 === 1)!;
+    const r = verifyProgram(withInstruction(oneQueue, 0, slot1.i, (x) => (x.b0 = 0)));
+    expect(r.ok).toBe(false);
+  });
+});

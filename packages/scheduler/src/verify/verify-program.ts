@@ -17,6 +17,7 @@ import {
 } from './accesses.js';
 import { findDeadlock } from './deadlock.js';
 import { happensBefore } from './happens-before.js';
+import { findLoaderReadsUnordered } from './loader-reads.js';
 import { findRaces } from './races.js';
 import { findSelfAliasing } from './self-aliasing.js';
 import { findSplitKCoverage } from './split-k-coverage.js';
@@ -151,5 +152,6 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
   violations.push(
     ...findRaces(view, program.tensors, conflictingAccesses(accesses), hb, max - violations.length),
   );
+  violations.push(...findLoaderReadsUnordered(view, accesses, hb, max - violations.length));
   return done();
 }

@@ -4,7 +4,9 @@
  * leaves output rows nothing computes (the residual stream keeps its old value, logits keep zeros),
  * a shifted one computes rows twice; both run, and only this finds them. It is the matrix ops'
  * "every output element is written exactly once, or accumulated by exactly its split-K partners",
- * stated on the one tensor every tile reads in proportion to what it produces.
+ * stated on the one tensor every tile reads in proportion to what it produces. A stream that picks its
+ * rows by data (MOE_MATVEC: one expert of a stacked [E, N, K] weight, modelled as the slot's block) must
+ * cover each block its slots stand for exactly once instead.
  */
 import { instructionAccesses, opcodeInfo, type TensorEntry } from '@megakernel/isa';
 import type { ProgramView } from '../program-view.js';
@@ -18,6 +20,7 @@ export function findWeightCoverage(
 ): Violation[] {
   // Per weight tensor: its read intervals, each with the instruction that reads it.
   const reads = new Map<number, { lo: number; hi: number; node: number }[]>();
+  const byData = new Set<number>();
   view.flat.forEach((inst, node) => {
     const info = opcodeInfo(inst.opcode);
     const streamed = new Set(
@@ -26,6 +29,7 @@ export function findWeightCoverage(
     if (streamed.size === 0) return;
     for (const a of instructionAccesses(inst, tensors, { pos, kvRows: 'current' })) {
       if (a.kind !== 'read' || !streamed.has(a.tensor) || tensors[a.tensor]?.region !== 'weights') continue;
+      if (a.dataDependent) byData.add(a.tensor);
       const list = reads.get(a.tensor) ?? [];
       for (let i = 0; i < a.intervals.length; i += 2)
         list.push({ lo: a.intervals[i]!, hi: a.intervals[i + 1]!, node });
@@ -37,7 +41,10 @@ export function findWeightCoverage(
   for (const [tensor, list] of reads) {
     if (out.length >= max) break;
     const t = tensors[tensor]!;
-    const total = t.shape.reduce((a, b) => a * b, 1);
+    const elements = t.shape.reduce((a, b) => a * b, 1);
+    const block = elements / (t.shape[0] ?? 1);
+    const reached = Math.max(...list.map((r) => r.hi));
+    const total = byData.has(tensor) ? Math.ceil(reached / block) * block : elements;
     list.sort((a, b) => a.lo - b.lo || a.hi - b.hi);
     const report = (node: number, range: [number, number], what: string, other?: number): void => {
       out.push({
