@@ -189,15 +189,14 @@ export function findAddon(options: FindAddonOptions = {}): AddonLoad {
       probe = verdict.report.probe ?? probe;
     }
     const warnings: string[] = [];
+    const admits = (reported: ReportedIdentity): boolean => {
+      const check = checkIdentity(reported);
+      if (!check.ok) decline(c, 'identity', check.reason);
+      else if (check.warning) warnings.push(`${c.path}: ${check.warning}`);
+      return check.ok;
+    };
     // With the test load the identity is checked before anything is loaded here; without it, after.
-    if (identity) {
-      const check = checkIdentity(identity);
-      if (!check.ok) {
-        decline(c, 'identity', check.reason);
-        continue;
-      }
-      if (check.warning) warnings.push(`${c.path}: ${check.warning}`);
-    }
+    if (identity && !admits(identity)) continue;
     let addon: NativeAddon;
     try {
       addon = require(c.path) as NativeAddon;
@@ -205,14 +204,7 @@ export function findAddon(options: FindAddonOptions = {}): AddonLoad {
       decline(c, 'load', (e as Error).message.split('\n')[0] ?? 'failed to load');
       continue;
     }
-    if (!identity) {
-      const check = checkIdentity(addon);
-      if (!check.ok) {
-        decline(c, 'identity', check.reason);
-        continue;
-      }
-      if (check.warning) warnings.push(`${c.path}: ${check.warning}`);
-    }
+    if (!identity && !admits(addon)) continue;
     const passedOver = declines.map((d) => `${d.candidate.path} was passed over: ${d.reason}`);
     return { addon, path: c.path, tried, warnings: [...passedOver, ...warnings] };
   }
