@@ -2,13 +2,14 @@
 # The packaging test: what a user gets from npm. Packs every package with pnpm (prepack builds it, and
 # workspace:^ ranges become real ones), installs the tarballs with npm into an empty folder (only the
 # npm registry is reached, for third-party dependencies), then runs the `megakernel` command
-# (--version, doctor, generate with the embedded default model), the runtime README's example, a
+# (--version, doctor, build-addon's failure without nvcc, generate with the embedded default model), the runtime README's example, a
 # CommonJS require() of every package, and imports every package in a folder of its own that holds
 # only it and its declared dependencies. Prints "pack-test: ok" last; any failure exits non-zero.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/megakernel-pack-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# PACK_TEST_KEEP=1 leaves the folder behind (to try more by hand in the installed app).
+if [ "${PACK_TEST_KEEP:-}" = 1 ]; then echo "pack-test: working in $work (kept)"; else trap 'rm -rf "$work"' EXIT; fi
 step() { printf '\n== pack-test: %s\n' "$*"; }
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
@@ -70,6 +71,18 @@ echo "$version"
 step "npx megakernel doctor"
 npx --no-install megakernel doctor
 
+step "npx megakernel build-addon finds its toolchain in an npm tree (CUDACXX pointing nowhere: fails, naming it)"
+set +e
+CUDACXX=/nonexistent/nvcc npx --no-install megakernel build-addon >"$work/build-addon.out" 2>"$work/build-addon.err"
+code=$?
+set -e
+cat "$work/build-addon.err"
+[ "$code" -eq 1 ] || { echo "expected exit 1, got $code"; exit 1; }
+# cmake-js resolved from the installed package (npm hoists it: there is no node_modules/.bin beside it).
+grep -q "cmake-js is not installed" "$work/build-addon.err" && { echo "cmake-js did not resolve"; exit 1; }
+tail -n 1 "$work/build-addon.err" | grep -q "^megakernel: the addon build failed (exit 1): CUDACXX is /nonexistent/nvcc" ||
+  { echo "build-addon did not name CUDACXX"; exit 1; }
+
 step "npx megakernel generate (default model, 8 tokens)"
 npx --no-install megakernel generate "Call me Ishmael. " --max-tokens 8 --seed 1 >"$work/generated.txt"
 echo; cat "$work/generated.txt"; echo
@@ -83,7 +96,9 @@ const md = fs.readFileSync('node_modules/@megakernel/runtime/README.md', 'utf8')
 const block = md.match(/\`\`\`ts\n([\s\S]*?)\`\`\`/)[1];
 fs.writeFileSync('readme-example.mjs', ts.transpileModule(block, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
 "
-timeout 120 node readme-example.mjs | head -c 300; echo
+# Into a file, then the first 300 bytes: a pipe into head would end the example with EPIPE.
+timeout 120 node readme-example.mjs >"$work/readme-example.txt"
+head -c 300 "$work/readme-example.txt"; echo
 
 step "require() from CommonJS (Node >= 20.19 loads the ES modules)"
 node -e "

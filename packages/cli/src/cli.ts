@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerBuildAddon } from './commands/build-addon.js';
 import { registerCompile } from './commands/compile.js';
 import { registerDisasm } from './commands/disasm.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -52,6 +53,7 @@ function buildProgram(io: CliIo): Command {
     registerVerify,
     registerBench,
     registerDoctor,
+    registerBuildAddon,
   ]) {
     register(program, ctx);
   }

@@ -36,6 +36,18 @@ const noGpu = probe.available ? undefined : `no GPU (${probe.reason})`;
 console.log(
   `megakernel GPU tests; probe: ${JSON.stringify({ ...probe, devices: probe.devices.map((d) => d.name) })}`,
 );
+// The release workflow runs these tests on the binary it is about to publish and names it in
+// MEGAKERNEL_CUDA_ADDON: they count only if they ran on that very file, not on a fallback.
+const addonUnderTest = process.env.MEGAKERNEL_CUDA_ADDON;
+if (addonUnderTest) {
+  await h.test('the addon under test is the one MEGAKERNEL_CUDA_ADDON names', () => {
+    assert(
+      probe.addonPath === path.resolve(addonUnderTest),
+      `loaded ${probe.addonPath ?? 'none'}: ${probe.reason ?? ''}`,
+    );
+    return probe.addonPath;
+  });
+}
 const device = probe.available ? CudaDevice.open(0) : undefined;
 const sms = device?.info.smCount ?? DEFAULT_QUEUES;
 if (device) console.log(`device: ${device.info.name}, ${sms} SMs, cc ${device.info.computeCapability}`);

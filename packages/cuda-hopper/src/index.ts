@@ -2,6 +2,8 @@
 export const PACKAGE_NAME = '@megakernel/cuda-hopper';
 
 export {
+  type AddonLoad,
+  addonBuildScript,
   addonCandidates,
   type CudaProbe,
   type DeviceInfo,
@@ -9,6 +11,7 @@ export {
   loadAddon,
   probeCuda,
 } from './addon.js';
+export { ADDON_ABI_VERSION, PACKAGE_VERSION } from './addon-identity.js';
 export {
   type GreedyCudaOptions,
   greedyCuda,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PREBUILT_GLIBC_MIN } from './install-hints.js';
 
 // The platform package beside this one in the workspace: its declared glibc floor must be what the
 // binary really needs (the newest GLIBC_x.y symbol version it names), and its os/cpu/libc fields
@@ -32,6 +33,8 @@ describe('the platform package @megakernel/cuda-hopper-linux-x64-gnu', () => {
       b[0]! > a[0]! || (b[0] === a[0] && b[1]! > a[1]!) ? b : a,
     );
     expect(manifest.megakernel.glibcMin).toBe(`${major}.${minor}`);
+    // The loader's hint when the platform package is not installed names the same floor.
+    expect(PREBUILT_GLIBC_MIN).toBe(manifest.megakernel.glibcMin);
   });
 
   it('is an x86-64 ELF shared object, and says so in os, cpu and libc', () => {
@@ -40,5 +43,7 @@ describe('the platform package @megakernel/cuda-hopper-linux-x64-gnu', () => {
     expect(binary.readUInt16LE(18)).toBe(62); // EM_X86_64
     expect(manifest).toMatchObject({ os: ['linux'], cpu: ['x64'], libc: ['glibc'] });
     expect(manifest.files).toContain('megakernel_cuda.node');
+    // The release workflow's provenance record (tools/record-build-info.mjs) ships beside the binary.
+    expect(manifest.files).toContain('build-info.json');
   });
 });

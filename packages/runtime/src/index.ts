@@ -4,8 +4,10 @@
  */
 export const PACKAGE_NAME = '@megakernel/runtime';
 
-// The queue count of a program compiled with no GPU to ask (132: an H100 SXM's or H200's SMs).
-export { DEFAULT_QUEUES } from '@megakernel/cuda-hopper';
+// DEFAULT_QUEUES: the queue count of a program compiled with no GPU to ask (132: an H100 SXM's or
+// H200's SMs). addonBuildScript: in the cuda-hopper this runtime loads, so that `megakernel build-addon`
+// builds into that very copy.
+export { addonBuildScript, DEFAULT_QUEUES } from '@megakernel/cuda-hopper';
 // The toolchain below, for the CLI and for scripts.
 export { DEFAULT_MODEL_DESCRIPTION, defaultModelDir } from '@megakernel/default-model';
 export {

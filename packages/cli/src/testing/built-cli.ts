@@ -19,13 +19,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runBuiltCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function runBuiltCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   ensureBuilt();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI_MAIN, ...args],
-      { cwd: options.cwd ?? REPO_ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+      {
+        cwd: options.cwd ?? REPO_ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...(options.env ?? process.env), NO_COLOR: '1' },
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr });

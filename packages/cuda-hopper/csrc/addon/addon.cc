@@ -11,6 +11,15 @@
 
 #include "../session.h"
 
+// Both come from package.json through CMakeLists.txt, so the loader can refuse a binary built for
+// another surface or another release before it calls anything else.
+#ifndef MK_ADDON_ABI
+#error "MK_ADDON_ABI is not defined: build with CMakeLists.txt, which reads it from package.json"
+#endif
+#ifndef MK_PACKAGE_VERSION
+#error "MK_PACKAGE_VERSION is not defined: build with CMakeLists.txt, which reads it from package.json"
+#endif
+
 namespace {
 
 using mk::Session;
@@ -248,7 +257,8 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe));
   exports.Set("Session", SessionWrap::Define(env));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, MK_ADDON_ABI));
+  exports.Set("packageVersion", Napi::String::New(env, MK_PACKAGE_VERSION));
   return exports;
 }
 

@@ -16,6 +16,8 @@ export interface CudaProbe {
   readonly reason: string;
   /** What was found, as label/value pairs for `doctor`. */
   readonly details: readonly (readonly [string, string])[];
+  /** The addon binary that loaded, if one did. */
+  readonly addonPath?: string;
 }
 
 export interface CudaOptions {
@@ -33,6 +35,7 @@ export async function probeCuda(): Promise<CudaProbe> {
   const details: [string, string][] = [
     ['CUDA addon', p.addonPath ?? `not loaded (${p.reason ?? 'unknown'})`],
   ];
+  for (const w of p.warnings) details.push(['CUDA addon warning', w]);
   if (p.addonPath !== undefined) {
     details.push(['CUDA driver', version(p.driverVersion)], ['CUDA runtime', version(p.runtimeVersion)]);
   }
@@ -44,12 +47,15 @@ export async function probeCuda(): Promise<CudaProbe> {
         `${d.cooperativeLaunch ? '' : ', no cooperative launch'}`,
     ]);
   });
-  if (!p.available) return { ok: false, reason: p.reason ?? 'the CUDA backend is unavailable', details };
+  const loaded = p.addonPath === undefined ? {} : { addonPath: p.addonPath };
+  if (!p.available)
+    return { ok: false, reason: p.reason ?? 'the CUDA backend is unavailable', details, ...loaded };
   const d = p.devices.find((x) => x.computeCapability.startsWith('9.'))!;
   return {
     ok: true,
     reason: `${d.name} (compute capability ${d.computeCapability}, ${d.smCount} SMs)`,
     details,
+    ...loaded,
   };
 }
 
