@@ -587,6 +587,20 @@ export function opCases(): OpCase[] {
       queues: 2,
       softcap: 0.5,
     }),
+    // head_dim 256 (Gemma, Gemma 2): the general path with 2 heads per pass; MQA over 8 heads (4 passes), and
+    // a windowed, soft-capped f32 case with an odd group.
+    attentionCase({ Hq: 8, Hkv: 1, d: 256, maxSeq: 45, chunks: 3, window: 0, kv: 'bf16', queues: 3 }),
+    attentionCase({
+      Hq: 6,
+      Hkv: 2,
+      d: 256,
+      maxSeq: 21,
+      chunks: 1,
+      window: 7,
+      kv: 'f32',
+      queues: 2,
+      softcap: 0.5,
+    }),
     embedCase(),
     moeCase(),
     miscCase('MATVEC accumulate+bias, k range', (b, done) => {

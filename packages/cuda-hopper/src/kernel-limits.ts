@@ -7,7 +7,7 @@ export const KERNEL_LIMITS = {
   /** Input columns of one matrix instruction (the fp32 vector staged in shared memory, config.cuh kMaxVector). */
   maxVector: 8192,
   /** Largest attention head_dim (registers per lane, config.cuh kAttnMaxHeadDim). */
-  maxHeadDim: 128,
+  maxHeadDim: 256,
 } as const;
 
 /** Where the generated header lives, relative to the package root. */

@@ -81,7 +81,14 @@ describe('the op-per-step chain of models with output norms, soft-caps or expert
     const expected = forward(checkpoint, PROMPT);
     for (const queues of [1, 3]) {
       it(`${name}, ${queues} queues: the CPU VM equals the forward pass (1e-6), in any interleaving`, () => {
-        const program = compile(checkpoint, { queues, maxSeqLen: 16, kvDtype: 'f32', attentionChunks: 2 });
+        // Three queues also cut each activation into three instructions (whole gate/up tiles each).
+        const program = compile(checkpoint, {
+          queues,
+          maxSeqLen: 16,
+          kvDtype: 'f32',
+          attentionChunks: 2,
+          activationParts: queues,
+        });
         for (const seed of [undefined, 1, 2]) {
           const logits = runProgram(program, checkpoint, PROMPT, {
             strict: true,

@@ -1,7 +1,7 @@
 /**
  * The compiled program against the direct forward pass, on every fixture checkpoint: the scheduler's
  * program (f32 KV cache) run by the CPU VM must reproduce reference-cpu's `forward` logits to 1e-6
- * relative and its greedy tokens (and transformers' own), for 1, 3 and 132 queues, under round-robin
+ * relative and its greedy tokens (and transformers' own), for 1, 7 and 132 queues, under round-robin
  * and 20 seeded random interleavings each. A missing fixture folder fails; nothing is skipped.
  */
 import * as path from 'node:path';
@@ -19,12 +19,12 @@ const CONTINUATION = 4;
 const TOLERANCE = 1e-6;
 
 /**
- * 3 queues also force split attention (LSE partials + reduction), split-K and 8-row tiles; the
+ * 7 queues also force split attention (LSE partials + reduction), split-K and 8-row tiles; the
  * unfused debugging lowering runs on 3 queues too.
  */
 const VARIANTS: readonly { readonly queues: number; readonly options: Partial<CompileOptions> }[] = [
   { queues: 1, options: {} },
-  { queues: 3, options: { attentionChunks: 3, splitK: 2, tileRows: 8 } },
+  { queues: 7, options: { attentionChunks: 3, splitK: 2, tileRows: 8 } },
   { queues: 132, options: {} },
   { queues: 3, options: { fused: false, attentionChunks: 2 } },
 ];

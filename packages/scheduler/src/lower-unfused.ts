@@ -118,9 +118,15 @@ export function lowerUnfused(
    */
   const activate: Activate = (l, after, t) => {
     const at = { layer: l };
-    // One instruction per gate/up row tile, so each starts once its own rows are computed, on any SM,
-    // instead of one SM waiting for the whole vector (22 µs of Mixtral-8x7B's critical path per slot).
-    const spans = tiling.matvec.gateUp.tiles.map((r) => ({ offset: r.rowStart, count: r.rowCount }));
+    // In `activationParts` instructions of whole gate/up row tiles: a part starts once its own rows are
+    // computed, on any SM, instead of one SM waiting for the whole vector.
+    const tiles = tiling.matvec.gateUp.tiles;
+    const n = Math.min(options.activationParts ?? 1, tiles.length);
+    const spans = Array.from({ length: n }, (_, p) => {
+      const first = tiles[Math.floor((p * tiles.length) / n)]!;
+      const last = tiles[Math.floor(((p + 1) * tiles.length) / n) - 1]!;
+      return { offset: first.rowStart, count: last.rowStart + last.rowCount - first.rowStart };
+    });
     // SILU, GELU, GELU_TANH and RELU share one operand shape.
     const unary = ACTIVATION_OPCODES[config.activation] as 'SILU';
     const gated = t.gate !== undefined ? gatedOpcode(config) : undefined;

@@ -15,6 +15,8 @@ import type { RowTile, Tiling } from './tiling.js';
 
 export interface LowerOptions {
   readonly suppressToken: number;
+  /** The op chain's activation instructions per MLP (whole gate/up row tiles each). */
+  readonly activationParts?: number;
 }
 
 /** The fused-norm flags of a model: LayerNorm or (no flag) RMSNorm. */

@@ -28,6 +28,11 @@ export interface CompileOptions {
   readonly kvDtype?: 'bf16' | 'f32';
   /** Fused ops (default) or one op per step, for debugging. */
   readonly fused?: boolean;
+  /**
+   * Op-per-step chain: instructions each MLP activation is cut into, along whole gate/up row tiles
+   * (default ACTIVATION_PARTS; more let parts start as their rows finish, at the price of more waits).
+   */
+  readonly activationParts?: number;
   /** Token the greedy argmax never picks (0xFFFFFFFF: none). */
   readonly suppressToken?: number;
   /** Cost-model parameters (the SM count defaults to `queues`). */
@@ -46,10 +51,14 @@ export interface ResolvedOptions {
   readonly attentionChunks: number | 'auto';
   readonly kvDtype: 'bf16' | 'f32';
   readonly fused: boolean;
+  readonly activationParts: number;
   readonly suppressToken: number;
   readonly costModel: CostModelParams;
   readonly verify: boolean;
 }
+
+/** The op chain's default activation parts (measured on the H200: docs/decisions.md, 2026-12-02). */
+export const ACTIVATION_PARTS = 16;
 
 export type CompileErrorCode = 'bad-option' | 'unsupported-model' | 'verification-failed';
 
@@ -153,6 +162,8 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   ) {
     bad(`attentionChunks = ${attentionChunks}`);
   }
+  const activationParts = options.activationParts ?? ACTIVATION_PARTS;
+  if (!isPositiveInt(activationParts)) bad(`activationParts = ${activationParts}`);
   const kvDtype = options.kvDtype ?? 'bf16';
   if (kvDtype !== 'bf16' && kvDtype !== 'f32') bad(`kvDtype = ${String(kvDtype)}`);
   const suppressToken = options.suppressToken ?? NO_SUPPRESSED_TOKEN;
@@ -169,6 +180,7 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
     attentionChunks,
     kvDtype,
     fused: options.fused ?? true,
+    activationParts,
     suppressToken,
     costModel: costModelFor(options.queues, options.costModel),
     verify: options.verify ?? true,

@@ -8,6 +8,6 @@
 namespace mk {
 
 constexpr uint32_t KERNEL_MAX_VECTOR = 8192;  // input columns per matrix instruction
-constexpr uint32_t KERNEL_MAX_HEAD_DIM = 128;  // attention head_dim
+constexpr uint32_t KERNEL_MAX_HEAD_DIM = 256;  // attention head_dim
 
 }  // namespace mk

@@ -12,13 +12,28 @@
 namespace mk {
 
 namespace attn {
+// The fast path's (head_dim <= 128) heads per pass and scratch layout.
 constexpr int H = Cfg::kAttnHeadsPerPass;
-constexpr int DMAX = Cfg::kAttnMaxHeadDim;
-constexpr int U = DMAX / 32;             // dims per lane
+constexpr int DMAX = 128;
 constexpr int kMergeStride = 2 * H + H * DMAX;  // floats per warp: m[H], l[H], o[H][DMAX]
 }  // namespace attn
 
-template <bool kBf16>
+// The general path's pass shape: HP query heads of up to 32·UD dims (UD per lane). Wider heads take
+// fewer heads per pass, so registers (HP·UD accumulators per lane) and the merge scratch stay the same.
+template <int HP, int UD>
+struct GenericPass {
+  static constexpr int H = HP;
+  static constexpr int U = UD;
+  static constexpr int DMAX = 32 * UD;
+  static constexpr int kMergeStride = 2 * H + H * DMAX;
+  static_assert(Cfg::kConsumerWarps * kMergeStride <= Cfg::kMaxVector, "merge scratch fits the staged vector");
+  static_assert(H * DMAX <= 2 * Cfg::kRowBlock, "the pre-scaled queries fit the accumulators");
+};
+using PassUpTo128 = GenericPass<4, 4>;
+using PassUpTo256 = GenericPass<2, 8>;
+static_assert(PassUpTo256::DMAX == Cfg::kAttnMaxHeadDim, "the widest pass is the kernel's head_dim limit");
+
+template <bool kBf16, int H, int DMAX>
 __device__ __forceinline__ void attn_scores(const uint8_t* krow, const float* qs, uint32_t d, float* s) {
   if (kBf16) {
     const uint4* kr = reinterpret_cast<const uint4*>(krow);
@@ -27,9 +42,9 @@ __device__ __forceinline__ void attn_scores(const uint8_t* krow, const float* qs
       float kf[8];
       bf16x8_to_f32(kk, kf);
 #pragma unroll
-      for (int h = 0; h < attn::H; ++h) {
-        const float4 qa = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + cc * 8);
-        const float4 qb = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + cc * 8 + 4);
+      for (int h = 0; h < H; ++h) {
+        const float4 qa = *reinterpret_cast<const float4*>(qs + h * DMAX + cc * 8);
+        const float4 qb = *reinterpret_cast<const float4*>(qs + h * DMAX + cc * 8 + 4);
         s[h] += qa.x * kf[0] + qa.y * kf[1] + qa.z * kf[2] + qa.w * kf[3] + qb.x * kf[4] + qb.y * kf[5] +
                 qb.z * kf[6] + qb.w * kf[7];
       }
@@ -39,14 +54,15 @@ __device__ __forceinline__ void attn_scores(const uint8_t* krow, const float* qs
     for (uint32_t cc = 0; cc < d / 4; ++cc) {
       const float4 kk = __ldcg(kr + cc);
 #pragma unroll
-      for (int h = 0; h < attn::H; ++h) {
-        const float4 qa = *reinterpret_cast<const float4*>(qs + h * attn::DMAX + cc * 4);
+      for (int h = 0; h < H; ++h) {
+        const float4 qa = *reinterpret_cast<const float4*>(qs + h * DMAX + cc * 4);
         s[h] += qa.x * kk.x + qa.y * kk.y + qa.z * kk.z + qa.w * kk.w;
       }
     }
   }
 }
 
+template <class Pass>
 __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
   const AttentionPartialOps op(p);
   const TRef &q = op.q(), &kv = op.kv(), &out = op.out(), &lse = op.lse();
@@ -55,7 +71,7 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
     return false;
   }
   const uint32_t maxSeq = kv.shape[1], Hkv = kv.shape[2], d = kv.shape[3];
-  if (d == 0 || d > attn::DMAX || (kv.dtype != DTYPE_BF16 && kv.dtype != DTYPE_F32)) {
+  if (d == 0 || d > Pass::DMAX || (kv.dtype != DTYPE_BF16 && kv.dtype != DTYPE_F32)) {
     c.fail(p, STATUS_UNSUPPORTED, d);
     return false;
   }
@@ -85,46 +101,46 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
   const float scale = op.scale();
   const float softcap = op.softcap();  // Gemma 2: z -> softcap * tanh(z / softcap); 0 = none
 
-  for (uint32_t hp = 0; hp < g; hp += attn::H) {
-    const uint32_t nh = min(uint32_t(attn::H), g - hp);
-    for (uint32_t i = c.tid; i < attn::H * attn::DMAX; i += Cfg::kConsumerThreads) {
-      const uint32_t hh = i / attn::DMAX, j = i % attn::DMAX;
+  for (uint32_t hp = 0; hp < g; hp += Pass::H) {
+    const uint32_t nh = min(uint32_t(Pass::H), g - hp);
+    for (uint32_t i = c.tid; i < Pass::H * Pass::DMAX; i += Cfg::kConsumerThreads) {
+      const uint32_t hh = i / Pass::DMAX, j = i % Pass::DMAX;
       qs[i] = (hh < nh && j < d) ? load_f(q, uint64_t(kvHead * g + hp + hh) * d + j) * scale : 0.f;
     }
     c.sync();
-    float m[attn::H], l[attn::H], o[attn::H][attn::U];
+    float m[Pass::H], l[Pass::H], o[Pass::H][Pass::U];
 #pragma unroll
-    for (int h = 0; h < attn::H; ++h) {
+    for (int h = 0; h < Pass::H; ++h) {
       m[h] = -INFINITY;
       l[h] = 0.f;
 #pragma unroll
-      for (int u = 0; u < attn::U; ++u) o[h][u] = 0.f;
+      for (int u = 0; u < Pass::U; ++u) o[h][u] = 0.f;
     }
     for (uint32_t base = c0 + c.warp * 32; base < c1; base += Cfg::kConsumerWarps * 32) {
       const uint32_t key = base + c.lane;
       const bool valid = key < c1;
-      float s[attn::H] = {};
+      float s[Pass::H] = {};
       if (valid) {
         const uint8_t* krow = kbase + uint64_t(key) * posStride * esz;
         if (vec && bf16) {
-          attn_scores<true>(krow, qs, d, s);
+          attn_scores<true, Pass::H, Pass::DMAX>(krow, qs, d, s);
         } else if (vec) {
-          attn_scores<false>(krow, qs, d, s);
+          attn_scores<false, Pass::H, Pass::DMAX>(krow, qs, d, s);
         } else {
           for (uint32_t j = 0; j < d; ++j) {
             const float kj = load_f(kv, uint64_t(key) * posStride + uint64_t(kvHead) * d + j);
 #pragma unroll
-            for (int h = 0; h < attn::H; ++h) s[h] += qs[h * attn::DMAX + j] * kj;
+            for (int h = 0; h < Pass::H; ++h) s[h] += qs[h * Pass::DMAX + j] * kj;
           }
         }
       }
       if (softcap > 0.f) {
 #pragma unroll
-        for (int h = 0; h < attn::H; ++h) s[h] = softcap * tanhf(s[h] / softcap);
+        for (int h = 0; h < Pass::H; ++h) s[h] = softcap * tanhf(s[h] / softcap);
       }
-      float pk[attn::H];
+      float pk[Pass::H];
 #pragma unroll
-      for (int h = 0; h < attn::H; ++h) {
+      for (int h = 0; h < Pass::H; ++h) {
         const float sv = valid ? s[h] : -INFINITY;
         const float mn = fmaxf(m[h], warp_max(sv));  // finite: lane 0's key is always valid
         const float alpha = __expf(m[h] - mn);        // exp(-inf) = 0 on the first batch
@@ -132,51 +148,51 @@ __device__ __noinline__ bool attention_generic(Consumer& c, const Plan& p) {
         l[h] = l[h] * alpha + warp_sum(pk[h]);
         m[h] = mn;
 #pragma unroll
-        for (int u = 0; u < attn::U; ++u) o[h][u] *= alpha;
+        for (int u = 0; u < Pass::U; ++u) o[h][u] *= alpha;
       }
       const uint32_t nk = min(32u, c1 - base);
       for (uint32_t k = 0; k < nk; ++k) {
-        float pb[attn::H];
+        float pb[Pass::H];
 #pragma unroll
-        for (int h = 0; h < attn::H; ++h) pb[h] = __shfl_sync(0xffffffffu, pk[h], k);
+        for (int h = 0; h < Pass::H; ++h) pb[h] = __shfl_sync(0xffffffffu, pk[h], k);
         const uint64_t vrow = vOffset + uint64_t(base + k) * posStride + uint64_t(kvHead) * d;
 #pragma unroll
-        for (int u = 0; u < attn::U; ++u) {
+        for (int u = 0; u < Pass::U; ++u) {
           const uint32_t j = c.lane + 32 * u;
           if (j < d) {
             const float v = bf16 ? bf16_bits_to_f32(__ldcg(reinterpret_cast<const unsigned short*>(kv.ptr) + vrow + j))
                                  : __ldcg(reinterpret_cast<const float*>(kv.ptr) + vrow + j);
 #pragma unroll
-            for (int h = 0; h < attn::H; ++h) o[h][u] = fmaf(pb[h], v, o[h][u]);
+            for (int h = 0; h < Pass::H; ++h) o[h][u] = fmaf(pb[h], v, o[h][u]);
           }
         }
       }
     }
-    float* w = merge + c.warp * attn::kMergeStride;
+    float* w = merge + c.warp * Pass::kMergeStride;
     if (c.lane == 0) {
 #pragma unroll
-      for (int h = 0; h < attn::H; ++h) {
+      for (int h = 0; h < Pass::H; ++h) {
         w[h] = m[h];
-        w[attn::H + h] = l[h];
+        w[Pass::H + h] = l[h];
       }
     }
 #pragma unroll
-    for (int h = 0; h < attn::H; ++h)
+    for (int h = 0; h < Pass::H; ++h)
 #pragma unroll
-      for (int u = 0; u < attn::U; ++u) w[2 * attn::H + h * attn::DMAX + c.lane + 32 * u] = o[h][u];
+      for (int u = 0; u < Pass::U; ++u) w[2 * Pass::H + h * Pass::DMAX + c.lane + 32 * u] = o[h][u];
     c.sync();
     for (uint32_t i = c.tid; i < nh * d; i += Cfg::kConsumerThreads) {
       const uint32_t hh = i / d, j = i % d;
       float M = -INFINITY;
-      for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) M = fmaxf(M, merge[wi * attn::kMergeStride + hh]);
+      for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) M = fmaxf(M, merge[wi * Pass::kMergeStride + hh]);
       float Lsum = 0.f, O = 0.f;
       if (M != -INFINITY) {
         for (int wi = 0; wi < Cfg::kConsumerWarps; ++wi) {
-          const float* ww = merge + wi * attn::kMergeStride;
+          const float* ww = merge + wi * Pass::kMergeStride;
           if (ww[hh] == -INFINITY) continue;
           const float e = __expf(ww[hh] - M);
-          Lsum += e * ww[attn::H + hh];
-          O += e * ww[2 * attn::H + hh * attn::DMAX + j];
+          Lsum += e * ww[Pass::H + hh];
+          O += e * ww[2 * Pass::H + hh * Pass::DMAX + j];
         }
       }
       const uint32_t h = kvHead * g + hp + hh;
@@ -441,7 +457,8 @@ __device__ __noinline__ bool op_attention_partial(Consumer& c, const Plan& p) {
       }
     }
   }
-  return attention_generic(c, p);
+  const uint32_t d = present(kv) && kv.rank == 4 ? kv.shape[3] : 0;
+  return d <= PassUpTo128::DMAX ? attention_generic<PassUpTo128>(c, p) : attention_generic<PassUpTo256>(c, p);
 }
 
 }  // namespace mk
