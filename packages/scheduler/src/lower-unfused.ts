@@ -3,8 +3,9 @@
  * vector, so each can be compared with the direct forward pass. Norm into `normed`, QKV matvec
  * tiles into `qkvOut` [Hq + 2Hkv, d], q/k head norms where the model has them, RoPE on the Q and K
  * heads, Q copied out and K/V appended to the cache, attention, O matvec, residual add, norm, gate and up matvecs, the activation, down
- * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles. Post-norm models (OLMo-2)
- * take this chain in both modes: no input norms, and each block's output normalised before its add.
+ * matvec, residual add; at the end norm, LM-head matvec tiles and ARGMAX tiles. The models the fused ops
+ * cannot express take this chain in both modes (op-chain.ts): post-norms (OLMo-2: no input norms, each
+ * block's output normalised before its add), soft-caps (Gemma 2) and experts (Mixtral, lower-experts.ts).
  */
 import { instructionFor, type OpcodeName, type RuntimeModelConfig } from '@megakernel/isa';
 import { GraphBuilder, type LoweredGraph } from './graph.js';

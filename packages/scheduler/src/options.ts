@@ -148,7 +148,7 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   const splitK = options.splitK ?? (opChain ? 1 : 'auto');
   if (needsOpChain(config) && options.fused !== false && splitK !== 1)
     bad(
-      `splitK = ${splitK}: split-K needs the fused ops, which this model (output norms or a final soft-cap: OLMo-2, Gemma 2) does not use`,
+      `splitK = ${splitK}: split-K needs the fused ops, which this model (output norms, a final soft-cap or experts: OLMo-2, Gemma 2, Mixtral) does not use`,
     );
   if (splitK !== 'auto') {
     const i = config.intermediateSize;
