@@ -204,6 +204,10 @@ function splitCandidates(config: RuntimeModelConfig): number[] {
   return out;
 }
 
+/** The Hopper kernel's attention paths: the fast one up to this head_dim, then 2 heads per pass. */
+const FAST_ATTENTION_MAX_HEAD_DIM = 128;
+const WIDE_HEADS_PER_PASS = 2;
+
 /** Cost-model makespan of one attention phase with `chunks` chunks per KV head at `context` tokens. */
 export function attentionPhaseMicros(
   config: RuntimeModelConfig,
@@ -218,7 +222,10 @@ export function attentionPhaseMicros(
   const full = config.slidingWindowLayers?.includes(false) === true;
   const visible = config.slidingWindow !== null && !full ? Math.min(context, config.slidingWindow) : context;
   const rows = Math.ceil(visible / chunks);
-  const partial = tileMicros(p, 2 * rows * d * kvBytes, g * d * 4 * 2 + g * 4, 4 * g * rows * d);
+  // Heads wider than the fast path's 128 take the general path, 2 query heads per pass, each pass
+  // reading the chunk's K and V rows again (cuda-hopper attention_partial.cuh).
+  const passes = d > FAST_ATTENTION_MAX_HEAD_DIM ? Math.ceil(g / WIDE_HEADS_PER_PASS) : 1;
+  const partial = tileMicros(p, 2 * rows * d * kvBytes * passes, g * d * 4 * 2 + g * 4, 4 * g * rows * d);
   const partials = lptMakespan(new Array<number>(config.numKvHeads * chunks).fill(partial), p.sms);
   if (chunks === 1) return partials;
   const reduce = tileMicros(p, 0, chunks * g * (d + 1) * 4 + g * d * 4, 0);
