@@ -1,4 +1,4 @@
-/** Element intervals [lo, hi): merging and finding what a cover leaves out. */
+/** Element intervals [lo, hi): merging, finding what a cover leaves out, and overlap. */
 
 /** Sorted, merged [lo, hi) pairs. */
 export function mergeIntervals(pairs: [number, number][]): [number, number][] {
@@ -33,4 +33,11 @@ export function gapIn(
     at = Math.max(at, c1);
   }
   return at < hi ? [at, hi] : undefined;
+}
+
+/** Whether two flat [lo, hi) pair lists (Access.intervals) share an element. */
+export function intervalsOverlap(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i += 2)
+    for (let j = 0; j < b.length; j += 2) if (a[i]! < b[j + 1]! && b[j]! < a[i + 1]!) return true;
+  return false;
 }

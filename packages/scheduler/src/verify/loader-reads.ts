@@ -10,13 +10,8 @@ import { waitsOf } from '../dependency-graph.js';
 import type { ProgramView } from '../program-view.js';
 import type { Access } from './accesses.js';
 import type { HappensBefore } from './happens-before.js';
+import { intervalsOverlap } from './intervals.js';
 import type { Violation } from './violations.js';
-
-function overlaps(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i += 2)
-    for (let j = 0; j < b.length; j += 2) if (a[i]! < b[j + 1]! && b[j]! < a[i + 1]!) return true;
-  return false;
-}
 
 export function findLoaderReadsUnordered(
   view: ProgramView,
@@ -56,7 +51,7 @@ export function findLoaderReadsUnordered(
     for (const read of accesses[b]!) {
       if (read.kind !== 'read' || !tensors.has(read.tensor)) continue;
       for (const { node: a, intervals } of writes.get(read.tensor) ?? []) {
-        if (a === b || !overlaps(read.intervals, intervals) || !hb.hb(a, b)) continue;
+        if (a === b || !intervalsOverlap(read.intervals, intervals) || !hb.hb(a, b)) continue;
         if (clock[view.queueOf[a]!]! >= view.indexOf[a]!) continue;
         out.push({
           kind: 'race',

@@ -14,6 +14,8 @@ import type { Violation } from './violations.js';
  */
 export function findTileMismatches(view: ProgramView, tiedEmbeddings: boolean): Violation[] {
   const first = new Map<string, { node: number; key: string }>();
+  // The first instruction streaming each weight tensor, whatever part of it.
+  const streamedBy = new Map<number, number>();
   const params = new Map<number, number>();
   const out: Violation[] = [];
   view.flat.forEach((inst, node) => {
@@ -28,6 +30,7 @@ export function findTileMismatches(view: ProgramView, tiedEmbeddings: boolean): 
     const selected = info.args.filter((a) => a.selector).map((a) => `:${inst[a.field]}`);
     for (const t of info.tensors) {
       if (t.role !== 'stream' || inst[t.slot] === NONE16) continue;
+      if (!streamedBy.has(inst[t.slot])) streamedBy.set(inst[t.slot], node);
       const stream = `${inst[t.slot]}${selected.join('')}`;
       const seen = first.get(stream);
       if (seen === undefined) first.set(stream, { node, key });
@@ -43,15 +46,14 @@ export function findTileMismatches(view: ProgramView, tiedEmbeddings: boolean): 
     }
   });
   if (!tiedEmbeddings) {
-    const streamedTensors = new Map([...first].map(([stream, v]) => [Number.parseInt(stream, 10), v]));
     for (const [tensor, node] of params) {
-      const streamed = streamedTensors.get(tensor);
-      if (streamed === undefined) continue;
+      const streamer = streamedBy.get(tensor);
+      if (streamer === undefined) continue;
       out.push({
         kind: 'structure',
         queue: view.queueOf[node]!,
         index: view.indexOf[node]!,
-        other: { queue: view.queueOf[streamed.node]!, index: view.indexOf[streamed.node]! },
+        other: { queue: view.queueOf[streamer]!, index: view.indexOf[streamer]! },
         message: `reads tensor ${tensor} as a parameter, which another instruction streams as a weight (the model ties no weights)`,
       });
     }

@@ -42,9 +42,7 @@ export function findWeightCoverage(
     if (out.length >= max) break;
     const t = tensors[tensor]!;
     const elements = t.shape.reduce((a, b) => a * b, 1);
-    const block = elements / (t.shape[0] ?? 1);
-    const reached = Math.max(...list.map((r) => r.hi));
-    const total = byData.has(tensor) ? Math.ceil(reached / block) * block : elements;
+    const total = byData.has(tensor) ? touchedBlocks(list, elements / (t.shape[0] ?? 1)) : elements;
     list.sort((a, b) => a.lo - b.lo || a.hi - b.hi);
     const report = (node: number, range: [number, number], what: string, other?: number): void => {
       out.push({
@@ -83,4 +81,11 @@ export function findWeightCoverage(
       report(previous.node, [end, total], 'no instruction streams (rows nothing computes)');
   }
   return out;
+}
+
+/** The elements of the leading blocks (experts) that reads reach: a data-dependent stream's whole extent. */
+function touchedBlocks(list: readonly { readonly hi: number }[], block: number): number {
+  let reached = 0;
+  for (const r of list) reached = Math.max(reached, r.hi);
+  return Math.ceil(reached / block) * block;
 }
