@@ -7,6 +7,7 @@
 #include "config.cuh"
 #include "generated/isa.h"
 #include "runtime.h"
+#include "ops/matmul.cuh"
 #include "tensor_ref.cuh"
 
 namespace mk {
@@ -197,6 +198,7 @@ __device__ inline void build_plan(Plan& p, const Instruction& in, const KernelPa
       plan_fail(p, STATUS_BAD_EXTENT, 0xC0);
     }
     if (!is_executable_opcode(in.opcode)) plan_fail(p, STATUS_BAD_OPCODE, in.opcode);
+    if (prefill_instruction(in)) plan_fail(p, STATUS_UNSUPPORTED, in.opcode);  // ops/matmul.cuh
     if (p.error == STATUS_OK) plan_weight_streams(p);
   }
   __syncwarp();

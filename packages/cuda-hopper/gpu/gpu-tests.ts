@@ -405,12 +405,31 @@ await h.test('a reserved opcode is rejected before launch, by name', () => {
   const b = new OpProgramBuilder(2, 1);
   const x = b.input('x', 'f32', [8], 1);
   const done = b.counter();
-  b.push(0, makeInstruction(0x30, { signalCounter: done }));
+  b.push(0, makeInstruction(0x33, { signalCounter: done }));
   b.output(x, 8, done, 1);
   const { program } = b.build();
   const problems = gpuSupportProblems(program, sms);
   assert(
-    problems.some((p) => /reserved|MATMUL|opcode/i.test(p)),
+    problems.some((p) => /reserved|BATCH_MATMUL|opcode/i.test(p)),
+    problems.join('; ') || 'accepted',
+  );
+  if (device) {
+    try {
+      new CudaProgram(device, program);
+      throw new Error('accepted');
+    } catch (e) {
+      assert(e instanceof UnsupportedProgramError, String(e));
+    }
+  }
+  return problems[0];
+});
+
+await h.test('a prefill program is refused before launch, naming the CPU VM', () => {
+  const checkpoint = loadCheckpoint(path.join(fdir, 'llama-tiny'));
+  const program = compile(checkpoint, { queues: sms, maxSeqLen: 16, prefillTokens: 4 });
+  const problems = gpuSupportProblems(program, sms);
+  assert(
+    problems.length === 1 && /prefill program .* CPU VM/.test(problems[0]!),
     problems.join('; ') || 'accepted',
   );
   if (device) {

@@ -16,6 +16,7 @@ import {
   type TensorEntry,
   type TensorSlotField,
   tensorElementCount,
+  tokensPerStep,
   validateProgram,
 } from '@megakernel/isa';
 import { UnsupportedProgramError } from './errors.js';
@@ -52,6 +53,13 @@ export function gpuSupportProblems(program: Program, smCount?: number): string[]
     );
   }
   if (problems.size) return [...problems];
+  // Prefill programs (issue 10): the CPU VM runs them; the kernel's MATMUL and token rows are to come.
+  if (tokensPerStep(program) > 1) {
+    return [
+      `a prefill program (${tokensPerStep(program)} tokens per step) runs on the CPU VM only in this version; ` +
+        'compile the decode program for the GPU',
+    ];
+  }
   if (smCount !== undefined && program.queues.length > smCount) {
     problems.add(
       `${program.queues.length} queues but the GPU has ${smCount} SMs (one co-resident block per queue)`,

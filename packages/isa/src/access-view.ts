@@ -13,6 +13,7 @@
 import { type Instruction, NONE16 } from './instruction-layout.js';
 import type { OpcodeInfo } from './op-descriptor.js';
 import type { TensorEntry } from './program-types.js';
+import { operandView, seesTokenRow, tokenRowElements } from './token-axis.js';
 
 /** `atomic-*` accesses commute with others of the same kind (split-K adds, argmax folds). */
 export type AccessKind = 'read' | 'write' | 'atomic-add' | 'atomic-max';
@@ -136,8 +137,9 @@ export class AccessView {
     readonly ctx: AccessContext,
   ) {}
 
+  /** The instruction's position: the step's position plus its token (prefill; token 0 in decode). */
   get pos(): number {
-    return this.ctx.pos;
+    return this.ctx.pos + this.inst.token;
   }
 
   /** The tensor a (required) operand names. */
@@ -146,7 +148,7 @@ export class AccessView {
     if (!t) throw new AccessBoundsError(`${this.info.name}: operand ${name} names no tensor`);
     return t;
   }
-  /** The tensor an optional operand names, or undefined when its slot is empty. */
+  /** The tensor an optional operand names (a token-axis tensor's row: token-axis.ts), or undefined. */
   opt(name: string): TensorEntry | undefined {
     const operand = this.info.tensors.find((o) => o.name === name);
     if (!operand) throw new AccessBoundsError(`${this.info.name} has no tensor operand ${name}`);
@@ -154,8 +156,9 @@ export class AccessView {
     if (id === NONE16) return undefined;
     const t = this.tensors[id];
     if (t === undefined) throw new AccessBoundsError(`${name}: tensor id ${id} is not in the tensor table`);
-    return t;
+    return operandView(t, this.info);
   }
+
   arg(name: string): number {
     const a = this.info.args.find((o) => o.name === name);
     if (!a) throw new AccessBoundsError(`${this.info.name} has no argument ${name}`);
@@ -198,10 +201,17 @@ export class AccessView {
   private add(
     t: TensorEntry,
     kind: AccessKind,
-    intervals: Intervals,
+    rowIntervals: Intervals,
     how?: 'dataDependent' | 'conditional' | 'inPlace' | 'elementwise',
   ): void {
-    if (intervals.length === 0 || (kind === 'read' && this.skip(t))) return;
+    if (rowIntervals.length === 0 || (kind === 'read' && this.skip(t))) return;
+    // A token row's intervals, as elements of the whole token-axis tensor.
+    const whole = this.tensors[t.id];
+    const shift =
+      whole && seesTokenRow(whole, this.info) && !this.ctx.sizesOnly
+        ? this.inst.token * tokenRowElements(whole)
+        : 0;
+    const intervals = shift === 0 ? rowIntervals : rowIntervals.map((x) => x + shift);
     this.out.push(how ? { tensor: t.id, kind, intervals, [how]: true } : { tensor: t.id, kind, intervals });
   }
   read(t: TensorEntry, intervals: Intervals): void {

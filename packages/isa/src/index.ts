@@ -22,6 +22,7 @@ export * from './tensor-extent.js';
 export * from './tensor-table.js';
 export { type InstructionLocation, printInstruction } from './text-instruction.js';
 export * from './text-program.js';
+export * from './token-axis.js';
 export * from './validate.js';
 export * from './validate-config.js';
 export * from './weight-source-names.js';

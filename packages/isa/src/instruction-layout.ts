@@ -30,7 +30,7 @@ export type InstructionField =
   | 'wait1Target'
   | 'signalCounter'
   | 'syncFlags'
-  | 'reserved'
+  | 'token'
   | TensorSlotField
   | ArgField
   | FloatField;
@@ -60,7 +60,12 @@ export const INSTRUCTION_FIELDS: readonly FieldSpec[] = [
     type: 'u8',
     doc: 'bit 0: wait0 refers to the previous step; bit 1: wait1 likewise',
   },
-  { name: 'reserved', offset: 19, type: 'u8', doc: 'must be 0' },
+  {
+    name: 'token',
+    offset: 19,
+    type: 'u8',
+    doc: 'prefill: the step token worked on (position pos + token, token-axis operands at that row); 0 in decode',
+  },
   { name: 't0', offset: 20, type: 'u16', doc: 'tensor slot 0 (tensor-table id, 0xFFFF for none)' },
   { name: 't1', offset: 22, type: 'u16', doc: 'tensor slot 1' },
   { name: 't2', offset: 24, type: 'u16', doc: 'tensor slot 2' },

@@ -114,6 +114,11 @@ export interface OpcodeInfo {
    * <file in kebab-case>.ts` (ops that share a kernel share a file).
    */
   readonly file?: string;
+  /**
+   * The op covers tokens [token, token + tokenCount) of a prefill step and sees its token-axis operands
+   * whole (MATMUL); every other op works on token `token` and sees their rows (token-axis.ts).
+   */
+  readonly tokenRange?: boolean;
   /** Executable ops: every element the instruction reads and writes, against named operands. */
   readonly accesses?: (a: AccessView) => void;
   /** Executable ops: the shape rules of its operands (validation; `safety` ones in release mode too). */

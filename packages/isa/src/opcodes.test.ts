@@ -119,7 +119,7 @@ describe('opcode table', () => {
     expect(opcodeByName('FUSED_MATMUL_RESIDUAL')?.value).toBe(0xb4);
     expect(opcodeInfo(0x03)).toBeUndefined();
     expect(isExecutableOpcode(0x31)).toBe(true);
-    expect(isExecutableOpcode(0x30)).toBe(false); // reserved MATMUL
+    expect(isExecutableOpcode(0x33)).toBe(false); // reserved BATCH_MATMUL
     expect(isExecutableOpcode(0xff)).toBe(false); // unlisted
   });
 

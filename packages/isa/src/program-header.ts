@@ -17,6 +17,8 @@ export interface ProgramHeader {
   readonly weightBytes: number;
   readonly stateBytes: number;
   readonly counterCount: number;
+  /** Prefill programs only (absent: 1). */
+  readonly tokensPerStep?: number;
   readonly io: Program['io'];
   readonly meta: Program['meta'];
   /** Instructions (not bytes) per queue. */
@@ -35,6 +37,7 @@ const HEADER_KEYS = [
   'weightBytes',
   'stateBytes',
   'counterCount',
+  'tokensPerStep',
   'io',
   'meta',
   'queueLengths',
@@ -98,6 +101,7 @@ function checkTensor(t: unknown, i: number): void {
   }
   if (!isCount(e.byteOffset)) bad('byteOffset is not a non-negative integer');
   if (e.layer !== undefined && !isCount(e.layer)) bad('layer is not a count');
+  if (e.tokenAxis !== undefined && e.tokenAxis !== true) bad('tokenAxis is true or absent');
   if (e.source !== undefined) checkSource(e.source, `${where}.source`);
   if (e.init !== undefined && !(isObject(e.init) && STATE_INITS.includes(e.init.kind as string)))
     bad('unknown init');
@@ -125,6 +129,11 @@ export function checkProgramHeader(h: unknown): ProgramHeader {
     if (!isCount(h[k])) fail(`${k} is not a byte count`, h[k]);
   if (!isCount(h.counterCount) || h.counterCount > 0xffff)
     fail('counterCount is not in [0, 65535]', h.counterCount);
+  if (
+    h.tokensPerStep !== undefined &&
+    (!isCount(h.tokensPerStep) || h.tokensPerStep < 1 || h.tokensPerStep > 256)
+  )
+    fail('tokensPerStep is not in [1, 256]', h.tokensPerStep);
   const io = h.io;
   if (
     !isObject(io) ||

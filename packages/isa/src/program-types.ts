@@ -61,6 +61,8 @@ export interface TensorEntry {
   readonly init?: StateInit;
   /** Transformer layer for per-layer tensors. */
   readonly layer?: number;
+  /** State of a prefill program: the first dimension is the step's tokens (token-axis.ts). */
+  readonly tokenAxis?: boolean;
 }
 
 export interface CompileOptions {
@@ -78,6 +80,8 @@ export interface Program {
   readonly weightBytes: number;
   readonly stateBytes: number;
   readonly counterCount: number;
+  /** Prefill programs: prompt tokens (positions) one step works on; absent = 1 (decode). */
+  readonly tokensPerStep?: number;
   /** Well-known tensor ids a host needs: token ids, logits, argmax keys. */
   readonly io: { readonly tokens: number; readonly logits: number; readonly argmax: number };
   /** queues[i] is the encoded instruction stream of queue i, 64 bytes each. */

@@ -45,6 +45,7 @@ function headerOf(p: Program): ProgramHeader {
     weightBytes: p.weightBytes,
     stateBytes: p.stateBytes,
     counterCount: p.counterCount,
+    ...(p.tokensPerStep !== undefined ? { tokensPerStep: p.tokensPerStep } : {}),
     io: p.io,
     meta: p.meta,
     queueLengths: p.queues.map((q) => q.byteLength / INSTRUCTION_BYTES),

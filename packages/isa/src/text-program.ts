@@ -40,6 +40,7 @@ function printTensor(t: TensorEntry): string {
   if (t.layer !== undefined) parts.push(`layer=${t.layer}`);
   if (t.source !== undefined) parts.push(`source=${canonicalJson(t.source)}`);
   if (t.init !== undefined) parts.push(`init=${canonicalJson(t.init)}`);
+  if (t.tokenAxis) parts.push('tokenAxis=true');
   return parts.join(' ');
 }
 
@@ -51,6 +52,7 @@ export function printProgram(p: Program, options: PrintProgramOptions = {}): str
     lines.push(`.maxSeqLen ${p.maxSeqLen}`);
     lines.push(`.arenas weights=${p.weightBytes} state=${p.stateBytes}`);
     lines.push(`.counters ${p.counterCount}`);
+    if (p.tokensPerStep !== undefined) lines.push(`.tokensPerStep ${p.tokensPerStep}`);
     lines.push(`.io tokens=t${p.io.tokens} logits=t${p.io.logits} argmax=t${p.io.argmax}`);
     lines.push(`.config ${canonicalJson(p.config)}`);
     lines.push(`.meta ${canonicalJson(p.meta)}`);
@@ -94,6 +96,7 @@ interface Draft {
   weightBytes?: number;
   stateBytes?: number;
   counterCount?: number;
+  tokensPerStep?: number;
   io?: Program['io'];
   config?: unknown;
   meta?: unknown;
@@ -139,7 +142,10 @@ function parseTensor(tokens: string[], lineNo: number): Record<string, unknown> 
       entry.name = name;
     } else if (k === 'layer') entry.layer = count(v, lineNo, 'layer');
     else if (k === 'source' || k === 'init') entry[k] = parseJson(v, lineNo, k);
-    else fail(`unknown key '${k}'`);
+    else if (k === 'tokenAxis') {
+      if (v !== 'true') fail('tokenAxis is true or absent');
+      entry.tokenAxis = true;
+    } else fail(`unknown key '${k}'`);
   }
   return entry;
 }
@@ -164,6 +170,10 @@ function parseDirective(d: Draft, tokens: string[], lineNo: number): void {
     case '.counters':
       once('counterCount');
       d.counterCount = count(args[0], lineNo, name);
+      break;
+    case '.tokensPerStep':
+      once('tokensPerStep');
+      d.tokensPerStep = count(args[0], lineNo, name);
       break;
     case '.arenas': {
       once('weightBytes');
@@ -253,6 +263,7 @@ export function parseProgram(text: string): Program {
     weightBytes: d.weightBytes,
     stateBytes: d.stateBytes,
     counterCount: d.counterCount,
+    ...(d.tokensPerStep !== undefined ? { tokensPerStep: d.tokensPerStep } : {}),
     io: d.io,
     meta: d.meta,
     queueLengths: queues.map((q) => q.byteLength / INSTRUCTION_BYTES),

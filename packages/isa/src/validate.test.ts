@@ -44,7 +44,7 @@ describe('validateProgram on a well-formed program', () => {
 // [what, opcode, field changes, reported field, rule, also reported in release mode]
 const INSTRUCTION_CASES: [string, number, Partial<Instruction>, string, string, boolean][] = [
   ['unknown opcode', Op.NOOP, { opcode: 0x03 }, 'opcode', 'unknown-opcode', true],
-  ['reserved opcode', Op.NOOP, { opcode: Op.MATMUL }, 'opcode', 'reserved-opcode', true],
+  ['reserved opcode', Op.NOOP, { opcode: Op.BATCH_MATMUL }, 'opcode', 'reserved-opcode', true],
   ['rows past N', Op.FUSED_MATMUL_RESIDUAL, { a0: 6, a1: 4 }, 'rowCount', 'tile-out-of-range', true],
   ['empty tile', Op.FUSED_MATMUL_RESIDUAL, { a1: 0 }, 'rowCount', 'empty-tile', false],
   ['columns past K', Op.FUSED_MATMUL_RESIDUAL, { a2: 4, a3: 8 }, 'kCount', 'tile-out-of-range', true],
@@ -84,7 +84,8 @@ const INSTRUCTION_CASES: [string, number, Partial<Instruction>, string, string, 
     'unused-field-nonzero',
     false,
   ],
-  ['reserved byte', Op.FUSED_MATMUL_RESIDUAL, { reserved: 1 }, 'reserved', 'reserved-bits', false],
+  // A decode program has one token per step: token 1 names a row no tensor has.
+  ['token past the step', Op.FUSED_MATMUL_RESIDUAL, { token: 1 }, 'token', 'token-out-of-range', true],
   ['reserved sync bit', Op.FUSED_MATMUL_RESIDUAL, { syncFlags: 0x04 }, 'syncFlags', 'reserved-bits', false],
   [
     'previous-step bit without a wait',

@@ -25,6 +25,7 @@ import { opcodeInfo } from './opcodes.js';
 import { DTYPE_BYTES, type Program, type TensorDtype, type TensorEntry } from './program-types.js';
 import { tensorByteLength } from './tensor-extent.js';
 import { TENSOR_MAX_RANK } from './tensor-table.js';
+import { operandView, tokensPerStep } from './token-axis.js';
 import { validateModelConfig } from './validate-config.js';
 
 export type ValidationMode = 'strict' | 'release';
@@ -46,6 +47,8 @@ export interface ValidationContext {
   readonly counterCount: number;
   readonly numLayers: number;
   readonly maxSeqLen: number;
+  /** Prompt tokens per step (prefill programs); absent = 1. */
+  readonly tokensPerStep?: number;
   readonly queue?: number;
   readonly index?: number;
 }
@@ -106,7 +109,6 @@ export function validateInstruction(
     if (inst.syncFlags & ~(SYNC_WAIT0_PREVIOUS_STEP | SYNC_WAIT1_PREVIOUS_STEP)) {
       add('syncFlags', inst.syncFlags, 'reserved-bits');
     }
-    if (inst.reserved !== 0) add('reserved', inst.reserved, 'reserved-bits');
     if (inst.layer !== NONE16 && inst.layer >= ctx.numLayers) {
       add('layer', inst.layer, 'layer-out-of-range', `numLayers is ${ctx.numLayers}`);
     }
@@ -125,6 +127,10 @@ export function validateInstruction(
         add(f.name, inst[f.name], 'unused-field-nonzero', `${info.name} does not use ${f.name}`);
     }
   }
+
+  const tokens = ctx.tokensPerStep ?? 1;
+  if (inst.token >= tokens)
+    add('token', inst.token, 'token-out-of-range', `a step of this program has ${tokens} token(s)`);
 
   // Tensor operands: present, in range, of an accepted dtype.
   const tensors = new Map<string, TensorEntry>();
@@ -145,7 +151,7 @@ export function validateInstruction(
     if (!t.dtypes.includes(entry.dtype)) {
       add(t.name, entry.dtype, 'dtype-mismatch', `${t.name} accepts ${t.dtypes.join('/')}`);
     }
-    tensors.set(t.name, entry);
+    tensors.set(t.name, operandView(entry, info));
   }
   if (idsOk) {
     checkGeometry(inst, info, tensors, ctx.maxSeqLen, (field, value, rule, safety, detail) => {
@@ -187,6 +193,13 @@ function validateTensorTable(p: Program, mode: ValidationMode, add: (v: Violatio
     else if (strict && t.byteOffset % 16 !== 0)
       v('byteOffset', t.byteOffset, 'tensor-misaligned', 'not 16-byte aligned');
     if (bytes > 0) spans[t.region]?.push([t.byteOffset, end, i]);
+    if (t.tokenAxis && (t.region !== 'state' || t.shape[0] !== tokensPerStep(p)))
+      v(
+        'tokenAxis',
+        t.shape,
+        'bad-token-axis',
+        `a state tensor [${tokensPerStep(p)}, ...] (tokens per step)`,
+      );
   });
   if (!strict) return;
   for (const list of Object.values(spans)) {
@@ -218,6 +231,9 @@ function validateHeader(p: Program, mode: ValidationMode, add: (v: Violation) =>
         ? { queue: -1, index: -1, field, value, rule }
         : { queue: -1, index: -1, field, value, rule, detail },
     );
+  const tokens = tokensPerStep(p);
+  if (!Number.isInteger(tokens) || tokens < 1 || tokens > 256)
+    v('tokensPerStep', tokens, 'bad-tokens-per-step', 'the token field is a u8: 1 to 256 tokens per step');
   if (p.counterCount > NONE16)
     v('counterCount', p.counterCount, 'counter-count-too-large', 'ids are u16 and 0xFFFF means none');
   const io: [keyof Program['io'], TensorDtype][] = [
@@ -281,6 +297,7 @@ export function validateProgram(p: Program, options: { mode: ValidationMode }): 
     counterCount: p.counterCount,
     numLayers: p.config.numLayers,
     maxSeqLen: p.maxSeqLen,
+    tokensPerStep: tokensPerStep(p),
   };
   const decoded: (Instruction | undefined)[][] = p.queues.map((bytes, queue) => {
     if (bytes.byteLength % INSTRUCTION_BYTES !== 0) {

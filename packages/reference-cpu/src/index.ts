@@ -86,6 +86,7 @@ export {
   type RunGreedyOptions,
   type RunProgramOptions,
   runGreedy,
+  runPrefill,
   runProgram,
   type StateSnapshot,
   traceProgram,

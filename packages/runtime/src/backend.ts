@@ -21,6 +21,12 @@ export interface DecodeSession {
   /** Feeds one token at `position` and returns the logits [vocab] that predict the next one. */
   step(token: number): Float32Array | Promise<Float32Array>;
   /**
+   * Feeds `tokens` from `position` and returns the logits that predict the token after the last: in
+   * prefill steps of several tokens where the backend has a prefill program (the CPU VM; issue 10),
+   * else absent and the prompt goes through `step` token by token.
+   */
+  prefill?(tokens: readonly number[]): Float32Array | Promise<Float32Array>;
+  /**
    * Forgets every token (position 0); the weights stay loaded. `promptLength`: the length of the prompt
    * the next sequence starts with, when known. It matters to LongRoPE models only, whose rotation depends
    * on whether the prompt exceeds the original context, as it does in transformers (default 0).

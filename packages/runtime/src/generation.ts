@@ -1,5 +1,6 @@
 /**
- * One generate() call: prefill the prompt token by token through the decode session, then sample,
+ * One generate() call: prefill the prompt (in prefill steps where the session has them, else token by
+ * token through the decode step), then sample,
  * stream text and stop (length, end-of-text token or stop string). Prefill goes through the same
  * single-token step as decode because that is the only thing a megakernel program does.
  */
@@ -95,7 +96,12 @@ async function* run(
 
   const t0 = performance.now();
   let logits: Float32Array = new Float32Array(0);
-  for (const token of ctx.prompt) logits = await step(token);
+  if (session.prefill && ctx.prompt.length > 1) {
+    if (!ctx.isCurrent()) throw new RuntimeError('this generation was superseded by a newer generate() call');
+    logits = await session.prefill(ctx.prompt);
+  } else {
+    for (const token of ctx.prompt) logits = await step(token);
+  }
   const t1 = performance.now();
   stats.prefillMs = t1 - t0;
 

@@ -10,6 +10,7 @@ import { instructionCost } from './cost-model.js';
 import { deriveCounters } from './counters.js';
 import { elideRedundantWaits } from './elide-waits.js';
 import { lowerFused } from './lower.js';
+import { lowerPrefill } from './lower-prefill.js';
 import { lowerUnfused } from './lower-unfused.js';
 import { needsOpChain } from './op-chain.js';
 import { CompileError, type CompileOptions, resolveOptions } from './options.js';
@@ -24,7 +25,8 @@ export const SCHEDULER_NAME = '@megakernel/scheduler';
 export function compile(model: Checkpoint | RuntimeModelConfig, options: CompileOptions): Program {
   const checkpoint = isCheckpoint(model) ? model : undefined;
   const config = checkpoint?.config ?? (model as RuntimeModelConfig);
-  const o = resolveOptions(config, options);
+  const o = resolveOptions(config, prefillOptions(options));
+  const tokens = o.prefillTokens;
   if (!o.fused && o.splitK !== 'auto' && o.splitK !== 1)
     throw new CompileError('bad-option', 'split-K needs fused mode');
   const tiling = chooseTiling(config, o);
@@ -34,17 +36,24 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     kvDtype: o.kvDtype,
     attentionChunks: tiling.attentionChunks,
     fused: o.fused,
+    ...(tokens !== undefined ? { tokens, allLogits: o.prefillLogits === 'all' } : {}),
   });
   const plan = planMemory(specs);
   // The fused ops normalise their inputs; a post-norm model (OLMo-2) takes the op-per-step chain in
   // both modes (docs/decisions.md).
   const graph =
-    o.fused && !needsOpChain(config)
-      ? lowerFused(config, ids, tiling, o)
-      : lowerUnfused(config, ids, tiling, o);
+    tokens !== undefined
+      ? lowerPrefill(
+          lowerUnfused(config, ids, tiling, { ...o, prefill: true }),
+          tokens,
+          o.prefillLogits === 'all',
+        )
+      : o.fused && !needsOpChain(config)
+        ? lowerFused(config, ids, tiling, o)
+        : lowerUnfused(config, ids, tiling, o);
   const counters = deriveCounters(graph, plan.tensors);
   // Costs at the longest context: the schedule must hold up where attention is most expensive.
-  const ctx = { pos: o.maxSeqLen - 1, kvRows: 'visible' as const, sizesOnly: true };
+  const ctx = { pos: o.maxSeqLen - (tokens ?? 1), kvRows: 'visible' as const, sizesOnly: true };
   const costs = counters.insts.map((inst) => instructionCost(inst, plan.tensors, o.costModel, ctx).us);
   const assignment = assignToQueues(counters.insts, costs, {
     queues: o.queues,
@@ -64,6 +73,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     weightBytes: plan.weightBytes,
     stateBytes: plan.stateBytes,
     counterCount: elided.counterCount,
+    ...(tokens !== undefined ? { tokensPerStep: tokens } : {}),
     io: { tokens: ids.tokens, logits: ids.logits, argmax: ids.argmax },
     queues: assignment.queues.map((list) => encodeQueue(list.map((i) => elided.insts[i]!))),
     meta: {
@@ -79,6 +89,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
         kvDtype: o.kvDtype,
         fused: o.fused,
         suppressToken: o.suppressToken,
+        ...(tokens !== undefined ? { prefillTokens: tokens, prefillLogits: o.prefillLogits } : {}),
         costModel: o.costModel,
       },
       tiling: {
@@ -96,4 +107,25 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     if (!result.ok) throw new CompileError('verification-failed', result.violations[0]!.message);
   }
   return program;
+}
+
+/**
+ * A prefill program takes the op-per-step chain with one attention chunk and no split-K (its products
+ * are MATMULs over the step's tokens); asking for anything else with it is refused, not ignored.
+ */
+function prefillOptions(options: CompileOptions): CompileOptions {
+  if (options.prefillTokens === undefined) return options;
+  const conflicts = [
+    options.fused === true ? 'fused: true' : undefined,
+    options.splitK !== undefined && options.splitK !== 1 ? `splitK: ${options.splitK}` : undefined,
+    options.attentionChunks !== undefined && options.attentionChunks !== 1
+      ? `attentionChunks: ${options.attentionChunks}`
+      : undefined,
+  ].filter((c) => c !== undefined);
+  if (conflicts.length > 0)
+    throw new CompileError(
+      'bad-option',
+      `prefillTokens lowers through the op chain with one attention chunk and no split-K; drop ${conflicts.join(', ')}`,
+    );
+  return { ...options, fused: false, splitK: 1, attentionChunks: 1 };
 }

@@ -71,7 +71,9 @@ function neededProducers(consumer: readonly Access[], producers: Map<number, Int
 /** Position at which same-step accesses are compared (any position > 0 gives the same overlaps). */
 function analysisPosition(tensors: readonly TensorEntry[]): number {
   const tokens = tensors.find((t) => t.name === 'tokens');
-  return tokens && tokens.shape[0]! > 1 ? 1 : 0;
+  // A prefill step's tokens take the positions after the step's: the last must stay in the context.
+  const perStep = tensors.find((t) => t.tokenAxis)?.shape[0] ?? 1;
+  return tokens && tokens.shape[0]! > perStep ? 1 : 0;
 }
 
 export function deriveCounters(graph: LoweredGraph, tensors: readonly TensorEntry[]): CounterAssignment {

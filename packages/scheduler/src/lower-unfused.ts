@@ -313,5 +313,7 @@ export function lowerUnfused(
     ),
   );
   g.afterPreviousStep(embed, argmax);
+  // Prefill: the last layer's residual adds of the tokens before the last are no ancestors of the argmax.
+  if (options.prefill) g.afterPreviousStep(embed, previous);
   return g.build();
 }

@@ -17,6 +17,8 @@ export interface LowerOptions {
   readonly suppressToken: number;
   /** The op chain's activation instructions per MLP (whole gate/up row tiles each). */
   readonly activationParts?: number;
+  /** A prefill program is lowered (lower-prefill.ts): every step's end must be ordered before the next. */
+  readonly prefill?: boolean;
 }
 
 /** The fused-norm flags of a model: LayerNorm or (no flag) RMSNorm. */

@@ -33,6 +33,13 @@ export interface CompileOptions {
    * (default ACTIVATION_PARTS; more let parts start as their rows finish, at the price of more waits).
    */
   readonly activationParts?: number;
+  /**
+   * Compile a prefill program (issue 10): each step works on this many prompt tokens (1 to 256), through
+   * the op-per-step chain with MATMUL products. Runs on the CPU VM in this version.
+   */
+  readonly prefillTokens?: number;
+  /** Prefill: every token's logits ([T, V]) instead of the last token's. */
+  readonly prefillLogits?: 'last' | 'all';
   /** Token the greedy argmax never picks (0xFFFFFFFF: none). */
   readonly suppressToken?: number;
   /** Cost-model parameters (the SM count defaults to `queues`). */
@@ -52,6 +59,8 @@ export interface ResolvedOptions {
   readonly kvDtype: 'bf16' | 'f32';
   readonly fused: boolean;
   readonly activationParts: number;
+  readonly prefillTokens: number | undefined;
+  readonly prefillLogits: 'last' | 'all';
   readonly suppressToken: number;
   readonly costModel: CostModelParams;
   readonly verify: boolean;
@@ -162,6 +171,17 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   ) {
     bad(`attentionChunks = ${attentionChunks}`);
   }
+  const prefillTokens = options.prefillTokens;
+  if (prefillTokens !== undefined) {
+    if (!isPositiveInt(prefillTokens) || prefillTokens > 256)
+      bad(
+        `prefillTokens = ${prefillTokens}: 1 to 256 tokens per step (the instruction's token field is a byte)`,
+      );
+    if (prefillTokens > options.maxSeqLen)
+      bad(`prefillTokens ${prefillTokens} > maxSeqLen ${options.maxSeqLen}`);
+  }
+  const prefillLogits = options.prefillLogits ?? 'last';
+  if (prefillLogits !== 'last' && prefillLogits !== 'all') bad(`prefillLogits = ${String(prefillLogits)}`);
   const activationParts = options.activationParts ?? ACTIVATION_PARTS;
   if (!isPositiveInt(activationParts)) bad(`activationParts = ${activationParts}`);
   const kvDtype = options.kvDtype ?? 'bf16';
@@ -181,6 +201,8 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
     kvDtype,
     fused: options.fused ?? true,
     activationParts,
+    prefillTokens,
+    prefillLogits,
     suppressToken,
     costModel: costModelFor(options.queues, options.costModel),
     verify: options.verify ?? true,

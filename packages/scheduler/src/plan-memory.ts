@@ -35,6 +35,8 @@ export interface TensorSpec {
   readonly category: TensorCategory;
   readonly source?: WeightSource;
   readonly init?: StateInit;
+  /** A prefill program's per-token state: the first dimension is the step's tokens. */
+  readonly tokenAxis?: boolean;
   readonly layer?: number;
 }
 
@@ -111,6 +113,7 @@ export function planMemory(specs: readonly TensorSpec[], alignment = TENSOR_ALIG
       ...(spec.source !== undefined ? { source: spec.source } : {}),
       ...(spec.init !== undefined ? { init: spec.init } : {}),
       ...(spec.layer !== undefined ? { layer: spec.layer } : {}),
+      ...(spec.tokenAxis ? { tokenAxis: true } : {}),
     };
   });
   const weightBytes = alignUp(end.weights, alignment);

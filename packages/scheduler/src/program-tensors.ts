@@ -114,6 +114,12 @@ export interface TensorPlanOptions {
   readonly kvDtype: 'bf16' | 'f32';
   readonly attentionChunks: number;
   readonly fused: boolean;
+  /**
+   * Prefill programs: tokens per step; the activations and scratch get a token axis [T, ...], and the
+   * logits too when every token's are wanted.
+   */
+  readonly tokens?: number;
+  readonly allLogits?: boolean;
 }
 
 /** Whether a source's values are computed (1 + w) rather than copied, so bf16 would round them. */
@@ -172,8 +178,13 @@ export function programTensors(
     bySource.set(key, specs.length - 1);
     return specs.length - 1;
   };
+  const T = o.tokens ?? 1;
+  const perToken = (category: string): boolean =>
+    T > 1 &&
+    (category === 'activations' || category === 'scratch' || (category === 'logits' && o.allLogits === true));
   const addState = (spec: Omit<TensorSpec, 'region'>): number => {
-    specs.push({ init: { kind: 'zero' }, ...spec, region: 'state' });
+    const tokenRows = perToken(spec.category) ? { shape: [T, ...spec.shape], tokenAxis: true } : {};
+    specs.push({ init: { kind: 'zero' }, ...spec, ...tokenRows, region: 'state' });
     return specs.length - 1;
   };
   const optional = (role: WeightRole, layer: number | undefined, make: () => number): number | undefined =>

@@ -162,7 +162,8 @@ async function run(
   const rate = (n: number, ms: number) => (ms > 0 ? ((n * 1000) / ms).toFixed(1) : '-');
   ctx.err(
     `${s.generatedTokens} tokens, ${rate(s.decodeSteps, s.decodeMs)} tok/s decode, ` +
-      `${rate(s.promptTokens, s.prefillMs)} tok/s prefill (${s.promptTokens} prompt tokens), ` +
+      `${rate(s.promptTokens, s.prefillMs)} tok/s prefill (${s.promptTokens} prompt tokens, ` +
+      `first token after ${s.prefillMs.toFixed(1)} ms), ` +
       `seed ${s.seed}, ${engine.backend} backend: ${engine.backendReason}`,
   );
 }

@@ -36,7 +36,7 @@ constexpr uint8_t OP_CACHE_APPEND = 0x14;  // memory
 constexpr uint8_t OP_COPY = 0x15;  // memory
 constexpr uint8_t OP_ZERO = 0x16;  // memory
 constexpr uint8_t OP_EMBED_GATHER = 0x17;  // memory
-constexpr uint8_t OP_MATMUL = 0x30;  // reserved: batch > 1 is not supported by this ISA version; batch-1 products use MATVEC
+constexpr uint8_t OP_MATMUL = 0x30;  // linear
 constexpr uint8_t OP_MATVEC = 0x31;  // linear
 constexpr uint8_t OP_OUTER_PRODUCT = 0x32;  // reserved: not needed for decoder-only decode
 constexpr uint8_t OP_BATCH_MATMUL = 0x33;  // reserved: batch > 1 is not supported by this ISA version
@@ -133,6 +133,17 @@ constexpr uint8_t REGION_STATE = 1;
 //   t4 argmax (optional): argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
 //   f0 scale: embedding scale
 //   flags 0x01 embedFromArgmax: greedy continuation from the argmax keys
+// MATMUL (0x30): for t in [token, token+tokenCount): y[t, r] (+)= sum over k in [kStart, kStart+kCount) of W[r, k] * x[t, k] (+ bias[r] when kStart = 0), r in the tile
+//   t0 x: inputs [T, ...] of K elements per token (token axis)
+//   t1 W: weight [N, K] (x·Wᵀ layout)
+//   t2 y: outputs [T, ...] of N elements per token (token axis)
+//   t3 bias (optional): bias [N]
+//   a0 rowStart: first output row of this tile
+//   a1 rowCount: output rows in this tile (> 0)
+//   a2 kStart: first input column
+//   a3 kCount: input columns; 0 = through the end (K - kStart)
+//   b0 tokenCount: tokens in the range (> 0), from the token field
+//   flags 0x01 accumulate: add into y instead of overwriting it
 // MATVEC (0x31): y[r] (+)= sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0), r in the tile
 //   t0 x: input vector [K]
 //   t1 W: weight [N, K] (x·Wᵀ layout)
@@ -352,7 +363,7 @@ struct alignas(16) Instruction {
   uint32_t wait1Target;  // @12: per-step count wait1Counter must reach
   uint16_t signalCounter;  // @16: counter incremented by 1 when done, 0xFFFF for none
   uint8_t syncFlags;  // @18: bit 0: wait0 refers to the previous step; bit 1: wait1 likewise
-  uint8_t reserved;  // @19: must be 0
+  uint8_t token;  // @19: prefill: the step token worked on (position pos + token, token-axis operands at that row); 0 in decode
   uint16_t t0;  // @20: tensor slot 0 (tensor-table id, 0xFFFF for none)
   uint16_t t1;  // @22: tensor slot 1
   uint16_t t2;  // @24: tensor slot 2
@@ -382,7 +393,7 @@ static_assert(offsetof(Instruction, wait0Target) == 8, "Instruction::wait0Target
 static_assert(offsetof(Instruction, wait1Target) == 12, "Instruction::wait1Target offset");
 static_assert(offsetof(Instruction, signalCounter) == 16, "Instruction::signalCounter offset");
 static_assert(offsetof(Instruction, syncFlags) == 18, "Instruction::syncFlags offset");
-static_assert(offsetof(Instruction, reserved) == 19, "Instruction::reserved offset");
+static_assert(offsetof(Instruction, token) == 19, "Instruction::token offset");
 static_assert(offsetof(Instruction, t0) == 20, "Instruction::t0 offset");
 static_assert(offsetof(Instruction, t1) == 22, "Instruction::t1 offset");
 static_assert(offsetof(Instruction, t2) == 24, "Instruction::t2 offset");
@@ -469,6 +480,7 @@ MK_HD bool is_executable_opcode(uint8_t op) {
     case OP_COPY:
     case OP_ZERO:
     case OP_EMBED_GATHER:
+    case OP_MATMUL:
     case OP_MATVEC:
     case OP_MOE_MATVEC:
     case OP_RMS_NORM:
@@ -666,6 +678,29 @@ struct EmbedGatherOps {
   MK_HD const auto& argmax() const { return p.t[kSlotArgmax]; }  // t4 read, optional: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
   MK_HD float scale() const { return p.inst.f0; }  // embedding scale
   MK_HD bool embed_from_argmax() const { return (p.inst.flags & kFlagEmbedFromArgmax) != 0; }  // flags 0x01: greedy continuation from the argmax keys
+};
+
+// MATMUL: for t in [token, token+tokenCount): y[t, r] (+)= sum over k in [kStart, kStart+kCount) of W[r, k] * x[t, k] (+ bias[r] when kStart = 0), r in the tile
+template <class P>
+struct MatmulOps {
+  static constexpr uint8_t kOpcode = OP_MATMUL;
+  static constexpr uint32_t kSlotX = 0;
+  static constexpr uint32_t kSlotW = 1;
+  static constexpr uint32_t kSlotY = 2;
+  static constexpr uint32_t kSlotBias = 3;
+  static constexpr uint8_t kFlagAccumulate = 0x01;
+  const P& p;
+  MK_HD explicit MatmulOps(const P& plan) : p(plan) {}
+  MK_HD const auto& x() const { return p.t[kSlotX]; }  // t0 read: inputs [T, ...] of K elements per token (token axis)
+  MK_HD const auto& w() const { return p.t[kSlotW]; }  // t1 stream: weight [N, K] (x·Wᵀ layout)
+  MK_HD const auto& y() const { return p.t[kSlotY]; }  // t2 write: outputs [T, ...] of N elements per token (token axis)
+  MK_HD const auto& bias() const { return p.t[kSlotBias]; }  // t3 read, optional: bias [N]
+  MK_HD uint32_t row_start() const { return p.inst.a0; }  // first output row of this tile
+  MK_HD uint32_t row_count() const { return p.inst.a1; }  // output rows in this tile (> 0)
+  MK_HD uint32_t k_start() const { return p.inst.a2; }  // first input column
+  MK_HD uint32_t k_count() const { return p.inst.a3; }  // input columns; 0 = through the end (K - kStart)
+  MK_HD uint16_t token_count() const { return p.inst.b0; }  // tokens in the range (> 0), from the token field
+  MK_HD bool accumulate() const { return (p.inst.flags & kFlagAccumulate) != 0; }  // flags 0x01: add into y instead of overwriting it
 };
 
 // MATVEC: y[r] (+)= sum over k in [kStart, kStart+kCount) of W[r, k] * x[k] (+ bias[r] when kStart = 0), r in the tile
@@ -1184,6 +1219,7 @@ struct FusedNormLmHeadArgmaxOps {
 // compiles to constants, as a hand-written switch does.
 constexpr int MAX_WEIGHT_STREAMS = 2;
 #define MK_WEIGHT_STREAMS(X) \
+  X(MATMUL, 1, 1, false, 0, false, 0, true) \
   X(MATVEC, 1, 1, false, 0, false, 0, true) \
   X(MOE_MATVEC, 1, 1, false, 0, false, 0, true) \
   X(FUSED_NORM_MATMUL, 1, 2, false, 0, false, 0, false) \
@@ -1202,6 +1238,7 @@ constexpr int MAX_WEIGHT_STREAMS = 2;
   X(COPY, CopyOps) \
   X(ZERO, ZeroOps) \
   X(EMBED_GATHER, EmbedGatherOps) \
+  X(MATMUL, MatmulOps) \
   X(MATVEC, MatvecOps) \
   X(MOE_MATVEC, MoeMatvecOps) \
   X(RMS_NORM, RmsNormOps) \

@@ -60,7 +60,8 @@ export const ATTENTION_PARTIAL = defineOp({
     a.read(q, a.box(q, [heads[0], 0], [heads[1], d]));
     const [r0, r1] =
       a.ctx.kvRows === 'current'
-        ? [a.pos, a.pos + 1]
+        ? // The rows this step writes, up to this token's (one row in decode).
+          [a.ctx.pos, a.pos + 1]
         : attentionChunkRows(a.pos, a.arg('window'), chunk, chunks);
     a.read(kv, a.box(kv, [0, r0, head, 0], [2, r1, head + 1, kv.shape[3]!]));
     const o = a.tensor('out');

@@ -14,6 +14,7 @@ import { FUSED_NORM_LM_HEAD_ARGMAX } from './fused-norm-lm-head-argmax.js';
 import { FUSED_NORM_MATMUL } from './fused-norm-matmul.js';
 import { FUSED_NORM_QKV_ROPE } from './fused-norm-qkv-rope.js';
 import { HEAD_RMS_NORM } from './head-rms-norm.js';
+import { MATMUL } from './matmul.js';
 import { MATVEC } from './matvec.js';
 import { MOE_MATVEC } from './moe-matvec.js';
 import { MOE_ROUTE } from './moe-route.js';
@@ -29,6 +30,7 @@ export const OP_DESCRIPTORS = [
   COPY,
   ZERO,
   EMBED_GATHER,
+  MATMUL,
   MATVEC,
   MOE_MATVEC,
   RMS_NORM,

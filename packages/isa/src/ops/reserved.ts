@@ -26,12 +26,6 @@ export const RESERVED_OPS = [
   reserved('STORE_ACTIVATION', 0x11, 'memory', 'superseded: every op stores its own results'),
   reserved('LOAD_WEIGHT_TILE', 0x12, 'memory', 'superseded: the loader streams weights for every linear op'),
   reserved('CACHE_READ', 0x13, 'memory', 'superseded: attention reads the KV cache itself'),
-  reserved(
-    'MATMUL',
-    0x30,
-    'linear',
-    'batch > 1 is not supported by this ISA version; batch-1 products use MATVEC',
-  ),
   reserved('OUTER_PRODUCT', 0x32, 'linear', 'not needed for decoder-only decode'),
   reserved('BATCH_MATMUL', 0x33, 'linear', 'batch > 1 is not supported by this ISA version'),
   reserved('GROUP_NORM', 0x52, 'norm', 'no supported family uses group norm'),

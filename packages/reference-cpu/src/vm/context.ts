@@ -10,7 +10,9 @@ import {
   NONE16,
   type OpcodeInfo,
   operandField,
+  seesTokenRow,
   tensorElementCount,
+  tokenRowElements,
 } from '@megakernel/isa';
 import { roundArrayToDtype } from '../maths/dtype-convert.js';
 import { type InstructionSite, VmBoundsError, VmInstructionError } from './errors.js';
@@ -19,6 +21,8 @@ import { isFloatDtype, type TensorData, type VmMemory } from './memory.js';
 export interface TensorOperandView {
   readonly operand: string;
   readonly id: number;
+  /** Element offset of `data` in the whole tensor: a token row's start (prefill), else 0. */
+  readonly base: number;
   readonly name: string;
   readonly dtype: string;
   readonly shape: readonly number[];
@@ -47,9 +51,15 @@ export class ExecContext {
     readonly inst: Instruction,
     readonly info: OpcodeInfo,
     readonly site: InstructionSite,
-    readonly pos: number,
+    /** The step's position; `pos` is this instruction's (plus its token in a prefill step). */
+    readonly stepPos: number,
     readonly strict: boolean,
   ) {}
+
+  /** The instruction's position: the step's plus its token (prefill; token 0 in decode). */
+  get pos(): number {
+    return this.stepPos + this.inst.token;
+  }
 
   fail(problem: string): never {
     throw new VmInstructionError(this.site, problem);
@@ -86,14 +96,32 @@ export class ExecContext {
       this.fail(
         `operand ${operand} names tensor ${id}, beyond the table's ${this.memory.program.tensors.length}`,
       );
+    const data = this.memory.data[id]!;
+    if (!seesTokenRow(entry, this.info))
+      return {
+        operand,
+        id,
+        base: 0,
+        name: entry.name,
+        dtype: entry.dtype,
+        shape: entry.shape,
+        elements: tensorElementCount(entry),
+        data,
+      };
+    // A token-axis tensor: this instruction's token row.
+    const row = tokenRowElements(entry);
+    const base = this.inst.token * row;
+    if (this.inst.token >= entry.shape[0]!)
+      this.fail(`token ${this.inst.token} is beyond ${entry.name}'s ${entry.shape[0]} token rows`);
     return {
       operand,
       id,
+      base,
       name: entry.name,
       dtype: entry.dtype,
-      shape: entry.shape,
-      elements: tensorElementCount(entry),
-      data: this.memory.data[id]!,
+      shape: entry.shape.slice(1),
+      elements: row,
+      data: data.subarray(base, base + row) as TensorData,
     };
   }
 
@@ -119,7 +147,7 @@ export class ExecContext {
   /** Strict mode: elements [start, start + count) must lie inside the tensor. */
   check(t: TensorOperandView, start: number, count: number, access: 'read' | 'write'): void {
     if (!this.strict || count <= 0) return;
-    this.recorded.push({ tensor: t.id, access, start, count });
+    this.recorded.push({ tensor: t.id, access, start: t.base + start, count });
     if (start < 0 || start + count > t.elements || !Number.isInteger(start) || !Number.isInteger(count)) {
       throw new VmBoundsError(
         this.site,

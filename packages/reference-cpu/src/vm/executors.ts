@@ -28,6 +28,7 @@ import { executeFusedNormLmHeadArgmax } from '../ops/fused-norm-lm-head-argmax.j
 import { executeFusedNormMatmul } from '../ops/fused-norm-matmul.js';
 import { executeFusedNormQkvRope } from '../ops/fused-norm-qkv-rope.js';
 import { executeHeadRmsNorm } from '../ops/head-rms-norm.js';
+import { executeMatmul } from '../ops/matmul.js';
 import { executeMatvec, executeMoeMatvec } from '../ops/matvec.js';
 import { executeMoeRoute } from '../ops/moe-route.js';
 import { executeNoop } from '../ops/noop.js';
@@ -44,6 +45,7 @@ export const EXECUTORS: Partial<Record<OpcodeName, Executor>> = {
   COPY: executeCopy,
   ZERO: executeZero,
   EMBED_GATHER: executeEmbedGather,
+  MATMUL: executeMatmul,
   MATVEC: executeMatvec,
   MOE_MATVEC: executeMoeMatvec,
   MOE_ROUTE: executeMoeRoute,

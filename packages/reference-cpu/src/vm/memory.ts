@@ -36,10 +36,19 @@ export class VmMemory {
   /** The prompt length the RoPE table was built for (LongRoPE's factors depend on it). */
   private promptLength: number;
 
+  /** Tensors whose storage is another memory's (`share`): that memory loads and resets them. */
+  private readonly borrowed: ReadonlySet<number>;
+
+  /**
+   * `share`: another program's memory whose tensors of the same name, dtype and shape (weights, KV
+   * caches, tokens, RoPE table; never a token-axis tensor) this one uses instead of its own: a prefill
+   * program writes the KV cache its decode program reads.
+   */
   constructor(
     readonly program: Program,
     checkpoint: Checkpoint,
     promptLength = 0,
+    share?: VmMemory,
   ) {
     this.promptLength = promptLength;
     program.tensors.forEach((t, i) => {
@@ -47,8 +56,21 @@ export class VmMemory {
         throw new VmProgramError(`tensor table entry ${i} has id ${t.id}; ids must be table positions`);
     });
     const data: TensorData[] = new Array(program.tensors.length);
+    const borrowed = new Set<number>();
+    if (share) {
+      const byName = new Map(share.program.tensors.map((t) => [t.name, t]));
+      for (const t of program.tensors) {
+        const s = byName.get(t.name);
+        if (!s || t.tokenAxis || s.tokenAxis || s.dtype !== t.dtype || s.region !== t.region) continue;
+        if (s.shape.join() !== t.shape.join()) continue;
+        data[t.id] = share.data[s.id]!;
+        borrowed.add(t.id);
+      }
+    }
+    this.borrowed = borrowed;
     for (const region of ['weights', 'state'] as const) {
-      for (const cluster of overlapClusters(program.tensors.filter((t) => t.region === region))) {
+      const own = program.tensors.filter((t) => t.region === region && !borrowed.has(t.id));
+      for (const cluster of overlapClusters(own)) {
         const dtype = cluster[0]!.dtype;
         const bytes = DTYPE_BYTES[dtype];
         if (cluster.some((t) => t.dtype !== dtype || (t.byteOffset - cluster[0]!.byteOffset) % bytes !== 0)) {
@@ -65,7 +87,7 @@ export class VmMemory {
       }
     }
     this.data = data;
-    for (const t of program.tensors) this.initialise(t, checkpoint);
+    for (const t of program.tensors) if (!borrowed.has(t.id)) this.initialise(t, checkpoint);
   }
 
   /**
@@ -75,7 +97,7 @@ export class VmMemory {
   resetState(promptLength = 0): void {
     this.promptLength = promptLength;
     for (const t of this.program.tensors) {
-      if (t.region !== 'state') continue;
+      if (t.region !== 'state' || this.borrowed.has(t.id)) continue;
       this.data[t.id]!.fill(0);
       this.initialise(t, null);
     }

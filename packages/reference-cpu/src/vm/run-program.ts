@@ -11,6 +11,7 @@ import {
   operandField,
   type Program,
   tensorElementCount,
+  tokensPerStep,
 } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { argmax, argmaxKeyToken } from '../maths/argmax.js';
@@ -49,12 +50,14 @@ export class ProgramRun {
     checkpoint: Checkpoint,
     opts: RunProgramOptions,
     promptLength = 0,
+    /** Another run whose weights, KV cache and tokens this one works on (VmMemory's `share`). */
+    share?: ProgramRun,
   ) {
     for (const key of ['tokens', 'logits', 'argmax'] as const) {
       if (!program.tensors[program.io[key]])
         throw new VmProgramError(`io.${key} = ${program.io[key]} names no tensor`);
     }
-    this.memory = new VmMemory(program, checkpoint, promptLength);
+    this.memory = new VmMemory(program, checkpoint, promptLength, share?.memory);
     this.counters = new Uint32Array(program.counterCount);
     this.queues = program.queues.map((bytes, q) => {
       const instructions = decodeQueue(bytes);
@@ -101,6 +104,15 @@ export class ProgramRun {
   /** Back to step 0: state tensors re-initialised (for a prompt of `promptLength`), counters zeroed; weights are kept. */
   reset(promptLength = 0): void {
     this.memory.resetState(promptLength);
+    this.counters.fill(0);
+    this.epoch = 0;
+  }
+
+  /**
+   * Counters and steps back to 0, state untouched: a run over another run's memory (`share`) starts a
+   * new sequence once that run has reset the state they share.
+   */
+  resetCounters(): void {
     this.counters.fill(0);
     this.epoch = 0;
   }
@@ -234,6 +246,39 @@ export function traceProgram(
   for (let pos = 0; pos < inputIds.length; pos++) {
     run.runStep(pos);
     out.push(new Map(state.map((t) => [t.id, run.memory.data[t.id]!.slice()])));
+  }
+  return out;
+}
+
+/**
+ * A prefill program over a prompt (issue 10): one step per `tokensPerStep` tokens, the prompt a whole
+ * number of steps. Returns the logits the program computes: every position's ([length, vocab]) when
+ * it was compiled with `prefillLogits: 'all'`, else the last token's of each step ([steps, vocab]).
+ */
+export function runPrefill(
+  program: Program,
+  checkpoint: Checkpoint,
+  inputIds: readonly number[],
+  opts: RunProgramOptions = {},
+): Float32Array {
+  const T = tokensPerStep(program);
+  checkPrompt(program, inputIds, inputIds.length);
+  if (inputIds.length % T !== 0)
+    throw new VmProgramError(`a prompt of ${inputIds.length} tokens is not whole steps of ${T} tokens`);
+  const run = new ProgramRun(program, checkpoint, opts, inputIds.length);
+  const vocab = program.config.vocabSize;
+  const rows = run.logits.length / vocab;
+  if (rows !== 1 && rows !== T)
+    throw new VmProgramError(
+      `io.logits holds ${run.logits.length} values: neither 1 nor ${T} rows of ${vocab}`,
+    );
+  run.tokens.fill(-1);
+  run.tokens.set(inputIds);
+  const steps = inputIds.length / T;
+  const out = new Float32Array(steps * rows * vocab);
+  for (let s = 0; s < steps; s++) {
+    run.runStep(s * T);
+    out.set(run.logits, s * rows * vocab);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 /**
- * The CPU VM's decode session: `VmDecoder` runs a program one token per step (the runtime's prefill
- * is token by token) and returns that position's logits, with the KV cache kept in VM memory. It
- * implements the runtime's `DecodeSession` (the 'cpu' backend).
+ * The CPU VM's decode session: `VmDecoder` runs a program one token per step and returns that
+ * position's logits, with the KV cache kept in VM memory. Given a prefill program too, `prefill` feeds
+ * a prompt in steps of that program's tokens (issue 10) over the same weights and KV cache, and the
+ * tokens that do not fill a step through the decode program. It implements the runtime's
+ * `DecodeSession` (the 'cpu' backend).
  */
-import { type Program, ropeUsesLongFactors } from '@megakernel/isa';
+import { type Program, ropeUsesLongFactors, tokensPerStep } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { DecoderClosedError } from '../closed-error.js';
 import { VmProgramError } from './errors.js';
@@ -19,14 +21,59 @@ export class VmDecoder {
   /** The prompt length the state was last initialised for. */
   private promptLength = 0;
 
+  /** The prefill program's run over the decode run's memory, and its tokens per step. */
+  private prefillRun: ProgramRun | undefined;
+  private readonly prefillTokens: number;
+
   constructor(
     readonly program: Program,
     checkpoint: Checkpoint,
     opts: RunProgramOptions = {},
+    prefillProgram?: Program,
   ) {
     this.run = new ProgramRun(program, checkpoint, opts);
     this.run.tokens.fill(-1);
     this.maxSeqLen = program.maxSeqLen;
+    this.prefillTokens = prefillProgram ? tokensPerStep(prefillProgram) : 0;
+    if (prefillProgram) {
+      if (prefillProgram.maxSeqLen !== program.maxSeqLen)
+        throw new VmProgramError(
+          `the prefill program's maxSeqLen ${prefillProgram.maxSeqLen} is not the decode program's ${program.maxSeqLen}`,
+        );
+      this.prefillRun = new ProgramRun(prefillProgram, checkpoint, opts, 0, this.run);
+    }
+  }
+
+  /**
+   * Feeds `tokens` from the current position: whole steps of the prefill program's tokens, the rest one
+   * by one. Returns a copy of the logits that predict the token after the last. Without a prefill
+   * program, token by token.
+   */
+  prefill(tokens: readonly number[]): Float32Array {
+    const run = this.live('prefill');
+    const { maxSeqLen, config } = this.program;
+    if (tokens.length === 0) throw new VmProgramError('prefill of no tokens');
+    if (this.pos + tokens.length > maxSeqLen)
+      throw new VmProgramError(
+        `${this.pos + tokens.length} positions exceed the program's maxSeqLen ${maxSeqLen}`,
+      );
+    for (const token of tokens)
+      if (!Number.isInteger(token) || token < 0 || token >= config.vocabSize)
+        throw new VmProgramError(`token ${token} is outside the vocabulary [0, ${config.vocabSize})`);
+    const T = this.prefillTokens;
+    const whole = this.prefillRun && T > 0 ? Math.floor(tokens.length / T) * T : 0;
+    let logits: Float32Array | undefined;
+    if (whole > 0) {
+      this.dirty = true;
+      run.tokens.set(tokens.slice(0, whole), this.pos);
+      for (let i = 0; i < whole; i += T) {
+        this.prefillRun!.runStep(this.pos);
+        this.pos += T;
+      }
+      logits = Float32Array.from(this.prefillRun!.logits);
+    }
+    for (const token of tokens.slice(whole)) logits = this.step(token);
+    return logits!;
   }
 
   /** Position the next `step` decodes (= tokens fed so far). */
@@ -60,7 +107,10 @@ export class VmDecoder {
     // RoPE table would come out the same.
     const tableChanges =
       ropeUsesLongFactors(config, 0, promptLength) !== ropeUsesLongFactors(config, 0, this.promptLength);
-    if (this.dirty || tableChanges) run.reset(promptLength);
+    if (this.dirty || tableChanges) {
+      run.reset(promptLength);
+      this.prefillRun?.resetCounters();
+    }
     this.promptLength = promptLength;
     run.tokens.fill(-1);
     this.pos = 0;
@@ -70,6 +120,7 @@ export class VmDecoder {
   /** Releases the VM memory (weights, KV cache). Idempotent; step() and reset() then throw. */
   close(): void {
     this.run = undefined;
+    this.prefillRun = undefined;
     this.pos = 0;
   }
 

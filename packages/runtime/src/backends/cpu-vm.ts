@@ -25,6 +25,28 @@ export function compileForCpu(checkpoint: LoadedCheckpoint, options: CpuVmOption
   );
 }
 
+/** Prompt tokens per prefill step on the CPU VM (fewer when the context is shorter). */
+export const CPU_PREFILL_TOKENS = 64;
+
+/** The CPU VM's prefill program: CPU_PREFILL_TOKENS per step, same queues and KV cache as decode. */
+export function compilePrefillForCpu(checkpoint: LoadedCheckpoint, options: CpuVmOptions): Program {
+  return compileWithProgress(
+    checkpoint,
+    {
+      queues: options.queues ?? DEFAULT_QUEUES,
+      maxSeqLen: options.maxSeqLen,
+      kvDtype: 'f32',
+      prefillTokens: Math.min(CPU_PREFILL_TOKENS, options.maxSeqLen),
+    },
+    options.onProgress,
+  );
+}
+
 export function createCpuVmSession(checkpoint: LoadedCheckpoint, options: CpuVmOptions): DecodeSession {
-  return new VmDecoder(compileForCpu(checkpoint, options), checkpoint);
+  return new VmDecoder(
+    compileForCpu(checkpoint, options),
+    checkpoint,
+    {},
+    compilePrefillForCpu(checkpoint, options),
+  );
 }

@@ -5,7 +5,7 @@
  * (split-k-coverage.ts), and of state reads that neither an init nor an earlier write covers
  * (uninitialised-reads.ts). Returns every violation found, first the most fundamental.
  */
-import { NONE16, opcodeInfo, type Program, TENSOR_SLOT_FIELDS } from '@megakernel/isa';
+import { NONE16, opcodeInfo, type Program, TENSOR_SLOT_FIELDS, tokensPerStep } from '@megakernel/isa';
 import { waitsOf } from '../dependency-graph.js';
 import { viewProgram } from '../program-view.js';
 import {
@@ -108,7 +108,8 @@ export function verifyProgram(program: Program, options: VerifyOptions = {}): Ve
   if (violations.length > 0) return done();
 
   // Bounds: every operand range lies inside its tensor. Accesses at an abstract position (see accesses.ts).
-  const pos = Math.min(1, program.maxSeqLen - 1);
+  // The step's first position; a prefill step's tokens take the positions after it.
+  const pos = Math.max(0, Math.min(1, program.maxSeqLen - tokensPerStep(program)));
   const accesses: Access[][] = view.flat.map((inst, i) => {
     try {
       return instructionAccesses(inst, program.tensors, { pos, kvRows: 'current', skipWeights: true });

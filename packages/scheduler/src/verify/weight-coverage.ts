@@ -6,7 +6,8 @@
  * "every output element is written exactly once, or accumulated by exactly its split-K partners",
  * stated on the one tensor every tile reads in proportion to what it produces. A stream that picks its
  * rows by data (MOE_MATVEC: one expert of a stacked [E, N, K] weight, modelled as the slot's block) must
- * cover each block its slots stand for exactly once instead.
+ * cover each block its slots stand for exactly once instead. In a prefill step the rule holds per token
+ * for ops that work on one token (an expert product per token), and once for MATMUL's token range.
  */
 import { instructionAccesses, opcodeInfo, type TensorEntry } from '@megakernel/isa';
 import type { ProgramView } from '../program-view.js';
@@ -19,7 +20,8 @@ export function findWeightCoverage(
   max: number,
 ): Violation[] {
   // Per weight tensor: its read intervals, each with the instruction that reads it.
-  const reads = new Map<number, { lo: number; hi: number; node: number }[]>();
+  // Keyed by tensor and token ('range': a token-range op's stream serves every token at once).
+  const reads = new Map<string, { tensor: number; list: { lo: number; hi: number; node: number }[] }>();
   const byData = new Set<number>();
   view.flat.forEach((inst, node) => {
     const info = opcodeInfo(inst.opcode);
@@ -30,15 +32,16 @@ export function findWeightCoverage(
     for (const a of instructionAccesses(inst, tensors, { pos, kvRows: 'current' })) {
       if (a.kind !== 'read' || !streamed.has(a.tensor) || tensors[a.tensor]?.region !== 'weights') continue;
       if (a.dataDependent) byData.add(a.tensor);
-      const list = reads.get(a.tensor) ?? [];
+      const key = `${a.tensor}:${info?.tokenRange ? 'range' : inst.token}`;
+      const entry = reads.get(key) ?? { tensor: a.tensor, list: [] };
       for (let i = 0; i < a.intervals.length; i += 2)
-        list.push({ lo: a.intervals[i]!, hi: a.intervals[i + 1]!, node });
-      reads.set(a.tensor, list);
+        entry.list.push({ lo: a.intervals[i]!, hi: a.intervals[i + 1]!, node });
+      reads.set(key, entry);
     }
   });
   const out: Violation[] = [];
   const at = (node: number) => ({ queue: view.queueOf[node]!, index: view.indexOf[node]! });
-  for (const [tensor, list] of reads) {
+  for (const { tensor, list } of reads.values()) {
     if (out.length >= max) break;
     const t = tensors[tensor]!;
     const elements = t.shape.reduce((a, b) => a * b, 1);

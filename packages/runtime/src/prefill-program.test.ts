@@ -1,0 +1,102 @@
+/**
+ * Prefill programs (issue 10) against the direct forward pass, on every fixture checkpoint: a program
+ * whose steps each take 7 prompt tokens (a count no tile divides), run by the CPU VM over 14 prompt
+ * tokens (two steps, so the second reads the first's KV rows), must give every position's logits to
+ * 1e-6 relative with an f32 KV cache, on 1 and 5 queues, round-robin, in seeded random interleavings
+ * and with the last token's logits only; and the strict VM's recorded accesses must be exactly the
+ * ISA's (token rows, MATMUL's token range).
+ */
+import * as path from 'node:path';
+import { loadCheckpoint, openSafetensors } from '@megakernel/model';
+import { type AccessEvent, forward, runPrefill } from '@megakernel/reference-cpu';
+import { compile, verifyProgram } from '@megakernel/scheduler';
+import { describe, expect, it } from 'vitest';
+import { allFixtures } from '../../../test-support/fixtures.js';
+import { accessMismatches } from './testing/access-compare.js';
+
+const T = 7;
+const PROMPT = 2 * T;
+const TOLERANCE = 1e-6;
+
+function promptOf(dir: string): number[] {
+  const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
+  try {
+    return Array.from(ref.readTyped('input_ids') as BigInt64Array, Number).slice(0, PROMPT);
+  } finally {
+    ref.close();
+  }
+}
+
+/** ‖a − b‖ / ‖b‖ over rows [from, to) of `vocab` values. */
+function relativeError(a: Float32Array, b: Float32Array, vocab: number, from: number, to: number): number {
+  let num = 0;
+  let den = 0;
+  for (let i = from * vocab; i < to * vocab; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe.each(allFixtures().map((f) => [f.name, f.dir]))('prefill program ≡ forward on %s', (_name, dir) => {
+  const checkpoint = loadCheckpoint(dir);
+  const prompt = promptOf(dir);
+  const vocab = checkpoint.config.vocabSize;
+  const expected = forward(checkpoint, prompt);
+
+  describe.each([1, 5])('%i queues', (queues) => {
+    const program = compile(checkpoint, {
+      queues,
+      maxSeqLen: PROMPT + 2,
+      kvDtype: 'f32',
+      prefillTokens: T,
+      prefillLogits: 'all',
+    });
+
+    it('verifies, with one MATMUL per product tile and the other ops once per token', () => {
+      expect(verifyProgram(program)).toEqual({ ok: true, violations: [] });
+      expect(program.tokensPerStep).toBe(T);
+    });
+
+    it('every position: round-robin and 5 random interleavings', () => {
+      const got = runPrefill(program, checkpoint, prompt);
+      expect(got.length).toBe(PROMPT * vocab);
+      // Each position separately: a wrong token row would hide in a whole-prompt norm.
+      for (let pos = 0; pos < PROMPT; pos++)
+        expect(relativeError(got, expected, vocab, pos, pos + 1), `position ${pos}`).toBeLessThan(TOLERANCE);
+      for (let seed = 1; seed <= 5; seed++) {
+        const random = runPrefill(program, checkpoint, prompt, { interleaving: 'random', seed });
+        expect(relativeError(random, expected, vocab, 0, PROMPT), `seed ${seed}`).toBeLessThan(TOLERANCE);
+      }
+    });
+  });
+
+  it("the last token's logits only: each step's last position", () => {
+    const program = compile(checkpoint, { queues: 3, maxSeqLen: PROMPT, kvDtype: 'f32', prefillTokens: T });
+    const got = runPrefill(program, checkpoint, prompt);
+    expect(got.length).toBe(2 * vocab);
+    const want = new Float32Array(2 * vocab);
+    want.set(expected.subarray((T - 1) * vocab, T * vocab), 0);
+    want.set(expected.subarray((PROMPT - 1) * vocab, PROMPT * vocab), vocab);
+    expect(relativeError(got, want, vocab, 0, 2)).toBeLessThan(TOLERANCE);
+  });
+
+  it('the strict VM makes exactly the accesses the ISA declares', () => {
+    const program = compile(checkpoint, {
+      queues: 3,
+      maxSeqLen: PROMPT,
+      kvDtype: 'f32',
+      prefillTokens: T,
+      prefillLogits: 'all',
+    });
+    const mismatches: string[] = [];
+    let executed = 0;
+    const onAccesses = (e: AccessEvent) => {
+      executed++;
+      if (mismatches.length < 10) mismatches.push(...accessMismatches(program, e));
+    };
+    runPrefill(program, checkpoint, prompt, { strict: true, onAccesses });
+    expect(mismatches).toEqual([]);
+    expect(executed).toBeGreaterThan(PROMPT);
+  });
+});
