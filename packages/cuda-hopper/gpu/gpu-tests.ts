@@ -401,6 +401,17 @@ await h.test(
   noGpu,
 );
 
+/** Loading `program` on the GPU (when there is one) throws UnsupportedProgramError before any launch. */
+function refusedOnDevice(program: Program): void {
+  if (!device) return;
+  try {
+    new CudaProgram(device, program);
+    throw new Error('accepted');
+  } catch (e) {
+    assert(e instanceof UnsupportedProgramError, String(e));
+  }
+}
+
 await h.test('a reserved opcode is rejected before launch, by name', () => {
   const b = new OpProgramBuilder(2, 1);
   const x = b.input('x', 'f32', [8], 1);
@@ -413,14 +424,7 @@ await h.test('a reserved opcode is rejected before launch, by name', () => {
     problems.some((p) => /reserved|BATCH_MATMUL|opcode/i.test(p)),
     problems.join('; ') || 'accepted',
   );
-  if (device) {
-    try {
-      new CudaProgram(device, program);
-      throw new Error('accepted');
-    } catch (e) {
-      assert(e instanceof UnsupportedProgramError, String(e));
-    }
-  }
+  refusedOnDevice(program);
   return problems[0];
 });
 
@@ -432,14 +436,7 @@ await h.test('a prefill program is refused before launch, naming the CPU VM', ()
     problems.length === 1 && /prefill program .* CPU VM/.test(problems[0]!),
     problems.join('; ') || 'accepted',
   );
-  if (device) {
-    try {
-      new CudaProgram(device, program);
-      throw new Error('accepted');
-    } catch (e) {
-      assert(e instanceof UnsupportedProgramError, String(e));
-    }
-  }
+  refusedOnDevice(program);
   return problems[0];
 });
 

@@ -4,25 +4,16 @@
  * does: the same next-token logits (to 1e-6 relative: the prefill program is the op chain, the decode
  * program the fused ops) and the same greedy continuation, also after a reset, on every fixture.
  */
-import * as path from 'node:path';
-import { loadCheckpoint, openSafetensors } from '@megakernel/model';
+import { loadCheckpoint } from '@megakernel/model';
 import { VmDecoder } from '@megakernel/reference-cpu';
 import { compile } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
+import { fixturePrompt } from './testing/fixture-prompt.js';
 
 const PROMPT = 11; // two prefill steps of 4 tokens, then 3 decode steps
 const T = 4;
 const CONTINUATION = 4;
-
-function promptOf(dir: string): number[] {
-  const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
-  try {
-    return Array.from(ref.readTyped('input_ids') as BigInt64Array, Number).slice(0, PROMPT);
-  } finally {
-    ref.close();
-  }
-}
 
 function relativeError(a: Float32Array, b: Float32Array): number {
   let num = 0;
@@ -49,7 +40,7 @@ function greedy(decoder: VmDecoder, logits: Float32Array): number[] {
 
 describe.each(allFixtures().map((f) => [f.name, f.dir]))('prefill session on %s', (_name, dir) => {
   const checkpoint = loadCheckpoint(dir);
-  const prompt = promptOf(dir);
+  const prompt = fixturePrompt(dir, PROMPT);
   const maxSeqLen = PROMPT + CONTINUATION;
   const options = { queues: 3, maxSeqLen, kvDtype: 'f32' } as const;
   const decode = compile(checkpoint, options);

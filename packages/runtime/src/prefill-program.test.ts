@@ -6,26 +6,17 @@
  * and with the last token's logits only; and the strict VM's recorded accesses must be exactly the
  * ISA's (token rows, MATMUL's token range).
  */
-import * as path from 'node:path';
-import { loadCheckpoint, openSafetensors } from '@megakernel/model';
+import { loadCheckpoint } from '@megakernel/model';
 import { type AccessEvent, forward, runPrefill } from '@megakernel/reference-cpu';
 import { compile, verifyProgram } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
 import { accessMismatches } from './testing/access-compare.js';
+import { fixturePrompt } from './testing/fixture-prompt.js';
 
 const T = 7;
 const PROMPT = 2 * T;
 const TOLERANCE = 1e-6;
-
-function promptOf(dir: string): number[] {
-  const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
-  try {
-    return Array.from(ref.readTyped('input_ids') as BigInt64Array, Number).slice(0, PROMPT);
-  } finally {
-    ref.close();
-  }
-}
 
 /** ‖a − b‖ / ‖b‖ over rows [from, to) of `vocab` values. */
 function relativeError(a: Float32Array, b: Float32Array, vocab: number, from: number, to: number): number {
@@ -40,7 +31,7 @@ function relativeError(a: Float32Array, b: Float32Array, vocab: number, from: nu
 
 describe.each(allFixtures().map((f) => [f.name, f.dir]))('prefill program ≡ forward on %s', (_name, dir) => {
   const checkpoint = loadCheckpoint(dir);
-  const prompt = promptOf(dir);
+  const prompt = fixturePrompt(dir, PROMPT);
   const vocab = checkpoint.config.vocabSize;
   const expected = forward(checkpoint, prompt);
 
@@ -98,5 +89,27 @@ describe.each(allFixtures().map((f) => [f.name, f.dir]))('prefill program ≡ fo
     runPrefill(program, checkpoint, prompt, { strict: true, onAccesses });
     expect(mismatches).toEqual([]);
     expect(executed).toBeGreaterThan(PROMPT);
+  });
+});
+
+// The runtime's CPU backend compiles prefill programs on 132 queues (the GPU's): there the op-per-step
+// chain's waits must hold without the program order few queues give. A GPT-NeoX MLP norm once waited
+// on nothing at 4, 8 and 16 tokens a step (2026-12-03).
+describe.each(
+  allFixtures().map((f) => [f.name, f.dir]),
+)('op-per-step programs verify on 132 queues: %s', (_n, dir) => {
+  const checkpoint = loadCheckpoint(dir);
+  it.each([1, 2, 4, 8, 16])('prefill, %i tokens a step', (tokens) => {
+    const program = compile(checkpoint, {
+      queues: 132,
+      maxSeqLen: 40,
+      kvDtype: 'f32',
+      prefillTokens: tokens,
+    });
+    expect(verifyProgram(program)).toEqual({ ok: true, violations: [] });
+  });
+  it('decode, unfused', () => {
+    const program = compile(checkpoint, { queues: 132, maxSeqLen: 40, kvDtype: 'f32', fused: false });
+    expect(verifyProgram(program)).toEqual({ ok: true, violations: [] });
   });
 });

@@ -5,14 +5,14 @@
  * access its executors make over a prompt past the Mistral fixture's window, and each instruction's
  * recorded element sets must equal the ones its descriptor declares.
  */
-import * as path from 'node:path';
 import { type Instruction, type OpcodeInfo, opcodeByName } from '@megakernel/isa';
-import { loadCheckpoint, openSafetensors } from '@megakernel/model';
+import { loadCheckpoint } from '@megakernel/model';
 import { type AccessEvent, runProgram } from '@megakernel/reference-cpu';
 import { type CompileOptions, compile } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
 import { accessMismatches } from './testing/access-compare.js';
+import { fixturePrompt } from './testing/fixture-prompt.js';
 import { variantOptions } from './testing/variant-options.js';
 
 const PROMPT = 10;
@@ -21,15 +21,6 @@ const VARIANTS: readonly [string, number, Partial<CompileOptions>][] = [
   ['fused, 3 queues, split attention and split-K', 3, { attentionChunks: 3, splitK: 2, tileRows: 8 }],
   ['unfused, 3 queues', 3, { fused: false, attentionChunks: 2 }],
 ];
-
-function promptOf(dir: string): number[] {
-  const ref = openSafetensors(path.join(dir, 'reference.safetensors'));
-  try {
-    return Array.from(ref.readTyped('input_ids') as BigInt64Array, Number).slice(0, PROMPT);
-  } finally {
-    ref.close();
-  }
-}
 
 function compiled(dir: string, queues: number, options: Partial<CompileOptions>) {
   const checkpoint = loadCheckpoint(dir);
@@ -53,7 +44,7 @@ function compareRun({ dir, checkpoint, program }: ReturnType<typeof compiled>) {
     executed++;
     if (mismatches.length < 10) mismatches.push(...accessMismatches(program, e));
   };
-  runProgram(program, checkpoint, promptOf(dir), { strict: true, onAccesses });
+  runProgram(program, checkpoint, fixturePrompt(dir, PROMPT), { strict: true, onAccesses });
   return { mismatches, executed };
 }
 

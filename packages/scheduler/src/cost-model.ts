@@ -28,6 +28,13 @@ export interface CostModelParams {
   readonly instructionOverheadUs: number;
   /** Latency of one cross-SM dependency (release-add, then the waiter's acquire-spin), µs. */
   readonly syncUs: number;
+  /**
+   * What splitting attention into chunks adds to a layer beyond the partials: the reduction's hop
+   * (its wait, staging and signal on the critical path) and its cost per chunk merged, µs. Fitted to
+   * the chunk sweep of bench/results/2026-12-03-h200-k-blocked (Llama-3.2-1B, GPT-2; NVIDIA H200).
+   */
+  readonly splitHopUs: number;
+  readonly mergeUsPerChunk: number;
 }
 
 export const H100_COST_MODEL: CostModelParams = {
@@ -37,6 +44,8 @@ export const H100_COST_MODEL: CostModelParams = {
   flopsPerSecond: 6.0e13,
   instructionOverheadUs: 0.5,
   syncUs: 0.7,
+  splitHopUs: 1.75,
+  mergeUsPerChunk: 0.15,
 };
 
 export function costModelFor(sms: number, overrides: Partial<CostModelParams> = {}): CostModelParams {

@@ -47,19 +47,20 @@ export function lowerUnfused(
   if (config.normPlacement !== 'pre' && config.parallelResidual)
     throw new CompileError('unsupported-model', 'output norms with a parallel residual: no model has both');
   /** norm(x) into `normed`: a block's input (pre-norm), or a block's output in projOut (post-norm). */
-  const norm = (kind: string, layer: number | null, after: number, params: number, x = ids.hidden): number =>
-    g.op(
-      kind,
-      layer,
-      [after],
-      [
-        instructionFor(
-          normOpcode as 'RMS_NORM',
-          { x, normParams: params, y: s.normed, eps: config.normEps },
-          at(layer),
-        ),
-      ],
-    );
+  const norm = (
+    kind: string,
+    layer: number | null,
+    after: number | readonly number[],
+    params: number,
+    x = ids.hidden,
+  ): number =>
+    g.op(kind, layer, typeof after === 'number' ? [after] : after, [
+      instructionFor(
+        normOpcode as 'RMS_NORM',
+        { x, normParams: params, y: s.normed, eps: config.normEps },
+        at(layer),
+      ),
+    ]);
   interface Product {
     readonly x: number;
     readonly W: number;
@@ -108,9 +109,9 @@ export function lowerUnfused(
       ? residual(layer, [after])
       : residual(layer, [norm(kind, layer, after, outNorm, s.projOut)], s.normed);
   /** The input norm of a pre-norm block, or the op before (its input is the residual itself). */
-  const blockInput = (kind: string, layer: number, after: number, params: number | undefined) =>
+  const blockInput = (kind: string, layer: number, after: readonly number[], params: number | undefined) =>
     params === undefined
-      ? { op: after, x: ids.hidden }
+      ? { op: after[after.length - 1]!, x: ids.hidden }
       : { op: norm(kind, layer, after, params), x: s.normed };
 
   /**
@@ -222,7 +223,7 @@ export function lowerUnfused(
   const chunks = tiling.attentionChunks;
   for (let l = 0; l < config.numLayers; l++) {
     const w = ids.layers[l]!;
-    const attnIn = blockInput('attn-norm', l, previous, w.attnNorm);
+    const attnIn = blockInput('attn-norm', l, [previous], w.attnNorm);
     const qkv = matvec('qkv', l, [attnIn.op], tiling.matvec.qkv.tiles, {
       x: attnIn.x,
       W: w.qkv,
@@ -241,11 +242,14 @@ export function lowerUnfused(
     let attnResidual: number;
     let mlpIn: { op: number; x: number };
     if (config.parallelResidual) {
-      mlpIn = blockInput('mlp-norm', l, o, w.mlpNorm);
+      // Its waits come from the ops it conflicts with: the layer input's writer (read after write)
+      // and the QKV product, the last reader of `normed` (write after read). O only orders it after
+      // attention, which the residual add below needs; an edge to O alone left the norm unordered.
+      mlpIn = blockInput('mlp-norm', l, [previous, qkv, o], w.mlpNorm);
       attnResidual = residual(l, [o, mlpIn.op]);
     } else {
       attnResidual = addOutput(l, o, w.attnOutNorm, 'attn-out-norm');
-      mlpIn = blockInput('mlp-norm', l, attnResidual, w.mlpNorm);
+      mlpIn = blockInput('mlp-norm', l, [attnResidual], w.mlpNorm);
     }
     const mlpNorm = mlpIn.op;
     const down =

@@ -228,8 +228,8 @@ export function attentionPhaseMicros(
   const partial = tileMicros(p, 2 * rows * d * kvBytes * passes, g * d * 4 * 2 + g * 4, 4 * g * rows * d);
   const partials = lptMakespan(new Array<number>(config.numKvHeads * chunks).fill(partial), p.sms);
   if (chunks === 1) return partials;
-  const reduce = tileMicros(p, 0, chunks * g * (d + 1) * 4 + g * d * 4, 0);
-  return partials + p.syncUs + lptMakespan(new Array<number>(config.numKvHeads).fill(reduce), p.sms);
+  const reduce = tileMicros(p, 0, chunks * g * (d + 1) * 4 + g * d * 4, 0) + chunks * p.mergeUsPerChunk;
+  return partials + p.splitHopUs + lptMakespan(new Array<number>(config.numKvHeads).fill(reduce), p.sms);
 }
 
 export function chooseAttentionChunks(config: RuntimeModelConfig, options: ResolvedOptions): number {

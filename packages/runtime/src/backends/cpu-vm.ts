@@ -26,7 +26,7 @@ export function compileForCpu(checkpoint: LoadedCheckpoint, options: CpuVmOption
 }
 
 /** Prompt tokens per prefill step on the CPU VM (fewer when the context is shorter). */
-export const CPU_PREFILL_TOKENS = 64;
+export const CPU_PREFILL_TOKENS = 16;
 
 /** The CPU VM's prefill program: CPU_PREFILL_TOKENS per step, same queues and KV cache as decode. */
 export function compilePrefillForCpu(checkpoint: LoadedCheckpoint, options: CpuVmOptions): Program {
