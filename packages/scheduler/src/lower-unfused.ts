@@ -108,7 +108,10 @@ export function lowerUnfused(
     outNorm === undefined
       ? residual(layer, [after])
       : residual(layer, [norm(kind, layer, after, outNorm, s.projOut)], s.normed);
-  /** The input norm of a pre-norm block, or the op before (its input is the residual itself). */
+  /**
+   * The input norm of a pre-norm block (after every op of `after`), or, post-norm, the op before: its
+   * input is the residual itself (post-norm callers pass that one op).
+   */
   const blockInput = (kind: string, layer: number, after: readonly number[], params: number | undefined) =>
     params === undefined
       ? { op: after[after.length - 1]!, x: ids.hidden }
@@ -242,9 +245,9 @@ export function lowerUnfused(
     let attnResidual: number;
     let mlpIn: { op: number; x: number };
     if (config.parallelResidual) {
-      // Its waits come from the ops it conflicts with: the layer input's writer (read after write)
-      // and the QKV product, the last reader of `normed` (write after read). O only orders it after
-      // attention, which the residual add below needs; an edge to O alone left the norm unordered.
+      // Waits come only from edges whose tiles conflict: the layer input's writer (read after write)
+      // and the QKV product, the last reader of `normed` (write after read). The edge to O shares no
+      // tensor and adds no wait; alone, it left the norm unordered.
       mlpIn = blockInput('mlp-norm', l, [previous, qkv, o], w.mlpNorm);
       attnResidual = residual(l, [o, mlpIn.op]);
     } else {
