@@ -25,7 +25,8 @@
 
 namespace mk {
 
-// A new op joins an existing case where it can (MOE_MATVEC is op_matvec's, MOE_ROUTE op_elementwise's):
+// A new op joins an existing case where it can (MOE_MATVEC is op_matvec's, MOE_ROUTE op_elementwise's,
+// SAMPLE op_argmax's):
 // each distinct call here costs the consumer loop registers, and two more cost GPT-2 3% and
 // Llama-3.2-1B 1% on the H200 (decisions.md, 2026-12-02). MATMUL (prefill) is refused by its plan
 // (plan.cuh) and never dispatched.
@@ -55,6 +56,7 @@ namespace mk {
   CALL(LAYER_NORM, op_norm(c, p, true))                                \
   CALL(HEAD_RMS_NORM, op_head_rms_norm(c, p))                          \
   CALL(ROPE_EMBED, op_rope_embed(c, p))                                \
+  LABEL(SAMPLE)                                                        \
   CALL(ARGMAX, op_argmax(c, p))                                        \
   LABEL(SILU)                                                          \
   LABEL(GELU)                                                          \

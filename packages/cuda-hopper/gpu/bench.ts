@@ -7,9 +7,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { preset } from '@megakernel/isa';
+import { type DeviceSampling, preset } from '@megakernel/isa';
+import { createRng } from '@megakernel/reference-cpu';
 import { compile } from '@megakernel/scheduler';
-import { CudaDevice, CudaProgram, perTokenTraffic, phaseTimeline, summariseTimings } from '../src/index.js';
+import {
+  CudaDevice,
+  CudaProgram,
+  drawWords,
+  perTokenTraffic,
+  phaseTimeline,
+  summariseTimings,
+} from '../src/index.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +33,11 @@ const contexts = arg('contexts', '128,1024').split(',').map(Number);
 const chunkSettings = arg('chunks', 'auto').split(',');
 // Further compile options for scheduler experiments, as JSON (e.g. --options '{"splitK":2}').
 const extraOptions = JSON.parse(arg('options', '{}')) as Record<string, unknown>;
+// Draw every token with the program's own sampler, e.g. --sampling '{"temperature":0.8,"topK":40,"topP":0.95}'
+// (compiles with deviceSampler; also times the host's loop of 32-token launches by the wall clock).
+const samplingArg = arg('sampling', '');
+const sampling = samplingArg ? (JSON.parse(samplingArg) as DeviceSampling) : undefined;
+if (sampling) extraOptions.deviceSampler = true;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -103,6 +116,10 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     const prepare = () => {
       p.reset();
       p.setTokens(new Array(pos0 + 1).fill(1));
+      if (sampling) {
+        p.setSampling(sampling);
+        p.setUniforms(0, drawWords(createRng(pos0), maxSeqLen));
+      }
     };
     prepare();
     p.run({ steps, pos0 }); // warm-up
@@ -116,6 +133,22 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     for (let r = 0; r < Math.min(steps, 16); r++) single.push(p.run({ steps: 1, pos0: pos0 + r }).elapsedMs);
     prepare();
     const timed = p.run({ steps: 4, pos0, timing: true });
+    // What a host loop sees: launches of `steps` tokens, each writing its draws and reading its tokens.
+    let hostLoopMs: number | null = null;
+    let drawn: number[] = [];
+    if (sampling) {
+      prepare();
+      const rng = createRng(9);
+      const launches = Math.max(1, Math.min(reps, Math.floor((maxSeqLen - pos0) / steps)));
+      const w0 = performance.now();
+      for (let i = 0; i < launches; i++) {
+        const at = pos0 + i * steps;
+        p.setUniforms(at, drawWords(rng, steps));
+        p.run({ steps, pos0: at });
+        drawn = p.readArgmaxTokens(at, steps);
+      }
+      hostLoopMs = (performance.now() - w0) / (launches * steps);
+    }
     const timingRows = p.timings();
     const summary = summariseTimings(timingRows);
     const phases = phaseTimeline(program, timingRows);
@@ -149,6 +182,9 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
         busyShare: s.totalNs / busy,
       })),
       timedMsPerToken: timed.elapsedMs / 4,
+      ...(sampling
+        ? { sampling, hostLoopMsPerToken: hostLoopMs, distinctDrawnTokens: new Set(drawn).size }
+        : {}),
       phases: phases.map(({ kind, firstStart, firstReady, lastReady, lastEnd }) => ({
         kind,
         firstStart: firstStart / 1000,
@@ -159,7 +195,7 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     });
     const r = rows[rows.length - 1]!;
     console.log(
-      `${name} (chunks ${chunks}) ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
+      `${name} (chunks ${chunks}) ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}${hostLoopMs === null ? '' : `; sampled host loop ${hostLoopMs.toFixed(3)}, ${new Set(drawn).size} distinct of the last ${drawn.length} tokens`}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
     );
     for (const s of r.perOpcode) {
       console.log(

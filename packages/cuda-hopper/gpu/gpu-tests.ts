@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeInstruction, Op, type Program } from '@megakernel/isa';
 import { loadCheckpoint, openSafetensors } from '@megakernel/model';
-import { runGreedy, runProgram } from '@megakernel/reference-cpu';
+import { createRng, runGreedy, runProgram } from '@megakernel/reference-cpu';
 import { type CompileOptions, compile, needsOpChain } from '@megakernel/scheduler';
 import {
   CudaClosedError,
@@ -18,6 +18,7 @@ import {
   CudaKernelError,
   CudaProgram,
   DEFAULT_QUEUES,
+  drawWords,
   gpuSupportProblems,
   greedyCuda,
   probeCuda,
@@ -28,6 +29,7 @@ import {
 import { argmaxExcept, assert, Harness, relativeError } from './harness.js';
 import { opCases } from './op-cases.js';
 import { OpProgramBuilder } from './op-program.js';
+import { checkSamplerOp, hostDraw, SAMPLING_SETTINGS, samplerOpProgram } from './sampler-cases.js';
 import { diffTensors } from './tensor-diff.js';
 
 const h = new Harness();
@@ -191,6 +193,79 @@ for (const name of fixtures) {
         );
         assert(gpu.join() === cpuTokens.join(), 'GPU and CPU VM greedy tokens differ');
         return `${n}/${n} tokens`;
+      },
+      noGpu,
+    );
+  }
+}
+
+// ---- the device sampler: candidate keys and SAMPLE, exact against the host on the GPU's own logits ----
+for (const [label, V, rows] of [
+  ['one tile of 3,000 rows (3 sort rounds) and two small', 3100, [3000, 60, 40]],
+  ['40 tiles (the bound-then-gather path)', 40 * 75, new Array<number>(40).fill(75)],
+  ['a vocabulary below top-k (31 rows in 2 tiles)', 31, [20, 11]],
+] as [string, number, number[]][]) {
+  await h.test(
+    `device sampler op, ${label}: candidates = the largest keys of the GPU logits, 30 draws = the host sampler's`,
+    () => {
+      const notArgmax = checkSamplerOp(device!, samplerOpProgram(V, rows), 30);
+      assert(V < 64 || notArgmax > 0, 'every draw was the argmax: the sampling settings did nothing');
+      return `${notArgmax}/30 draws were not the argmax`;
+    },
+    noGpu,
+  );
+}
+
+for (const name of fixtures) {
+  const dir = path.join(fdir, name);
+  const checkpoint = loadCheckpoint(dir);
+  if (needsOpChain(checkpoint.config)) continue;
+  const ref = readReference(dir);
+  const T = ref.inputIds.length;
+  const N = 24;
+  for (const queues of [sms, 5]) {
+    const program = compile(checkpoint, { queues, maxSeqLen: T + N, deviceSampler: true });
+    await h.test(
+      `device sampler ${name} [queues=${queues}]: greedy settings = transformers' tokens`,
+      () => {
+        const gpu = greedyCuda(program, checkpoint, ref.inputIds, ref.greedy.length, { device: device! });
+        assert(gpu.join() === ref.greedy.join(), `${gpu.join(',')} vs ${ref.greedy.join(',')}`);
+        return `${gpu.length} tokens`;
+      },
+      noGpu,
+    );
+    await h.test(
+      `device sampler ${name} [queues=${queues}]: each of ${N} drawn tokens = the host's on the GPU logits, 3 settings; one launch = launch per step`,
+      () => {
+        const p = new CudaProgram(device!, program);
+        p.uploadWeights(checkpoint);
+        let notArgmax = 0;
+        for (const [i, s] of SAMPLING_SETTINGS.entries()) {
+          const words = drawWords(createRng(100 + i), N);
+          p.reset(T);
+          p.setTokens(ref.inputIds);
+          p.setSampling(s);
+          p.setUniforms(T - 1, words);
+          const stepped: number[] = [];
+          for (let pos = 0; pos < T + N - 1; pos++) {
+            p.run({ steps: 1, pos0: pos });
+            if (pos < T - 1) continue;
+            const j = pos - (T - 1);
+            const logits = p.readLogits();
+            const token = p.readArgmaxTokens(pos, 1)[0]!;
+            const want = hostDraw(logits, s, words[2 * j]!, words[2 * j + 1]!);
+            assert(token === want, `setting ${i}, pos ${pos}: GPU drew ${token}, the host ${want}`);
+            if (token !== argmaxExcept(logits, 0, logits.length, [])) notArgmax++;
+            stepped.push(token);
+          }
+          const launched = p.sample(ref.inputIds, N, s, createRng(100 + i));
+          assert(
+            launched.join() === stepped.join(),
+            `setting ${i}: one launch ${launched.join(',')} vs ${stepped.join(',')}`,
+          );
+        }
+        assert(notArgmax > 0, 'every draw was the argmax');
+        return `${3 * N} draws, ${notArgmax} not the argmax`;
       },
       noGpu,
     );

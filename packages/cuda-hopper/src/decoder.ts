@@ -1,11 +1,18 @@
 /**
  * A decode session on the GPU (the runtime's `DecodeSession`): one program resident on a device
- * handle it owns, one launch per token, the host sampling between tokens.
+ * handle it owns: one launch per token with the host sampling between tokens (step), or many tokens per
+ * launch drawn by the program's own sampler (sampleOnDevice).
  */
-import type { Program } from '@megakernel/isa';
+import { type DeviceSampling, deviceSamplerServes, isGreedySampling, type Program } from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
 import type { CudaDevice } from './device.js';
-import { CudaProgram, type CudaProgramOptions, type UploadProgress } from './device-program.js';
+import {
+  CudaProgram,
+  type CudaProgramOptions,
+  drawWords,
+  type UniformDraws,
+  type UploadProgress,
+} from './device-program.js';
 import { CudaClosedError } from './errors.js';
 
 export interface CudaDecoderOptions extends CudaProgramOptions {
@@ -17,6 +24,7 @@ export class CudaDecoder {
   readonly maxSeqLen: number;
   private readonly gpu: CudaProgram;
   private readonly vocab: number;
+  private readonly hasSampler: boolean;
   private pos = 0;
   private closed = false;
 
@@ -43,6 +51,7 @@ export class CudaDecoder {
       throw e;
     }
     this.maxSeqLen = program.maxSeqLen;
+    this.hasSampler = program.io.sampling !== undefined;
     this.vocab = program.config.vocabSize;
   }
 
@@ -58,6 +67,42 @@ export class CudaDecoder {
     this.gpu.run({ steps: 1, pos0: this.pos });
     this.pos++;
     return this.gpu.readLogits().subarray(0, this.vocab);
+  }
+
+  /**
+   * Feeds `tokens` from `position`, then lets the program's own sampler (deviceSampler programs) draw
+   * `count` tokens, each fed back as the next input, all in ONE launch. Returns the drawn tokens; the
+   * last one is not fed (position advances by tokens.length + count - 1). `draws` gives one pair of
+   * uniform words per drawn token, in order (unused when the settings are greedy).
+   */
+  sampleOnDevice(
+    tokens: readonly number[],
+    count: number,
+    sampling: DeviceSampling,
+    draws: UniformDraws,
+  ): number[] {
+    this.assertOpen('sampleOnDevice');
+    if (!this.hasSampler)
+      throw new Error('this program has no device sampler (compile it with deviceSampler)');
+    if (tokens.length === 0 || !Number.isInteger(count) || count < 1)
+      throw new RangeError('sampleOnDevice needs tokens and count >= 1');
+    const steps = tokens.length + count - 1;
+    if (this.pos + steps > this.maxSeqLen)
+      throw new RangeError(
+        `positions ${this.pos}..${this.pos + steps - 1} exceed maxSeqLen ${this.maxSeqLen}`,
+      );
+    const first = this.pos + tokens.length - 1;
+    this.gpu.setTokens([...tokens, ...new Array<number>(count - 1).fill(-1)], this.pos);
+    this.gpu.setSampling(sampling);
+    if (!isGreedySampling(sampling)) this.gpu.setUniforms(first, drawWords(draws, count));
+    this.gpu.run({ steps, pos0: this.pos });
+    this.pos += steps;
+    return this.gpu.readArgmaxTokens(first, count);
+  }
+
+  /** Whether sampleOnDevice can serve these settings (the program has a sampler, top-k within its reach). */
+  servesOnDevice(sampling: DeviceSampling): boolean {
+    return this.hasSampler && deviceSamplerServes(sampling);
   }
 
   /**

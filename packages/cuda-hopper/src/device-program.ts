@@ -5,10 +5,13 @@
  */
 import {
   buildRopeTable,
+  type DeviceSampling,
   DTYPE_BYTES,
   DTYPE_CODES,
+  encodeSamplingParams,
   encodeTensorTable,
   INSTRUCTION_BYTES,
+  isGreedySampling,
   opcodeInfo,
   type Program,
   type TensorEntry,
@@ -46,6 +49,18 @@ export interface RunInfo {
   /** Kernel time measured with CUDA events, ms. */
   readonly elapsedMs: number;
   readonly steps: number;
+}
+
+/** Where the device sampler's uniform words come from: reference-cpu's Rng is one. */
+export interface UniformDraws {
+  nextUniformWords(): [number, number];
+}
+
+/** n pairs of uniform words, in draw order. */
+export function drawWords(draws: UniformDraws, n: number): Uint32Array {
+  const words = new Uint32Array(2 * n);
+  for (let i = 0; i < n; i++) words.set(draws.nextUniformWords(), 2 * i);
+  return words;
 }
 
 const owners = new WeakMap<CudaDevice, CudaProgram>();
@@ -211,6 +226,15 @@ export class CudaProgram {
     return decodeValues(raw, t.dtype);
   }
 
+  /** A u32 state tensor's words as stored (readTensor would round them through f32). */
+  readWords(id: number): Uint32Array {
+    const t = this.program.tensors[id]!;
+    if (t.region !== 'state' || t.dtype !== 'u32')
+      throw new Error(`readWords '${t.name}': not a u32 state tensor`);
+    const raw = this.native().readState(t.byteOffset, tensorElementCount(t) * 4);
+    return new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  }
+
   /** Writes f32 values into a tensor, converted to its dtype. */
   writeTensor(id: number, values: Float32Array): void {
     const t = this.program.tensors[id]!;
@@ -255,6 +279,40 @@ export class CudaProgram {
       out.set(this.readLogits().subarray(0, vocab), pos * vocab);
     }
     return out;
+  }
+
+  /** SAMPLE's parameter words (programs compiled with deviceSampler); greedy settings leave the argmax. */
+  setSampling(sampling: DeviceSampling): void {
+    this.native().writeState(this.samplerTensor('sampling').byteOffset, encodeSamplingParams(sampling));
+  }
+
+  /** The uniform draw words of positions [from, from + pairs / 2), two u32 each. */
+  setUniforms(from: number, words: Uint32Array): void {
+    const t = this.samplerTensor('uniforms');
+    if (words.length % 2 !== 0 || (from + words.length / 2) * 2 > tensorElementCount(t))
+      throw new RangeError('setUniforms: past the uniforms buffer');
+    this.native().writeState(t.byteOffset + from * 8, words);
+  }
+
+  /**
+   * n tokens drawn by the program's own sampler in ONE launch (as reference-cpu's runSampled): the
+   * sampling words, then one pair of uniform words per drawn token from `draws` (none when greedy).
+   */
+  sample(inputIds: readonly number[], n: number, sampling: DeviceSampling, draws: UniformDraws): number[] {
+    const T = inputIds.length;
+    this.reset(T);
+    this.setTokens(inputIds);
+    this.setSampling(sampling);
+    if (!isGreedySampling(sampling)) this.setUniforms(T - 1, drawWords(draws, n));
+    this.run({ steps: T + n - 1, pos0: 0 });
+    return this.readArgmaxTokens(T - 1, n);
+  }
+
+  private samplerTensor(key: 'sampling' | 'uniforms'): TensorEntry {
+    const id = this.program.io[key];
+    if (id === undefined)
+      throw new Error('the program has no device sampler (compile it with deviceSampler)');
+    return this.program.tensors[id]!;
   }
 
   /** Greedy continuation of n tokens in ONE launch: the program feeds its own argmax back (embedFromArgmax). */

@@ -26,8 +26,10 @@ export { CudaDevice, DEFAULT_QUEUES, sharedDevice } from './device.js';
 export {
   CudaProgram,
   type CudaProgramOptions,
+  drawWords,
   type RunInfo,
   type RunOptions,
+  type UniformDraws,
   type UploadProgress,
 } from './device-program.js';
 export {

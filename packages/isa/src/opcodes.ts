@@ -29,6 +29,7 @@ export type {
   TensorOperand,
 } from './op-descriptor.js';
 export { hasLoaderRead } from './op-descriptor.js';
+export { CANDIDATES_PER_LIST, SAMPLING_WORDS } from './ops/shared.js';
 
 type Descriptor = (typeof OP_DESCRIPTORS)[number];
 export type OpcodeName = Descriptor['name'];

@@ -71,6 +71,18 @@ export interface CompileOptions {
   readonly [key: string]: unknown;
 }
 
+export interface ProgramIo {
+  readonly tokens: number;
+  readonly logits: number;
+  readonly argmax: number;
+  readonly candidates?: number;
+  readonly sampling?: number;
+  readonly uniforms?: number;
+}
+
+/** The io keys a program with a device sampler has, all three or none. */
+export const SAMPLER_IO_KEYS = ['candidates', 'sampling', 'uniforms'] as const;
+
 export interface Program {
   readonly formatVersion: number;
   readonly config: RuntimeModelConfig;
@@ -82,8 +94,11 @@ export interface Program {
   readonly counterCount: number;
   /** Prefill programs: prompt tokens (positions) one step works on; absent = 1 (decode). */
   readonly tokensPerStep?: number;
-  /** Well-known tensor ids a host needs: token ids, logits, argmax keys. */
-  readonly io: { readonly tokens: number; readonly logits: number; readonly argmax: number };
+  /**
+   * Well-known tensor ids a host needs: token ids, logits, argmax keys; with a device sampler (SAMPLE),
+   * its candidate keys, the sampling parameters and the per-position uniform draws the host writes.
+   */
+  readonly io: ProgramIo;
   /** queues[i] is the encoded instruction stream of queue i, 64 bytes each. */
   readonly queues: readonly Uint8Array[];
   /** Free-form compile metadata (options, scheduler version); carried through the container. */

@@ -21,7 +21,7 @@ import { AsmSyntaxError, FieldRangeError } from './errors.js';
 import { INSTRUCTION_BYTES, type Instruction } from './instruction-layout.js';
 import type { RuntimeModelConfig } from './model-config.js';
 import { checkProgramHeader } from './program-header.js';
-import type { Program, TensorEntry } from './program-types.js';
+import { type Program, SAMPLER_IO_KEYS, type TensorEntry } from './program-types.js';
 import { type InstructionLocation, parseInstructionTokens, printInstruction } from './text-instruction.js';
 import { splitKeyValue, splitTokens } from './text-tokens.js';
 
@@ -53,7 +53,8 @@ export function printProgram(p: Program, options: PrintProgramOptions = {}): str
     lines.push(`.arenas weights=${p.weightBytes} state=${p.stateBytes}`);
     lines.push(`.counters ${p.counterCount}`);
     if (p.tokensPerStep !== undefined) lines.push(`.tokensPerStep ${p.tokensPerStep}`);
-    lines.push(`.io tokens=t${p.io.tokens} logits=t${p.io.logits} argmax=t${p.io.argmax}`);
+    const sampler = SAMPLER_IO_KEYS.map((k) => (p.io[k] === undefined ? '' : ` ${k}=t${p.io[k]}`)).join('');
+    lines.push(`.io tokens=t${p.io.tokens} logits=t${p.io.logits} argmax=t${p.io.argmax}${sampler}`);
     lines.push(`.config ${canonicalJson(p.config)}`);
     lines.push(`.meta ${canonicalJson(p.meta)}`);
     for (const t of p.tensors) lines.push(printTensor(t));
@@ -187,6 +188,8 @@ function parseDirective(d: Draft, tokens: string[], lineNo: number): void {
       const kv = Object.fromEntries(args.map((a) => splitKeyValue(a, lineNo)));
       const id = (k: string): number => count(/^t(\d+)$/.exec(kv[k] ?? '')?.[1], lineNo, `.io ${k}`);
       d.io = { tokens: id('tokens'), logits: id('logits'), argmax: id('argmax') };
+      if (kv.candidates !== undefined)
+        d.io = { ...d.io, ...Object.fromEntries(SAMPLER_IO_KEYS.map((k) => [k, id(k)])) };
       break;
     }
     case '.config':

@@ -22,7 +22,13 @@ import {
   TENSOR_SLOT_FIELDS,
 } from './instruction-layout.js';
 import { opcodeInfo } from './opcodes.js';
-import { DTYPE_BYTES, type Program, type TensorDtype, type TensorEntry } from './program-types.js';
+import {
+  DTYPE_BYTES,
+  type Program,
+  SAMPLER_IO_KEYS,
+  type TensorDtype,
+  type TensorEntry,
+} from './program-types.js';
 import { tensorByteLength } from './tensor-extent.js';
 import { TENSOR_MAX_RANK } from './tensor-table.js';
 import { operandView, tokensPerStep } from './token-axis.js';
@@ -240,10 +246,13 @@ function validateHeader(p: Program, mode: ValidationMode, add: (v: Violation) =>
     ['tokens', 'i32'],
     ['logits', 'f32'],
     ['argmax', 'u32'],
+    ...(p.io.candidates === undefined
+      ? []
+      : SAMPLER_IO_KEYS.map((k) => [k, 'u32'] as [keyof Program['io'], TensorDtype])),
   ];
   for (const [k, dtype] of io) {
-    const t = p.tensors[p.io[k]];
-    if (!t) v(`io.${k}`, p.io[k], 'io-tensor-out-of-range');
+    const t = p.tensors[p.io[k]!];
+    if (!t) v(`io.${k}`, p.io[k]!, 'io-tensor-out-of-range');
     else if (t.dtype !== dtype) v(`io.${k}`, t.dtype, 'dtype-mismatch', `the host reads ${k} as ${dtype}`);
   }
   if (mode === 'strict') {

@@ -55,7 +55,7 @@ export { type EmbeddingArgs, embeddingGather } from './maths/embedding.js';
 export { erf, erfc } from './maths/erf.js';
 export { layerNorm } from './maths/layer-norm.js';
 export { type MatvecTile, matmul, matvec, matvecTile, rowDot } from './maths/matvec.js';
-export { createRng, type Rng, xoshiro128StarStar } from './maths/prng.js';
+export { createRng, type Rng, uniformFromWords, xoshiro128StarStar } from './maths/prng.js';
 export { rmsNorm } from './maths/rms-norm.js';
 export {
   applyRope,
@@ -65,7 +65,13 @@ export {
   ropeFrequencies,
   ropeInterleavePermutation,
 } from './maths/rope.js';
-export { type SamplingOptions, sampleToken, samplingDistribution } from './maths/sampling.js';
+export {
+  drawIndex,
+  nucleusProbabilities,
+  type SamplingOptions,
+  sampleToken,
+  samplingDistribution,
+} from './maths/sampling.js';
 export { logSumExp, softmax } from './maths/softmax.js';
 // Test support: random-weight checkpoints of any config.
 export { type RandomCheckpointOptions, randomCheckpoint } from './testing/random-checkpoint.js';
@@ -88,6 +94,7 @@ export {
   runGreedy,
   runPrefill,
   runProgram,
+  runSampled,
   type StateSnapshot,
   traceProgram,
 } from './vm/run-program.js';

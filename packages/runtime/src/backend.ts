@@ -1,7 +1,9 @@
 /**
  * The one small interface every backend implements. The engine only ever feeds tokens and reads
- * logits, so the CPU VM, the direct forward pass and the GPU are interchangeable behind it.
+ * logits, so the CPU VM, the direct forward pass and the GPU are interchangeable behind it; the GPU
+ * can also draw many tokens per launch itself (sampleOnDevice).
  */
+import type { DeviceSampling } from '@megakernel/isa';
 
 export type BackendName = 'cpu' | 'cuda' | 'reference';
 export type BackendChoice = BackendName | 'auto';
@@ -26,6 +28,19 @@ export interface DecodeSession {
    * else absent and the prompt goes through `step` token by token.
    */
   prefill?(tokens: readonly number[]): Float32Array | Promise<Float32Array>;
+  /**
+   * Backends with a device sampler (the GPU): feeds `tokens` from `position`, then draws `count` tokens
+   * on the device, each fed back as the next input (the last one is not fed), with the host sampler's
+   * semantics; `draws` gives one pair of uniform words per drawn token. Absent elsewhere.
+   */
+  sampleOnDevice?(
+    tokens: readonly number[],
+    count: number,
+    sampling: DeviceSampling,
+    draws: { nextUniformWords(): [number, number] },
+  ): number[] | Promise<number[]>;
+  /** Whether sampleOnDevice serves these settings (top-k within the device sampler's reach, or greedy). */
+  servesOnDevice?(sampling: DeviceSampling): boolean;
   /**
    * Forgets every token (position 0); the weights stay loaded. `promptLength`: the length of the prompt
    * the next sequence starts with, when known. It matters to LongRoPE models only, whose rotation depends

@@ -30,6 +30,11 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
   if (!o.fused && o.splitK !== 'auto' && o.splitK !== 1)
     throw new CompileError('bad-option', 'split-K needs fused mode');
   const tiling = chooseTiling(config, o);
+  if (o.deviceSampler && (tokens !== undefined || !o.fused || needsOpChain(config)))
+    throw new CompileError(
+      'bad-option',
+      'deviceSampler needs a decode program of the fused lowering (not prefill, unfused or a post-norm model)',
+    );
   const weights = checkpoint ? checkpointWeights(checkpoint) : syntheticWeights(config);
   const { specs, ids } = programTensors(config, weights, {
     maxSeqLen: o.maxSeqLen,
@@ -37,6 +42,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     attentionChunks: tiling.attentionChunks,
     fused: o.fused,
     ...(tokens !== undefined ? { tokens, allLogits: o.prefillLogits === 'all' } : {}),
+    ...(o.deviceSampler ? { candidateLists: tiling.matvec.lmHead.tiles.length } : {}),
   });
   const plan = planMemory(specs);
   // The fused ops normalise their inputs; a post-norm model (OLMo-2) takes the op-per-step chain in
@@ -74,7 +80,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     stateBytes: plan.stateBytes,
     counterCount: elided.counterCount,
     ...(tokens !== undefined ? { tokensPerStep: tokens } : {}),
-    io: { tokens: ids.tokens, logits: ids.logits, argmax: ids.argmax },
+    io: { tokens: ids.tokens, logits: ids.logits, argmax: ids.argmax, ...ids.sampler },
     queues: assignment.queues.map((list) => encodeQueue(list.map((i) => elided.insts[i]!))),
     meta: {
       scheduler: SCHEDULER_NAME,
@@ -89,6 +95,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
         kvDtype: o.kvDtype,
         fused: o.fused,
         suppressToken: o.suppressToken,
+        ...(o.deviceSampler ? { deviceSampler: true } : {}),
         ...(tokens !== undefined ? { prefillTokens: tokens, prefillLogits: o.prefillLogits } : {}),
         costModel: o.costModel,
       },

@@ -130,7 +130,7 @@ export function lowerFused(
     'lm-head',
     null,
     [previous],
-    tiling.matvec.lmHead.tiles.map((t) =>
+    tiling.matvec.lmHead.tiles.map((t, i) =>
       instructionFor('FUSED_NORM_LM_HEAD_ARGMAX', {
         flags: nf,
         x: ids.hidden,
@@ -143,10 +143,15 @@ export function lowerFused(
         suppressToken: options.suppressToken,
         eps,
         scale: config.logitsScale,
+        ...(ids.sampler ? { candidates: ids.sampler.candidates, candidateList: i } : {}),
       }),
     ),
   );
+  // The sampler draws from every tile's candidates and may replace the argmax key.
+  const last = ids.sampler
+    ? g.op('sample', null, [lmHead], [instructionFor('SAMPLE', { ...ids.sampler, argmax: ids.argmax })])
+    : lmHead;
   // The next token's embedding overwrites `hidden` and reads this step's argmax: the step boundary.
-  g.afterPreviousStep(embed, lmHead);
+  g.afterPreviousStep(embed, last);
   return g.build();
 }

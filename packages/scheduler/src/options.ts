@@ -42,6 +42,12 @@ export interface CompileOptions {
   readonly prefillLogits?: 'last' | 'all';
   /** Token the greedy argmax never picks (0xFFFFFFFF: none). */
   readonly suppressToken?: number;
+  /**
+   * Sample on the device: the LM head tiles keep their 64 best keys and a SAMPLE instruction draws the
+   * step's token from them (top-k up to 64), so a launch can run many sampled steps. Decode programs of
+   * the fused lowering only (default false).
+   */
+  readonly deviceSampler?: boolean;
   /** Cost-model parameters (the SM count defaults to `queues`). */
   readonly costModel?: Partial<CostModelParams>;
   /** Run `verifyProgram` on the result and throw CompileError on a violation (default true). */
@@ -62,6 +68,7 @@ export interface ResolvedOptions {
   readonly prefillTokens: number | undefined;
   readonly prefillLogits: 'last' | 'all';
   readonly suppressToken: number;
+  readonly deviceSampler: boolean;
   readonly costModel: CostModelParams;
   readonly verify: boolean;
 }
@@ -204,6 +211,7 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
     prefillTokens,
     prefillLogits,
     suppressToken,
+    deviceSampler: options.deviceSampler ?? false,
     costModel: costModelFor(options.queues, options.costModel),
     verify: options.verify ?? true,
   };

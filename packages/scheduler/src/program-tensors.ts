@@ -4,12 +4,14 @@
  * instructions share. Identical weight sources share one entry (a tied LM head is the embedding).
  */
 import {
+  CANDIDATES_PER_LIST,
   hasInputNorms,
   hasOutputNorms,
   qDim,
   qkvDim,
   type RuntimeModelConfig,
   rotaryDim,
+  SAMPLING_WORDS,
   type WeightSource,
 } from '@megakernel/isa';
 import type { WeightRole } from '@megakernel/model';
@@ -93,6 +95,8 @@ export interface TensorIds {
   readonly scratch?: UnfusedScratchIds;
   /** Mixture-of-experts models only. */
   readonly moe?: MoeStateIds;
+  /** Programs with a device sampler only (SAMPLE's operands, the host writes sampling and uniforms). */
+  readonly sampler?: { readonly candidates: number; readonly sampling: number; readonly uniforms: number };
 }
 
 /** Intermediate vectors the unfused lowering materialises. */
@@ -120,6 +124,8 @@ export interface TensorPlanOptions {
    */
   readonly tokens?: number;
   readonly allLogits?: boolean;
+  /** A device sampler: one candidate list per LM head tile. */
+  readonly candidateLists?: number;
 }
 
 /** Whether a source's values are computed (1 + w) rather than copied, so bf16 would round them. */
@@ -373,6 +379,19 @@ export function programTensors(
     init: { kind: 'minus-one' },
   });
   const argmax = addState({ name: 'argmax', dtype: 'u32', shape: [s, 2], category: 'io' });
+  const sampler =
+    o.candidateLists === undefined
+      ? undefined
+      : {
+          candidates: addState({
+            name: 'candidates',
+            dtype: 'u32',
+            shape: [o.candidateLists, 2 * CANDIDATES_PER_LIST],
+            category: 'scratch',
+          }),
+          sampling: addState({ name: 'sampling', dtype: 'u32', shape: [SAMPLING_WORDS], category: 'io' }),
+          uniforms: addState({ name: 'uniforms', dtype: 'u32', shape: [s, 2], category: 'io' }),
+        };
   const hidden = addState({ name: 'hidden', dtype: 'f32', shape: [h], category: 'activations' });
   const q = addState({ name: 'q', dtype: 'f32', shape: [config.numHeads, d], category: 'activations' });
   const kvIds = layers.map((_, l) =>
@@ -467,6 +486,7 @@ export function programTensors(
       ...(partialO !== undefined ? { partialO } : {}),
       ...(partialLse !== undefined ? { partialLse } : {}),
       ...(rope !== undefined ? { rope } : {}),
+      ...(sampler !== undefined ? { sampler } : {}),
       ...(qkvOut !== undefined ? { qkvOut } : {}),
       ...(scratch !== undefined ? { scratch } : {}),
       ...(moe !== undefined ? { moe } : {}),

@@ -66,6 +66,7 @@ export function instructionRole(inst: Instruction, tensors: readonly TensorEntry
     case Op.RESIDUAL_ADD:
       return 'residual';
     case Op.ARGMAX:
+    case Op.SAMPLE:
       return 'argmax';
     default:
       return opcodeInfo(inst.opcode)?.category === 'activation' ? 'activation' : 'other';

@@ -64,6 +64,7 @@ constexpr uint8_t OP_ELEMWISE_MUL_ADD = 0xA4;  // elementwise
 constexpr uint8_t OP_ARGMAX = 0xA5;  // elementwise
 constexpr uint8_t OP_SOFTCAP = 0xA6;  // elementwise
 constexpr uint8_t OP_MOE_ROUTE = 0xA7;  // elementwise
+constexpr uint8_t OP_SAMPLE = 0xA8;  // elementwise
 constexpr uint8_t OP_FUSED_NORM_MATMUL = 0xB0;  // fused
 constexpr uint8_t OP_FUSED_ROPE_APPEND = 0xB1;  // reserved: superseded: RoPE and the KV append are part of FUSED_NORM_QKV_ROPE
 constexpr uint8_t OP_FUSED_GATE_ACT = 0xB2;  // reserved: superseded by FUSED_NORM_GATE_UP_ACT, which also fuses the norm
@@ -288,6 +289,11 @@ constexpr uint8_t REGION_STATE = 1;
 //   t1 route: routing decision [2 * topK] f32: expert indices, then their weights
 //   a0 topK: experts chosen per token (1 <= topK <= E)
 //   flags 0x01 normalize: divide the chosen experts' probabilities by their sum
+// SAMPLE (0xA8): with sampling[0] = topK in [2, 64] and temperature > 0: the topK largest candidate keys (key order: larger logit, then lower row), w_i = exp((l_i - l_0) / temperature) in f64, the top-p prefix (tokens while the mass before them is below topP * total), u = (uniforms[pos][0] * 2^26 + uniforms[pos][1]) / 2^53, the first token whose cumulative probability exceeds u (else the last) has its key stored at key[pos]; otherwise (topK 0 or 1, as in zeroed words, or temperature 0) key[pos] keeps the argmax. topK > 64, a negative temperature or topP outside (0, 1] is a run-time fault
+//   t0 candidates: candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads
+//   t1 sampling: sampling parameters [8] u32: topK, 0, temperature as f64 (low word first), topP as f64, 0, 0
+//   t2 uniforms: uniform draws [maxSeq, 2] u32: 27 and 26 random bits per position
+//   t3 argmax: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
 // FUSED_NORM_MATMUL (0xB0): y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm
 //   t0 x: input [K] f32
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
@@ -338,16 +344,18 @@ constexpr uint8_t REGION_STATE = 1;
 //   flags 0x02 noWeight: no gamma/beta: normParams is absent
 //   flags 0x04 gated: act(gate) * up
 //   flags 0x30 activation: 0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu
-// FUSED_NORM_LM_HEAD_ARGMAX (0xB7): logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does
+// FUSED_NORM_LM_HEAD_ARGMAX (0xB7): logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE
 //   t0 x: hidden state [hidden] f32
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
 //   t2 W: LM head [V, hidden]
 //   t3 bias (optional): bias [V]
 //   t4 logits: logits [V] f32
 //   t5 argmax: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
+//   t6 candidates (optional): candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads
 //   a0 rowStart: first output row of this tile
 //   a1 rowCount: output rows in this tile (> 0)
 //   a2 suppressToken: row never chosen, 0xFFFFFFFF for none
+//   a3 candidateList: this tile's row of candidates (with candidates)
 //   f0 eps: norm epsilon
 //   f1 scale: multiplies the logits (1 but for Granite)
 //   flags 0x01 layerNorm: LayerNorm (subtract the mean, population variance) instead of RMSNorm
@@ -503,6 +511,7 @@ MK_HD bool is_executable_opcode(uint8_t op) {
     case OP_ARGMAX:
     case OP_SOFTCAP:
     case OP_MOE_ROUTE:
+    case OP_SAMPLE:
     case OP_FUSED_NORM_MATMUL:
     case OP_FUSED_MATMUL_RESIDUAL:
     case OP_FUSED_NORM_QKV_ROPE:
@@ -554,6 +563,7 @@ MK_HD const char* opcode_name(uint8_t op) {
     case OP_ARGMAX: return "ARGMAX";
     case OP_SOFTCAP: return "SOFTCAP";
     case OP_MOE_ROUTE: return "MOE_ROUTE";
+    case OP_SAMPLE: return "SAMPLE";
     case OP_FUSED_NORM_MATMUL: return "FUSED_NORM_MATMUL";
     case OP_FUSED_ROPE_APPEND: return "FUSED_ROPE_APPEND";
     case OP_FUSED_GATE_ACT: return "FUSED_GATE_ACT";
@@ -1068,6 +1078,22 @@ struct MoeRouteOps {
   MK_HD bool normalize() const { return (p.inst.flags & kFlagNormalize) != 0; }  // flags 0x01: divide the chosen experts' probabilities by their sum
 };
 
+// SAMPLE: with sampling[0] = topK in [2, 64] and temperature > 0: the topK largest candidate keys (key order: larger logit, then lower row), w_i = exp((l_i - l_0) / temperature) in f64, the top-p prefix (tokens while the mass before them is below topP * total), u = (uniforms[pos][0] * 2^26 + uniforms[pos][1]) / 2^53, the first token whose cumulative probability exceeds u (else the last) has its key stored at key[pos]; otherwise (topK 0 or 1, as in zeroed words, or temperature 0) key[pos] keeps the argmax. topK > 64, a negative temperature or topP outside (0, 1] is a run-time fault
+template <class P>
+struct SampleOps {
+  static constexpr uint8_t kOpcode = OP_SAMPLE;
+  static constexpr uint32_t kSlotCandidates = 0;
+  static constexpr uint32_t kSlotSampling = 1;
+  static constexpr uint32_t kSlotUniforms = 2;
+  static constexpr uint32_t kSlotArgmax = 3;
+  const P& p;
+  MK_HD explicit SampleOps(const P& plan) : p(plan) {}
+  MK_HD const auto& candidates() const { return p.t[kSlotCandidates]; }  // t0 read: candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads
+  MK_HD const auto& sampling() const { return p.t[kSlotSampling]; }  // t1 read: sampling parameters [8] u32: topK, 0, temperature as f64 (low word first), topP as f64, 0, 0
+  MK_HD const auto& uniforms() const { return p.t[kSlotUniforms]; }  // t2 read: uniform draws [maxSeq, 2] u32: 27 and 26 random bits per position
+  MK_HD const auto& argmax() const { return p.t[kSlotArgmax]; }  // t3 update: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
+};
+
 // FUSED_NORM_MATMUL: y[r] = W[r] · norm(x) (+ bias[r]) for rows in the tile; each tile recomputes the norm
 template <class P>
 struct FusedNormMatmulOps {
@@ -1178,7 +1204,7 @@ struct FusedNormGateUpActOps {
   MK_HD uint8_t activation() const { return (p.inst.flags & kFlagActivation) >> 4; }  // flags 0x30: 0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu
 };
 
-// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does
+// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE
 template <class P>
 struct FusedNormLmHeadArgmaxOps {
   static constexpr uint8_t kOpcode = OP_FUSED_NORM_LM_HEAD_ARGMAX;
@@ -1188,6 +1214,7 @@ struct FusedNormLmHeadArgmaxOps {
   static constexpr uint32_t kSlotBias = 3;
   static constexpr uint32_t kSlotLogits = 4;
   static constexpr uint32_t kSlotArgmax = 5;
+  static constexpr uint32_t kSlotCandidates = 6;
   static constexpr uint8_t kFlagLayerNorm = 0x01;
   static constexpr uint8_t kFlagNoWeight = 0x02;
   const P& p;
@@ -1198,9 +1225,11 @@ struct FusedNormLmHeadArgmaxOps {
   MK_HD const auto& bias() const { return p.t[kSlotBias]; }  // t3 read, optional: bias [V]
   MK_HD const auto& logits() const { return p.t[kSlotLogits]; }  // t4 write: logits [V] f32
   MK_HD const auto& argmax() const { return p.t[kSlotArgmax]; }  // t5 update: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
+  MK_HD const auto& candidates() const { return p.t[kSlotCandidates]; }  // t6 write, optional: candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads
   MK_HD uint32_t row_start() const { return p.inst.a0; }  // first output row of this tile
   MK_HD uint32_t row_count() const { return p.inst.a1; }  // output rows in this tile (> 0)
   MK_HD uint32_t suppress_token() const { return p.inst.a2; }  // row never chosen, 0xFFFFFFFF for none
+  MK_HD uint32_t candidate_list() const { return p.inst.a3; }  // this tile's row of candidates (with candidates)
   MK_HD float eps() const { return p.inst.f0; }  // norm epsilon
   MK_HD float scale() const { return p.inst.f1; }  // multiplies the logits (1 but for Granite)
   MK_HD bool layer_norm() const { return (p.inst.flags & kFlagLayerNorm) != 0; }  // flags 0x01: LayerNorm (subtract the mean, population variance) instead of RMSNorm
@@ -1261,6 +1290,7 @@ constexpr int MAX_WEIGHT_STREAMS = 2;
   X(ARGMAX, ArgmaxOps) \
   X(SOFTCAP, SoftcapOps) \
   X(MOE_ROUTE, MoeRouteOps) \
+  X(SAMPLE, SampleOps) \
   X(FUSED_NORM_MATMUL, FusedNormMatmulOps) \
   X(FUSED_MATMUL_RESIDUAL, FusedMatmulResidualOps) \
   X(FUSED_NORM_QKV_ROPE, FusedNormQkvRopeOps) \

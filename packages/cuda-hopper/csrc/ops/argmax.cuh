@@ -1,10 +1,13 @@
-// ARGMAX: folds a tile of logits into the argmax key of pos (atomic max of the 64-bit key).
+// ARGMAX: folds a tile of logits into the argmax key of pos (atomic max of the 64-bit key). SAMPLE
+// comes through here too (megakernel.cu).
 #pragma once
 #include "../argmax_key.cuh"
+#include "sample.cuh"
 
 namespace mk {
 
 __device__ __noinline__ bool op_argmax(Consumer& c, const Plan& p) {
+  if (p.inst.opcode == OP_SAMPLE) return op_sample(c, p);
   const ArgmaxOps op(p);
   const TRef &logits = op.logits(), &am = op.argmax();
   const uint32_t r0 = op.row_start(), R = op.row_count(), suppress = op.suppress_token(), pos = p.pos;

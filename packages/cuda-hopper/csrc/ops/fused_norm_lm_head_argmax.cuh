@@ -1,7 +1,9 @@
 // FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale·(W[r]·norm(x) (+ bias[r])) for the tile, each tile folding
-// its best (logit, row) key into the argmax key of pos with one 64-bit atomic max.
+// its best (logit, row) key into the argmax key of pos with one 64-bit atomic max; with candidates, its
+// 64 best keys for SAMPLE (candidate_keys.cuh).
 #pragma once
 #include "../argmax_key.cuh"
+#include "../candidate_keys.cuh"
 #include "../stream_matvec.cuh"
 #include "../vector.cuh"
 
@@ -9,14 +11,17 @@ namespace mk {
 
 __device__ __noinline__ bool op_fused_norm_lm_head_argmax(Consumer& c, const Plan& p) {
   const FusedNormLmHeadArgmaxOps op(p);
-  const TRef &x = op.x(), &params = op.norm_params(), &bias = op.bias(), &logits = op.logits(), &am = op.argmax();
+  const TRef &x = op.x(), &params = op.norm_params(), &bias = op.bias(), &logits = op.logits(), &am = op.argmax(),
+             &cand = op.candidates();
   const uint32_t r0 = op.row_start(), suppress = op.suppress_token(), pos = p.pos;
   const uint32_t V = op.w().shape[0];
   const float scale = op.scale();
   // Logits are [V] (overwritten each step) or [maxSeq, V] (a row per position).
   const uint64_t lbase = (logits.rank == 2 && logits.shape[0] > 1) ? uint64_t(pos) * logits.shape[1] : 0;
   if (!present(logits) || !present(am) || logits.n < lbase + V || am.n < 2ull * (pos + 1) ||
-      (reinterpret_cast<uintptr_t>(am.ptr) & 7u) || (present(bias) && bias.n < V)) {
+      (reinterpret_cast<uintptr_t>(am.ptr) & 7u) || (present(bias) && bias.n < V) ||
+      (present(cand) && ((reinterpret_cast<uintptr_t>(cand.ptr) & 7u) ||
+                         cand.n < 2ull * kCandidates * (uint64_t(op.candidate_list()) + 1)))) {
     c.fail(p, STATUS_BAD_EXTENT, op.kSlotLogits);
     return false;
   }
@@ -35,6 +40,9 @@ __device__ __noinline__ bool op_fused_norm_lm_head_argmax(Consumer& c, const Pla
       }))
     return false;
   fold_argmax(c, best, reinterpret_cast<unsigned long long*>(am.ptr) + pos);
+  if (present(cand))
+    keep_largest_keys(c, logits, lbase, r0, op.row_count(), suppress,
+                      reinterpret_cast<unsigned long long*>(cand.ptr) + uint64_t(op.candidate_list()) * kCandidates);
   return true;
 }
 

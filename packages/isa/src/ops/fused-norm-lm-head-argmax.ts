@@ -1,8 +1,10 @@
 /** FUSED_NORM_LM_HEAD_ARGMAX: a row tile of the LM head over norm(x), folded into the argmax key. */
 import { fusedNormLinear } from '../geometry.js';
-import { defineOp, F32, FLOAT, float, param, residual, tensor } from '../op-descriptor.js';
+import { arg, defineOp, F32, FLOAT, float, param, residual, tensor } from '../op-descriptor.js';
 import {
   ARGMAX_KEYS,
+  CANDIDATE_KEYS,
+  CANDIDATES_PER_LIST,
   EPS,
   fullRowTile,
   NORM_FLAGS,
@@ -19,7 +21,7 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
   category: 'fused',
   status: 'executable',
   summary:
-    'logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does',
+    "logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE",
   tensors: [
     residual(tensor('t0', 'x', 'read', F32, 'hidden state [hidden] f32')),
     normParams('t1'),
@@ -27,8 +29,9 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
     param('t3', 'bias', 'bias [V]', true),
     tensor('t4', 'logits', 'write', F32, 'logits [V] f32'),
     tensor('t5', 'argmax', 'update', ['u32'], ARGMAX_KEYS),
+    tensor('t6', 'candidates', 'write', ['u32'], CANDIDATE_KEYS, true),
   ],
-  args: [...ROWS, SUPPRESS],
+  args: [...ROWS, SUPPRESS, arg('a3', 'candidateList', "this tile's row of candidates (with candidates)")],
   floats: [EPS, float('f1', 'scale', 'multiplies the logits (1 but for Granite)', 'logitsScale')],
   flags: NORM_FLAGS,
   file: 'fused_norm_lm_head_argmax',
@@ -40,6 +43,8 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
     a.write(logits, a.flat(logits, r0, r1));
     const keys = a.tensor('argmax');
     a.atomicMax(keys, a.row(keys, a.pos));
+    const candidates = a.opt('candidates');
+    if (candidates) a.write(candidates, a.row(candidates, a.arg('candidateList')));
   },
   geometry(g) {
     const nk = fusedNormLinear(g, 'W');
@@ -47,5 +52,9 @@ export const FUSED_NORM_LM_HEAD_ARGMAX = defineOp({
     g.vector('bias', nk[0], 'V');
     g.vector('logits', nk[0], 'V');
     g.argmaxKeys('argmax');
+    if (g.has('candidates') && g.rank('candidates', 2)) {
+      g.dimEq('candidates', 1, 2 * CANDIDATES_PER_LIST, '2 * candidates per list');
+      g.range('candidateList', 'candidateList', g.shape('candidates')[0]!, g.arg('candidateList'), 1);
+    }
   },
 });

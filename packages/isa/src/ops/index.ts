@@ -22,6 +22,7 @@ import { BARRIER, NOOP } from './noop.js';
 import { LAYER_NORM, RMS_NORM } from './norm.js';
 import { RESERVED_OPS } from './reserved.js';
 import { ROPE_EMBED } from './rope-embed.js';
+import { SAMPLE } from './sample.js';
 
 export const OP_DESCRIPTORS = [
   NOOP,
@@ -42,6 +43,7 @@ export const OP_DESCRIPTORS = [
   ...ELEMENTWISE_OPS,
   ARGMAX,
   MOE_ROUTE,
+  SAMPLE,
   FUSED_NORM_MATMUL,
   FUSED_MATMUL_RESIDUAL,
   FUSED_NORM_QKV_ROPE,

@@ -29,6 +29,14 @@ export const K_RANGE = [
 ] as const;
 export const EPS = float('f0', 'eps', 'norm epsilon', 'normEps');
 export const ARGMAX_KEYS = 'argmax keys [maxSeq, 2] u32: per position a u64 key, low word first';
+/** Keys each LM head tile keeps for SAMPLE: the most top-k the device sampler serves. */
+export const CANDIDATES_PER_LIST = 64;
+/** u32 words of SAMPLE's parameters. */
+export const SAMPLING_WORDS = 8;
+export const CANDIDATE_KEYS =
+  'candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads';
+export const SAMPLING_PARAMS =
+  'sampling parameters [8] u32: topK, 0, temperature as f64 (low word first), topP as f64, 0, 0';
 export const SUPPRESS = arg('a2', 'suppressToken', 'row never chosen, 0xFFFFFFFF for none');
 
 /** The tile's output rows [rowStart, rowStart + rowCount). */

@@ -6,8 +6,10 @@
 export interface Rng {
   /** Next 32-bit unsigned integer. */
   nextU32(): number;
-  /** Uniform in [0, 1) with 53 random bits. */
+  /** Uniform in [0, 1) with 53 random bits: uniformFromWords of the next nextUniformWords(). */
   nextFloat(): number;
+  /** The two draws nextFloat() combines (27 and 26 bits), for a sampler that combines them elsewhere. */
+  nextUniformWords(): [number, number];
   /** Uniform integer in [0, n). */
   nextInt(n: number): number;
 }
@@ -49,7 +51,15 @@ export function xoshiro128StarStar(state: readonly [number, number, number, numb
     s2 >>>= 0;
     return result;
   };
-  // 27 + 26 bits → a double in [0, 1) on the 2^-53 grid.
-  const nextFloat = (): number => ((nextU32() >>> 5) * 67108864 + (nextU32() >>> 6)) / 9007199254740992;
-  return { nextU32, nextFloat, nextInt: (n: number) => Math.floor(nextFloat() * n) };
+  const nextUniformWords = (): [number, number] => {
+    const high = nextU32() >>> 5;
+    return [high, nextU32() >>> 6];
+  };
+  const nextFloat = (): number => uniformFromWords(...nextUniformWords());
+  return { nextU32, nextFloat, nextUniformWords, nextInt: (n: number) => Math.floor(nextFloat() * n) };
+}
+
+/** 27 + 26 random bits → a double in [0, 1) on the 2^-53 grid (exact: SAMPLE computes the same). */
+export function uniformFromWords(high: number, low: number): number {
+  return (high * 67108864 + low) / 9007199254740992;
 }

@@ -27,31 +27,46 @@ export function samplingDistribution(
   for (let i = 0; i < logits.length; i++) if (!skip.has(i)) ids.push(i);
   if (ids.length === 0) throw new RangeError('samplingDistribution: every token is suppressed');
   ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
-  let kept = opts.topK && opts.topK > 0 ? ids.slice(0, opts.topK) : ids;
-  const max = logits[kept[0]!]!;
-  let weights = kept.map((i) => Math.exp((logits[i]! - max) / temperature));
+  const kept = opts.topK && opts.topK > 0 ? ids.slice(0, opts.topK) : ids;
+  const probs = nucleusProbabilities(
+    kept.map((i) => logits[i]!),
+    temperature,
+    opts.topP ?? 1,
+  );
+  return { tokens: kept.slice(0, probs.length), probs };
+}
+
+/**
+ * The renormalised probabilities of the top-p prefix of `ranked` (logits, most likely first), in f64
+ * and in this order of operations: the device sampler (SAMPLE) computes exactly these.
+ */
+export function nucleusProbabilities(ranked: readonly number[], temperature: number, topP: number): number[] {
+  const max = ranked[0]!;
+  let weights = ranked.map((l) => Math.exp((l - max) / temperature));
   let total = weights.reduce((s, w) => s + w, 0);
-  const topP = opts.topP ?? 1;
   if (topP < 1) {
     // Include tokens until the mass before the next one already reaches p (the crossing token stays).
     let mass = 0;
     let n = 0;
-    while (n < kept.length && mass < topP * total) mass += weights[n++]!;
-    kept = kept.slice(0, Math.max(1, n));
-    weights = weights.slice(0, kept.length);
+    while (n < weights.length && mass < topP * total) mass += weights[n++]!;
+    weights = weights.slice(0, Math.max(1, n));
     total = weights.reduce((s, w) => s + w, 0);
   }
-  return { tokens: kept, probs: weights.map((w) => w / total) };
+  return weights.map((w) => w / total);
+}
+
+/** The index the uniform draw u picks: the first whose cumulative probability exceeds u, else the last. */
+export function drawIndex(probs: readonly number[], u: number): number {
+  let c = 0;
+  for (let i = 0; i < probs.length; i++) {
+    c += probs[i]!;
+    if (u < c) return i;
+  }
+  return probs.length - 1;
 }
 
 export function sampleToken(logits: ArrayLike<number>, rng: Rng, opts: SamplingOptions = {}): number {
   if ((opts.temperature ?? 1) === 0 || opts.topK === 1) return argmax(logits, opts.suppress ?? []);
   const { tokens, probs } = samplingDistribution(logits, opts);
-  const u = rng.nextFloat();
-  let c = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    c += probs[i]!;
-    if (u < c) return tokens[i]!;
-  }
-  return tokens[tokens.length - 1]!;
+  return tokens[drawIndex(probs, rng.nextFloat())]!;
 }

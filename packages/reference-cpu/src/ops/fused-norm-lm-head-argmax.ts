@@ -1,7 +1,10 @@
 /**
  * FUSED_NORM_LM_HEAD_ARGMAX (CUDA twin: `cuda-hopper/csrc/ops/fused_norm_lm_head_argmax.cuh`): a row
- * tile of logits = scale · (W·norm(x) + bias), folded into the argmax key of `pos` as ARGMAX does.
+ * tile of logits = scale · (W·norm(x) + bias), folded into the argmax key of `pos` as ARGMAX does, and
+ * (with candidates) the tile's 64 largest keys written for SAMPLE.
  */
+import { CANDIDATES_PER_LIST } from '@megakernel/isa';
+import { largestKeys } from '../maths/candidate-keys.js';
 import { rowDot } from '../maths/matvec.js';
 import type { ExecContext } from '../vm/context.js';
 import { foldArgmax } from './argmax.js';
@@ -26,4 +29,18 @@ export function executeFusedNormLmHeadArgmax(ctx: ExecContext): void {
   }
   ctx.stored(logits, rowStart, rowCount);
   foldArgmax(ctx, logits, rowStart, rowCount);
+  const candidates = ctx.tensor('candidates', true);
+  if (candidates) {
+    if (!(candidates.data instanceof Uint32Array))
+      ctx.fail(`candidates is ${candidates.dtype}; u32 is needed`);
+    const row = 2 * CANDIDATES_PER_LIST;
+    const at = ctx.arg('candidateList') * row;
+    ctx.check(candidates, at, row, 'write');
+    const kept = largestKeys(logits.data, rowStart, rowCount, ctx.arg('suppressToken'), CANDIDATES_PER_LIST);
+    candidates.data.fill(0, at, at + row);
+    kept.forEach((k, i) => {
+      candidates.data[at + 2 * i] = k.low;
+      candidates.data[at + 2 * i + 1] = k.high;
+    });
+  }
 }

@@ -34,6 +34,7 @@ import { executeMoeRoute } from '../ops/moe-route.js';
 import { executeNoop } from '../ops/noop.js';
 import { executeLayerNorm, executeRmsNorm } from '../ops/norm.js';
 import { executeRopeEmbed } from '../ops/rope-embed.js';
+import { executeSample } from '../ops/sample.js';
 import type { ExecContext } from './context.js';
 
 export type Executor = (ctx: ExecContext) => void;
@@ -68,6 +69,7 @@ export const EXECUTORS: Partial<Record<OpcodeName, Executor>> = {
   ELEMWISE_MUL_ADD: executeMulAdd,
   SOFTCAP: executeSoftcap,
   ARGMAX: executeArgmax,
+  SAMPLE: executeSample,
   FUSED_NORM_MATMUL: executeFusedNormMatmul,
   FUSED_MATMUL_RESIDUAL: executeFusedMatmulResidual,
   FUSED_NORM_QKV_ROPE: executeFusedNormQkvRope,

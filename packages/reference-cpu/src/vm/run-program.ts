@@ -4,8 +4,11 @@
  * dependency counters (which are never reset), and read the logits back after each step.
  */
 import {
+  type DeviceSampling,
   decodeQueue,
+  encodeSamplingParams,
   FLAG_EMBED_FROM_ARGMAX,
+  isGreedySampling,
   NONE16,
   opcodeInfo,
   operandField,
@@ -15,7 +18,7 @@ import {
 } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { argmax, argmaxKeyToken } from '../maths/argmax.js';
-import { createRng } from '../maths/prng.js';
+import { createRng, type Rng } from '../maths/prng.js';
 import { VmInstructionError, VmProgramError } from './errors.js';
 import { VmMemory } from './memory.js';
 import { type AccessEvent, type DecodedQueue, runDecodeStep, type StepOptions } from './queue-runner.js';
@@ -204,6 +207,42 @@ export function runGreedy(
     } else {
       out.push(argmax(run.logits, opts.suppressToken === undefined ? [] : [opts.suppressToken]));
     }
+  }
+  return out;
+}
+
+/**
+ * n tokens drawn by the program's own sampler (SAMPLE) in one run, as a GPU launch draws them: the host
+ * writes the sampling words and one pair of uniform words per sampled position from `rng`, in the
+ * order the host sampler draws (nothing for greedy settings).
+ */
+export function runSampled(
+  program: Program,
+  checkpoint: Checkpoint,
+  inputIds: readonly number[],
+  n: number,
+  sampling: DeviceSampling,
+  rng: Rng,
+  opts: RunProgramOptions = {},
+): number[] {
+  const { candidates, sampling: params, uniforms } = program.io;
+  if (candidates === undefined || params === undefined || uniforms === undefined)
+    throw new VmProgramError('the program has no device sampler (compile it with deviceSampler)');
+  const T = inputIds.length;
+  const steps = T + n - 1;
+  checkPrompt(program, inputIds, steps);
+  const run = new ProgramRun(program, checkpoint, opts, T);
+  (run.memory.data[params] as Uint32Array).set(encodeSamplingParams(sampling));
+  if (!isGreedySampling(sampling)) {
+    const u = run.memory.data[uniforms] as Uint32Array;
+    for (let pos = T - 1; pos < steps; pos++) u.set(rng.nextUniformWords(), pos * 2);
+  }
+  run.tokens.fill(-1);
+  run.tokens.set(inputIds);
+  const out: number[] = [];
+  for (let pos = 0; pos < steps; pos++) {
+    run.runStep(pos);
+    if (pos >= T - 1) out.push(argmaxKeyToken(run.argmaxKey(pos)[0]));
   }
   return out;
 }

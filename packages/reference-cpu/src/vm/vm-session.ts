@@ -5,9 +5,18 @@
  * tokens that do not fill a step through the decode program. It implements the runtime's
  * `DecodeSession` (the 'cpu' backend).
  */
-import { type Program, ropeUsesLongFactors, tokensPerStep } from '@megakernel/isa';
+import {
+  type DeviceSampling,
+  deviceSamplerServes,
+  encodeSamplingParams,
+  isGreedySampling,
+  type Program,
+  ropeUsesLongFactors,
+  tokensPerStep,
+} from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
 import { DecoderClosedError } from '../closed-error.js';
+import { argmaxKeyToken } from '../maths/argmax.js';
 import { VmProgramError } from './errors.js';
 import { ProgramRun, type RunProgramOptions } from './run-program.js';
 
@@ -94,6 +103,45 @@ export class VmDecoder {
     run.runStep(this.pos);
     this.pos++;
     return Float32Array.from(run.logits);
+  }
+
+  /**
+   * Programs with a device sampler: feeds `tokens`, then lets the program's SAMPLE draw `count` tokens,
+   * each fed back as the next input (the last one is not fed), as one GPU launch does (cuda-hopper's
+   * CudaDecoder.sampleOnDevice); `draws` gives a pair of uniform words per drawn token, unless greedy.
+   */
+  sampleOnDevice(
+    tokens: readonly number[],
+    count: number,
+    sampling: DeviceSampling,
+    draws: { nextUniformWords(): [number, number] },
+  ): number[] {
+    const run = this.live('sampleOnDevice');
+    const { candidates, sampling: params, uniforms } = this.program.io;
+    if (candidates === undefined || params === undefined || uniforms === undefined)
+      throw new VmProgramError('the program has no device sampler (compile it with deviceSampler)');
+    const steps = tokens.length + count - 1;
+    if (tokens.length === 0 || count < 1 || this.pos + steps > this.maxSeqLen)
+      throw new VmProgramError(
+        `cannot draw ${count} tokens after ${tokens.length} from position ${this.pos}`,
+      );
+    this.dirty = true;
+    (run.memory.data[params] as Uint32Array).set(encodeSamplingParams(sampling));
+    const first = this.pos + tokens.length - 1;
+    if (!isGreedySampling(sampling)) {
+      const u = run.memory.data[uniforms] as Uint32Array;
+      for (let i = 0; i < count; i++) u.set(draws.nextUniformWords(), (first + i) * 2);
+    }
+    run.tokens.set(tokens, this.pos);
+    run.tokens.fill(-1, this.pos + tokens.length, this.pos + steps);
+    for (let i = 0; i < steps; i++) run.runStep(this.pos + i);
+    this.pos += steps;
+    return Array.from({ length: count }, (_, i) => argmaxKeyToken(run.argmaxKey(first + i)[0]));
+  }
+
+  /** Whether sampleOnDevice serves these settings. */
+  servesOnDevice(sampling: DeviceSampling): boolean {
+    return this.program.io.sampling !== undefined && deviceSamplerServes(sampling);
   }
 
   /**

@@ -1,12 +1,14 @@
 /**
  * The 'cuda' backend: the checkpoint compiled for the GPU's SM count and run by cuda-hopper's
- * persistent megakernel, one launch per token (the host samples between tokens). Each decode session
+ * persistent megakernel: many tokens per launch, drawn by the program's own sampler where the settings
+ * allow it, else one launch per token with the host sampling between tokens. Each decode session
  * opens its own device handle and frees it on close().
  */
 
 import { CudaDecoder, CudaDevice, DEFAULT_QUEUES, probeCuda as probeAddon } from '@megakernel/cuda-hopper';
 import type { Program } from '@megakernel/isa';
 import type { LoadedCheckpoint } from '@megakernel/model';
+import { needsOpChain } from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
 import { compileWithProgress } from '../compile-with-progress.js';
 
@@ -61,7 +63,8 @@ export async function probeCuda(): Promise<CudaProbe> {
 
 /**
  * The program the GPU runs: one queue per SM of the device (`smCount`; default: the SM count the
- * probe reports for GPU 0, DEFAULT_QUEUES when there is none), bf16 KV cache.
+ * probe reports for GPU 0, DEFAULT_QUEUES when there is none), bf16 KV cache, a device sampler unless
+ * the model takes the op-per-step chain.
  */
 export function compileForCuda(
   checkpoint: LoadedCheckpoint,
@@ -70,7 +73,12 @@ export function compileForCuda(
   const smCount = options.smCount ?? probeAddon().devices[0]?.smCount ?? DEFAULT_QUEUES;
   return compileWithProgress(
     checkpoint,
-    { queues: options.queues ?? smCount, maxSeqLen: options.maxSeqLen },
+    {
+      queues: options.queues ?? smCount,
+      maxSeqLen: options.maxSeqLen,
+      // Sampling inside the launch where the fused lowering applies (decisions.md, 2026-12-03).
+      deviceSampler: !needsOpChain(checkpoint.config),
+    },
     options.onProgress,
   );
 }
