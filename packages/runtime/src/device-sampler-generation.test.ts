@@ -10,6 +10,7 @@ import { compile } from '@megakernel/scheduler';
 import { describe, expect, it, vi } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
 import type { DecodeSession } from './backend.js';
+import { BENCH_SAMPLING, benchDeviceDecode } from './bench.js';
 import { type GenerateOptions, resolveGenerateOptions } from './generate-options.js';
 import { DEVICE_TOKENS_PER_LAUNCH, startGeneration } from './generation.js';
 import { fixturePrompt } from './testing/fixture-prompt.js';
@@ -63,6 +64,12 @@ describe.each(
     expect(got.ids).toEqual(want.ids);
     expect(got.ids.length).toBe(NEW);
     expect(got.steps).toBe(NEW - 1);
+  });
+
+  it('benchDeviceDecode times device-sampled decoding where there is a sampler, and only there', async () => {
+    const r = await benchDeviceDecode(device, { tokens: NEW, sampling: BENCH_SAMPLING, perLaunch: 16 });
+    expect(r?.tokens).toBe(NEW);
+    expect(await benchDeviceDecode(host, { tokens: NEW, sampling: BENCH_SAMPLING })).toBeNull();
   });
 
   it('stops at an end-of-text id inside a launch, as the host does', async () => {

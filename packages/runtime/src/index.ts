@@ -64,7 +64,7 @@ export { compileForCpu } from './backends/cpu-vm.js';
 export { type CudaProbe, compileForCuda, probeCuda } from './backends/cuda.js';
 export { type OpenBackendOptions, type OpenedBackend, openBackend } from './backends/open.js';
 // Checking and measuring.
-export { benchDecode, type DecodeBenchResult } from './bench.js';
+export { BENCH_SAMPLING, benchDecode, benchDeviceDecode, type DecodeBenchResult } from './bench.js';
 export type { ChatMessage, ChatTemplateOptions } from './chat-template.js';
 export { compareLogits, type LogitComparison } from './compare-logits.js';
 export { compileWithProgress } from './compile-with-progress.js';

@@ -2,8 +2,11 @@
 
 import {
   type BackendName,
+  BENCH_SAMPLING,
   benchDecode,
+  benchDeviceDecode,
   DEFAULT_MODEL,
+  type DecodeBenchResult,
   loadCheckpoint,
   openBackend,
   probeCuda,
@@ -58,10 +61,20 @@ export function registerBench(program: Command, ctx: CommandContext): void {
           });
           try {
             const r = await benchDecode(session, { tokens: flags.tokens, warmup: WARMUP });
-            ctx.out(
-              `  ${name.padEnd(9)} ${LABELS[name].padEnd(22)} ${r.tokensPerSecond.toFixed(1).padStart(9)} tok/s ` +
-                `${(r.ms / r.tokens).toFixed(2).padStart(9)} ms/token`,
-            );
+            const line = (label: string, x: DecodeBenchResult) =>
+              ctx.out(
+                `  ${name.padEnd(9)} ${label.padEnd(22)} ${x.tokensPerSecond.toFixed(1).padStart(9)} tok/s ` +
+                  `${(x.ms / x.tokens).toFixed(2).padStart(9)} ms/token`,
+              );
+            line(LABELS[name], r);
+            // Where the backend samples inside its launches: greedy and the issue's sampling settings.
+            for (const [label, sampling] of [
+              ['  greedy, 32 per launch', { temperature: 0, topK: 0, topP: 1 }],
+              ['  sampled, 32 per launch', BENCH_SAMPLING],
+            ] as const) {
+              const d = await benchDeviceDecode(session, { tokens: flags.tokens, warmup: WARMUP, sampling });
+              if (d) line(label, d);
+            }
           } finally {
             session.close();
           }
