@@ -1,10 +1,12 @@
 /**
  * A small program for compute-sanitizer (memcheck, racecheck): a fixture (argv[2], default
- * llama-tiny) on 8 queues, 6 decode steps in one launch and one single-step launch. Prints the
+ * llama-tiny) on 8 queues, 6 decode steps in one launch and one single-step launch, then 6 tokens
+ * drawn by the device sampler in one launch (fused models). Prints the
  * tokens; exit code 0 when it ran.
  */
 import path from 'node:path';
 import { loadCheckpoint } from '@megakernel/model';
+import { createRng } from '@megakernel/reference-cpu';
 import { compile, needsOpChain } from '@megakernel/scheduler';
 import { CudaDevice, CudaProgram } from '../src/index.js';
 
@@ -18,7 +20,7 @@ const program = compile(checkpoint, {
   queues: 8,
   maxSeqLen: 16,
   attentionChunks: 2,
-  ...(needsOpChain(checkpoint.config) ? {} : { splitK: 2 }),
+  ...(needsOpChain(checkpoint.config) ? {} : { splitK: 2, deviceSampler: true }),
 });
 const device = CudaDevice.open(0);
 const p = new CudaProgram(device, program, { watchdogMs: 60000 });
@@ -27,7 +29,12 @@ const tokens = p.greedy([1, 2, 3], 4);
 p.reset();
 p.setTokens([5]);
 p.run({ steps: 1, pos0: 0 });
+// The device sampler (fused models): 6 tokens drawn in one launch.
+const sampled =
+  program.io.sampling === undefined
+    ? []
+    : p.sample([1, 2, 3], 6, { temperature: 0.8, topK: 40, topP: 0.95 }, createRng(1));
 console.log(
-  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, logits[0] ${p.readLogits()[0]}`,
+  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, sampled ${sampled.join(',')}, logits[0] ${p.readLogits()[0]}`,
 );
 device.close();
