@@ -493,7 +493,6 @@ static void launch(const float* x, const __nv_bfloat16* W, float* y, int T, int 
   }
   to_bf16<<<unsigned((n + 2047) / 2048), 256>>>(x, xb, n);
   const Plan pl = plan(T, N, K);
-  if (pl.bn < 0) return;  // TUNE
   if (pl.bn == 256) {
     run<256>(xb, W, y, T, N, K, pl.split);
   } else {
@@ -606,26 +605,6 @@ static double time_ms(int variant, const Problem& p) {
 int main() {
   cudaDeviceProp prop;
   CHECK(cudaGetDeviceProperties(&prop, 0));
-  if (getenv("SWEEP")) {  // TUNE
-    CHECK(cudaFuncSetAttribute(v05::matmul<128>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(v05::Cfg<128>::kSmem)));
-    CHECK(cudaFuncSetAttribute(v05::matmul<256>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(v05::Cfg<256>::kSmem)));
-    const Problem shapes[] = {{0, 3072, 2048, "qkv"}, {0, 2048, 2048, "o"}, {0, 16384, 2048, "gate+up"}, {0, 2048, 8192, "down"}};
-    for (int T : {128, 1024}) for (const Problem& q : shapes) {
-      Problem p = q; p.T = T;
-      v05::force = v05::Plan{0, 0};
-      const v05::Plan pl = v05::plan(T, p.N, p.K);
-      const double auto_ms = time_ms(5, p);
-      v05::force = v05::Plan{-1, 1};
-      const double conv = time_ms(5, p);
-      std::printf("%s T%d auto(bn%d s%d) %.4f conv %.4f |", p.name, T, pl.bn, pl.split, auto_ms, conv);
-      for (int bn : {128, 256}) for (int sp : {1, 2, 3, 4, 5, 6, 8}) {
-        v05::force = v05::Plan{bn, sp};
-        std::printf(" %d/%d %.4f", bn, sp, time_ms(5, p));
-      }
-      std::printf("\n");
-    }
-    return 0;
-  }
   std::printf("device %s, %d SMs\n", prop.name, prop.multiProcessorCount);
   CHECK(cudaFuncSetAttribute(v03::matmul, cudaFuncAttributeMaxDynamicSharedMemorySize, int(v03::kSmem)));
   CHECK(cudaFuncSetAttribute(v05::matmul<128>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(v05::Cfg<128>::kSmem)));
