@@ -146,13 +146,17 @@ void Session::release() noexcept {
 
 void Session::freeProgram() {
   cudaFree(state_);
+  state_ = nullptr;
+  freeQueues();
+}
+
+void Session::freeQueues() {
   cudaFree(counters_);
   cudaFree(table_);
   cudaFree(queues_);
   cudaFree(queueStart_);
   cudaFree(queueLen_);
   cudaFree(timings_);
-  state_ = nullptr;
   counters_ = nullptr;
   table_ = nullptr;
   queues_ = nullptr;
@@ -204,27 +208,55 @@ void Session::fillWeightsRandom(uint64_t offset, uint64_t count, int dtype, uint
   check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)), "fill_random_kernel");
 }
 
-void Session::loadProgram(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues,
-                          const std::vector<uint32_t>& queueLens, uint32_t counterCount, uint64_t stateBytes) {
-  check(cudaSetDevice(device_), "cudaSetDevice");
-  if (queueLens.empty()) throw CudaError("loadProgram: a program needs at least one queue");
+// Every descriptor must lie inside its arena (the kernel trusts the table's extents).
+void Session::checkProgram(const uint8_t* table, uint32_t tensorCount, const std::vector<uint32_t>& queueLens,
+                           uint64_t stateBytes, const char* what) const {
+  if (queueLens.empty()) throw CudaError(std::string(what) + ": a program needs at least one queue");
   if (int(queueLens.size()) > info_.smCount) {
-    throw CudaError("loadProgram: the program has " + std::to_string(queueLens.size()) + " queues but " + info_.name +
-                    " has " + std::to_string(info_.smCount) + " SMs (one queue per co-resident block)");
+    throw CudaError(std::string(what) + ": the program has " + std::to_string(queueLens.size()) + " queues but " +
+                    info_.name + " has " + std::to_string(info_.smCount) + " SMs (one queue per co-resident block)");
   }
-  // The arenas: every descriptor must lie inside its arena (the kernel trusts the table's extents).
   for (uint32_t i = 0; i < tensorCount; ++i) {
     const TensorDesc d = load_tensor_desc(table + size_t(i) * TENSOR_DESC_BYTES);
     const uint64_t arena = d.region == REGION_WEIGHTS ? weightBytes_ : d.region == REGION_STATE ? stateBytes : 0;
     const uint64_t bytes = tensor_bytes(d);
     if (dtype_bytes(d.dtype) == 0 || (d.region != REGION_WEIGHTS && d.region != REGION_STATE) ||
         d.byteOffset > arena || bytes > arena - d.byteOffset) {
-      throw CudaError("loadProgram: tensor " + std::to_string(i) + " lies outside its arena");
+      throw CudaError(std::string(what) + ": tensor " + std::to_string(i) + " lies outside its arena");
     }
   }
+}
+
+void Session::loadProgram(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues,
+                          const std::vector<uint32_t>& queueLens, uint32_t counterCount, uint64_t stateBytes) {
+  check(cudaSetDevice(device_), "cudaSetDevice");
+  checkProgram(table, tensorCount, queueLens, stateBytes, "loadProgram");
   freeProgram();
+  stateBytes_ = stateBytes;
+  check(cudaMalloc(&state_, std::max<uint64_t>(stateBytes, 256)), "cudaMalloc(state)");
+  check(cudaMemset(state_, 0, std::max<uint64_t>(stateBytes, 256)), "cudaMemset(state)");
+  loadQueues(table, tensorCount, queues, queueLens, counterCount);
+}
+
+void Session::swapQueues(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues,
+                         const std::vector<uint32_t>& queueLens, uint32_t counterCount, uint64_t stateBytes) {
+  check(cudaSetDevice(device_), "cudaSetDevice");
+  if (!state_) throw CudaError("swapQueues: no program loaded");
+  if (stateBytes != stateBytes_) {
+    throw CudaError("swapQueues: the program's state arena is " + std::to_string(stateBytes) + " bytes, the loaded one " +
+                    std::to_string(stateBytes_) + " (not the same state layout)");
+  }
+  checkProgram(table, tensorCount, queueLens, stateBytes, "swapQueues");
+  freeQueues();
+  loadQueues(table, tensorCount, queues, queueLens, counterCount);
+}
+
+// The table, queues and counters (zeroed: epoch 0) of a program over the state already allocated.
+void Session::loadQueues(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues,
+                         const std::vector<uint32_t>& queueLens, uint32_t counterCount) {
   std::vector<uint32_t> starts(queueLens.size());
   uint64_t total = 0;
+  maxQueueLen_ = 0;
   for (size_t q = 0; q < queueLens.size(); ++q) {
     starts[q] = uint32_t(total);
     total += queueLens[q];
@@ -233,9 +265,6 @@ void Session::loadProgram(const uint8_t* table, uint32_t tensorCount, const uint
   numQueues_ = uint32_t(queueLens.size());
   tensorCount_ = tensorCount;
   counterCount_ = counterCount;
-  stateBytes_ = stateBytes;
-  check(cudaMalloc(&state_, std::max<uint64_t>(stateBytes, 256)), "cudaMalloc(state)");
-  check(cudaMemset(state_, 0, std::max<uint64_t>(stateBytes, 256)), "cudaMemset(state)");
   check(cudaMalloc(&counters_, std::max<uint64_t>(counterCount, 1) * 4), "cudaMalloc(counters)");
   check(cudaMemset(counters_, 0, std::max<uint64_t>(counterCount, 1) * 4), "cudaMemset(counters)");
   check(cudaMalloc(&table_, std::max<uint64_t>(uint64_t(tensorCount) * TENSOR_DESC_BYTES, 32)), "cudaMalloc(table)");

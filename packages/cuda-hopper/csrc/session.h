@@ -68,6 +68,10 @@ class Session {
   // The tensor table (32-byte descriptors) and queues (64-byte instructions), copied to the device.
   void loadProgram(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues, const std::vector<uint32_t>& queueLens,
                    uint32_t counterCount, uint64_t stateBytes);
+  // Another program over the loaded state (same stateBytes; the caller checks the layouts agree): its
+  // table, queues and fresh counters replace the loaded ones; state and weights stay.
+  void swapQueues(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues, const std::vector<uint32_t>& queueLens,
+                  uint32_t counterCount, uint64_t stateBytes);
   void writeState(uint64_t offset, const void* data, uint64_t bytes);
   void readState(uint64_t offset, void* out, uint64_t bytes);
   void fillState(uint64_t offset, uint64_t bytes, uint8_t value);
@@ -86,6 +90,11 @@ class Session {
 
  private:
   void freeProgram();
+  void freeQueues();
+  void checkProgram(const uint8_t* table, uint32_t tensorCount, const std::vector<uint32_t>& queueLens, uint64_t stateBytes,
+                    const char* what) const;
+  void loadQueues(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues, const std::vector<uint32_t>& queueLens,
+                  uint32_t counterCount);
   // Frees every device and host resource held; safe to call again.
   void release() noexcept;
   int device_;

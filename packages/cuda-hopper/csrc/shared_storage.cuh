@@ -20,7 +20,7 @@ struct SharedStorage {
   unsigned long long keys[Cfg::kConsumerWarps];
   float red[2][Cfg::kConsumerWarps];
   uint32_t flag;
-  uint32_t count;  // SAMPLE: candidate keys counted or gathered
+  uint32_t count;  // SAMPLE: candidate keys counted or gathered; the LM head: its greedy verdict
   int32_t token;  // EMBED_GATHER: the token chosen by the elected thread
 };
 

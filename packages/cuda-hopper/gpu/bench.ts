@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type DeviceSampling, preset } from '@megakernel/isa';
+import { type DeviceSampling, type Program, preset, variantForContext } from '@megakernel/isa';
 import { createRng } from '@megakernel/reference-cpu';
-import { compile } from '@megakernel/scheduler';
+import { compile, compileAttentionVariants } from '@megakernel/scheduler';
 import {
   CudaDevice,
   CudaProgram,
@@ -29,8 +29,10 @@ const models = arg('models', 'llama-3.2-1b,gpt2-124m,mistral-7b').split(',');
 const steps = Number(arg('steps', '32'));
 const reps = Number(arg('reps', '5'));
 const contexts = arg('contexts', '128,1024').split(',').map(Number);
-// Attention chunk counts to compare ('auto' = the scheduler's cost model), e.g. --chunks auto,1,4.
-const chunkSettings = arg('chunks', 'auto').split(',');
+// Attention chunk counts to compare, e.g. --chunks launch,auto,1,4: 'launch' = the session's programs,
+// one per split (compileAttentionVariants), each context timed with the one its launches take;
+// 'auto' = one program, the cost model's split at the longest context.
+const chunkSettings = arg('chunks', 'launch').split(',');
 // Further compile options for scheduler experiments, as JSON (e.g. --options '{"splitK":2}').
 const extraOptions = JSON.parse(arg('options', '{}')) as Record<string, unknown>;
 // Draw every token with the program's own sampler, e.g. --sampling '{"temperature":0.8,"topK":40,"topP":0.95}'
@@ -98,21 +100,39 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
   const pos0s = contexts.map((c) => Math.min(c, maxPos - steps));
   const maxSeqLen = Math.max(...pos0s) + steps;
   const t0 = performance.now();
-  const program = compile(cfg, {
-    queues: sms,
-    maxSeqLen,
-    ...(chunks === 'auto' ? {} : { attentionChunks: Number(chunks) }),
-    ...extraOptions,
-  });
-  const lens = program.queues.map((q) => q.byteLength / 64);
+  const options = { queues: sms, maxSeqLen, ...extraOptions };
+  const variants: { upToContext: number; program: Program }[] =
+    chunks === 'launch'
+      ? compileAttentionVariants(cfg, options)
+      : [
+          {
+            upToContext: maxSeqLen,
+            program: compile(cfg, {
+              ...options,
+              ...(chunks === 'auto' ? {} : { attentionChunks: Number(chunks) }),
+            }),
+          },
+        ];
+  const count = (pr: Program) => pr.queues.reduce((n, q) => n + q.byteLength / 64, 0);
+  const chunksOf = (pr: Program) =>
+    (pr.meta.tiling as { attentionChunks?: number } | undefined)?.attentionChunks;
   console.log(
-    `${name} (attention chunks ${chunks}): compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${lens.reduce((a, b) => a + b, 0)} instructions, weights ${(program.weightBytes / 1e9).toFixed(2)} GB`,
+    `${name} (attention chunks ${chunks}): compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${variants
+      .map(
+        (v) => `${count(v.program)} instructions (${chunksOf(v.program)} chunks) to context ${v.upToContext}`,
+      )
+      .join('; ')}, weights ${(variants[0]!.program.weightBytes / 1e9).toFixed(2)} GB`,
   );
-  const p = new CudaProgram(device, program, { watchdogMs: 5000 });
+  const p = new CudaProgram(device, variants[0]!.program, { watchdogMs: 5000 });
   p.fillRandomWeights(1);
   for (let ci = 0; ci < contexts.length; ci++) {
     const pos0 = pos0s[ci]!;
     if (pos0s.indexOf(pos0) !== ci) continue; // contexts past a learned-position model's end all clamp to one
+    // The program a session's launches from pos0 take (the one whose band holds the launch's last step).
+    const program = variantForContext(variants, pos0 + steps).program;
+    p.switchProgram(program);
+    const lens = program.queues.map((q) => q.byteLength / 64);
+    const label = chunks === 'launch' ? `launch: ${chunksOf(program)}` : chunks;
     const prepare = () => {
       p.reset();
       p.setTokens(new Array(pos0 + 1).fill(1));
@@ -160,7 +180,7 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     const torchMs = t?.ms_per_token ?? null;
     rows.push({
       model: name,
-      attentionChunks: chunks,
+      attentionChunks: label,
       context: contexts[ci]!,
       pos0,
       msPerToken: ms,
@@ -195,7 +215,7 @@ for (const [name, chunks] of models.flatMap((m) => chunkSettings.map((c) => [m, 
     });
     const r = rows[rows.length - 1]!;
     console.log(
-      `${name} (chunks ${chunks}) ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}${hostLoopMs === null ? '' : `; sampled host loop ${hostLoopMs.toFixed(3)}, ${new Set(drawn).size} distinct of the last ${drawn.length} tokens`}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
+      `${name} (chunks ${label}) ctx ${pos0}: ${ms.toFixed(3)} ms/token (one step per launch ${r.msPerTokenOneStepLaunch.toFixed(3)}${hostLoopMs === null ? '' : `; sampled host loop ${hostLoopMs.toFixed(3)}, ${new Set(drawn).size} distinct of the last ${drawn.length} tokens`}), floor ${floorMs.toFixed(3)} ms, ${(r.fractionOfFloor * 100).toFixed(1)}% of floor${torchMs ? `, torch ${torchMs.toFixed(3)} ms (${r.torchMode}) → ${(torchMs / ms).toFixed(2)}×` : ''}`,
     );
     for (const s of r.perOpcode) {
       console.log(

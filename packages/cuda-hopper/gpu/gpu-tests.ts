@@ -140,14 +140,23 @@ const variants: { label: string; options: Partial<CompileOptions> }[] = [
   { label: `queues=${sms} kv=f32`, options: { queues: sms, kvDtype: 'f32' } },
 ];
 
-for (const name of fixtures) {
+/** A fixture's checkpoint, reference, prompt length T, greedy length n and the end-of-text id greedy skips. */
+function fixtureCase(name: string) {
   const dir = path.join(fdir, name);
   const checkpoint = loadCheckpoint(dir);
   const ref = readReference(dir);
-  const T = ref.inputIds.length;
-  const n = ref.greedy.length;
   const eos = checkpoint.config.eosTokenIds.filter((t) => t < checkpoint.config.vocabSize);
-  const suppressToken = eos[0] ?? 0xffffffff;
+  return {
+    checkpoint,
+    ref,
+    T: ref.inputIds.length,
+    n: ref.greedy.length,
+    suppressToken: eos[0] ?? 0xffffffff,
+  };
+}
+
+for (const name of fixtures) {
+  const { checkpoint, ref, T, n, suppressToken } = fixtureCase(name);
   for (const variant of variants) {
     // Split-K needs the fused ops, which OLMo-2 and Gemma 2 do not take (scheduler needsOpChain): the same
     // shape without it.
@@ -270,6 +279,83 @@ for (const name of fixtures) {
       noGpu,
     );
   }
+}
+
+// ---- attention variants: programs of 1, 3 and 2 chunks taking turns on one session's state ----
+// The CPU VM's twin of this switching is runtime's attention-variants.test.ts (forward pass, 1e-6).
+for (const name of fixtures) {
+  const { checkpoint, ref, T, n, suppressToken } = fixtureCase(name);
+  const sampler = !needsOpChain(checkpoint.config);
+  const programs = [1, 3, 2].map((attentionChunks) =>
+    compile(checkpoint, {
+      queues: sms,
+      maxSeqLen: T + n,
+      kvDtype: 'f32',
+      suppressToken,
+      attentionChunks,
+      attentionScratchChunks: 3,
+      deviceSampler: sampler,
+    } as CompileOptions),
+  );
+  // Bands that switch inside the prompt and again inside the continuation.
+  const bands = [3, T - 2, T + n].map((upToContext, i) => ({ upToContext, program: programs[i]! }));
+  await h.test(
+    `attention variants ${name} (1, 3, 2 chunks by context, f32 KV): every prompt position's GPU logits = CPU VM (tol 2e-3), then greedy = transformers`,
+    () => {
+      const cpu = runProgram(programs[0]!, checkpoint, ref.inputIds);
+      const vocab = checkpoint.config.vocabSize;
+      const decoder = new CudaDecoder(CudaDevice.open(0), programs[0]!, checkpoint, { variants: bands });
+      try {
+        decoder.reset(T);
+        let worst = 0;
+        let logits: Float32Array = new Float32Array(0);
+        const ran = new Set<Program>();
+        ref.inputIds.forEach((t, pos) => {
+          logits = decoder.step(t);
+          ran.add(decoder.program);
+          worst = Math.max(worst, relativeError(logits, cpu.subarray(pos * vocab, (pos + 1) * vocab)));
+        });
+        assert(worst <= 2e-3, `worst relative error ${worst.toExponential(2)} > 2e-3`);
+        const tokens: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const next = argmaxExcept(logits, 0, vocab, [suppressToken]);
+          tokens.push(next);
+          if (i < n - 1) logits = decoder.step(next);
+          ran.add(decoder.program);
+        }
+        assert(ran.size === 3, `${ran.size} of the 3 variants ran`);
+        assert(tokens.join() === ref.greedy.join(), `${tokens.join(',')} vs ${ref.greedy.join(',')}`);
+        return `worst ${worst.toExponential(2)}, ${n}/${n} tokens`;
+      } finally {
+        decoder.close();
+      }
+    },
+    noGpu,
+  );
+  if (!sampler) continue;
+  await h.test(
+    `attention variants ${name}: greedy drawn on the device, launches crossing the bands = transformers`,
+    () => {
+      const decoder = new CudaDecoder(CudaDevice.open(0), programs[0]!, checkpoint, { variants: bands });
+      try {
+        decoder.reset(T);
+        const rng = createRng(1);
+        const greedy = { temperature: 0, topK: 1, topP: 1 };
+        // The prompt but its last token one by one, then launches of 5 drawn tokens.
+        for (const t of ref.inputIds.slice(0, -1)) decoder.step(t);
+        const tokens = decoder.sampleOnDevice([ref.inputIds[T - 1]!], 5, greedy, rng);
+        while (tokens.length < n)
+          tokens.push(
+            ...decoder.sampleOnDevice([tokens.at(-1)!], Math.min(5, n - tokens.length), greedy, rng),
+          );
+        assert(tokens.join() === ref.greedy.join(), `${tokens.join(',')} vs ${ref.greedy.join(',')}`);
+        return `${n}/${n} tokens`;
+      } finally {
+        decoder.close();
+      }
+    },
+    noGpu,
+  );
 }
 
 // ---- the per-tensor diff on the unfused lowering: every intermediate, after every step ----

@@ -47,7 +47,23 @@ function largestKeyWords(logits: Float32Array, r0: number, r1: number, count: nu
   return out;
 }
 
-/** An LM head over V rows cut into tiles of the given sizes on 2 queues, its candidates, and SAMPLE. */
+/** Settings SAMPLE keeps the argmax for: the host writes both as zeroed words. */
+export const GREEDY_SETTINGS: readonly DeviceSampling[] = [
+  { temperature: 0, topK: 0, topP: 1 },
+  { temperature: 0.8, topK: 1, topP: 0.9 },
+];
+
+/** The row torch.argmax picks (the first of equal maxima), as the argmax key orders them. */
+function argmaxRow(logits: Float32Array): number {
+  let best = 0;
+  for (let r = 1; r < logits.length; r++) if (logits[r]! > logits[best]!) best = r;
+  return best;
+}
+
+/**
+ * An LM head over V rows cut into tiles of the given sizes on 2 queues, its candidates, and SAMPLE; the
+ * tiles read the sampling words too, as the scheduler's do, so greedy settings skip the candidates.
+ */
 export function samplerOpProgram(
   V: number,
   tileRows: number[],
@@ -76,6 +92,7 @@ export function samplerOpProgram(
         t4: logits,
         t5: b.argmax,
         t6: candidates,
+        t7: sampling,
         a0: r0,
         a1: n,
         a2: 0xffffffff,
@@ -111,8 +128,10 @@ export function samplerOpProgram(
 
 /**
  * Runs the op program `draws` times (one launch each, fresh draws): each tile's candidates must be
- * the largest keys of the GPU's logits, and the drawn token the host's. Returns how many draws were
- * not the argmax (a sampler that only ever kept the argmax would pass the rest).
+ * the largest keys of the GPU's logits, and the drawn token the host's. Then one launch per greedy
+ * setting: the token is the argmax and the candidates hold what the host wrote before the launch (the
+ * tiles skipped their sort). Returns how many draws were not the argmax (a sampler that only ever
+ * kept the argmax would pass the rest).
  */
 export function checkSamplerOp(
   device: CudaDevice,
@@ -146,9 +165,25 @@ export function checkSamplerOp(
     const token = p.readArgmaxTokens(0, 1)[0]!;
     const want = hostDraw(logits, s, words[0]!, words[1]!);
     assert(token === want, `draw ${d} (${JSON.stringify(s)}): GPU drew ${token}, the host ${want}`);
-    let best = 0;
-    for (let r = 1; r < logits.length; r++) if (logits[r]! > logits[best]!) best = r;
-    if (token !== best) notArgmax++;
+    if (token !== argmaxRow(logits)) notArgmax++;
+  }
+  const id = program.io.candidates!;
+  const SENTINEL = 12345; // exact in f32, which writeTensor converts from
+  for (const s of GREEDY_SETTINGS) {
+    p.reset(1);
+    p.setTokens([1]);
+    p.setSampling(s);
+    p.writeTensor(id, new Float32Array(tiles.length * 2 * CANDIDATES_PER_LIST).fill(SENTINEL));
+    p.run({ steps: 1, pos0: 0 });
+    const cand = p.readWords(id);
+    const bad = cand.findIndex((w) => w !== SENTINEL);
+    assert(
+      bad < 0,
+      `greedy ${JSON.stringify(s)}: candidate word ${bad} is ${cand[bad]}, not left as written`,
+    );
+    const token = p.readArgmaxTokens(0, 1)[0]!;
+    const best = argmaxRow(p.readLogits());
+    assert(token === best, `greedy ${JSON.stringify(s)}: GPU chose ${token}, the argmax is ${best}`);
   }
   return notArgmax;
 }

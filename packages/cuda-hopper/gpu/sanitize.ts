@@ -1,8 +1,9 @@
 /**
  * A small program for compute-sanitizer (memcheck, racecheck): a fixture (argv[2], default
  * llama-tiny) on 8 queues, 6 decode steps in one launch and one single-step launch, then 6 tokens
- * drawn by the device sampler in one launch (fused models). Prints the
- * tokens; exit code 0 when it ran.
+ * drawn by the device sampler in one launch (fused models), then 4 steps of a one-chunk variant of the
+ * program switched in over the same state (CudaProgram.switchProgram). Prints the tokens; exit code 0
+ * when it ran.
  */
 import path from 'node:path';
 import { loadCheckpoint } from '@megakernel/model';
@@ -16,12 +17,14 @@ const dir = path.join(
 );
 const checkpoint = loadCheckpoint(dir);
 // Split-K where the model takes the fused ops (not a post-norm model such as OLMo-2).
-const program = compile(checkpoint, {
+const options = {
   queues: 8,
   maxSeqLen: 16,
-  attentionChunks: 2,
+  attentionScratchChunks: 2,
   ...(needsOpChain(checkpoint.config) ? {} : { splitK: 2, deviceSampler: true }),
-});
+};
+const program = compile(checkpoint, { ...options, attentionChunks: 2 });
+const oneChunk = compile(checkpoint, { ...options, attentionChunks: 1 });
 const device = CudaDevice.open(0);
 const p = new CudaProgram(device, program, { watchdogMs: 60000 });
 p.uploadWeights(checkpoint);
@@ -34,7 +37,13 @@ const sampled =
   program.io.sampling === undefined
     ? []
     : p.sample([1, 2, 3], 6, { temperature: 0.8, topK: 40, topP: 0.95 }, createRng(1));
+// Positions 0-3 with the split program, then 4-7 with the one-chunk variant on the same KV cache.
+p.reset();
+p.setTokens([1, 2, 3, 4, 5, 6, 7, 8]);
+p.run({ steps: 4, pos0: 0 });
+p.switchProgram(oneChunk);
+p.run({ steps: 4, pos0: 4 });
 console.log(
-  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, sampled ${sampled.join(',')}, logits[0] ${p.readLogits()[0]}`,
+  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, sampled ${sampled.join(',')}, switched ${p.readArgmaxTokens(4, 4).join(',')}, logits[0] ${p.readLogits()[0]}`,
 );
 device.close();

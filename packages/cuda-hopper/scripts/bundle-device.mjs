@@ -10,7 +10,18 @@ import { build } from 'tsup';
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repo = path.resolve(pkg, '../..');
 const out = path.join(repo, '.device');
-const packages = ['isa', 'model', 'scheduler', 'reference-cpu', 'cuda-hopper', 'runtime', 'cli'];
+// default-model too: the CLI imports it (from src, so its dist need not be built). In a bundle its
+// folder resolves to <repo>/model, which does not exist: give the CLI --model <dir> there.
+const packages = [
+  'isa',
+  'model',
+  'scheduler',
+  'reference-cpu',
+  'cuda-hopper',
+  'runtime',
+  'cli',
+  'default-model',
+];
 const alias = Object.fromEntries(
   packages.map((p) => [`@megakernel/${p}`, path.join(repo, 'packages', p, 'src', 'index.ts')]),
 );
@@ -21,6 +32,11 @@ await build({
     bench: path.join(pkg, 'gpu', 'bench.ts'),
     sanitize: path.join(pkg, 'gpu', 'sanitize.ts'),
     'gpu-fuzz': path.join(pkg, 'gpu', 'fuzz.ts'),
+    // A random-weight checkpoint folder shaped like a preset, for `cli.mjs bench --model <dir>`.
+    'write-checkpoint': path.join(pkg, 'gpu', 'write-checkpoint.ts'),
+    // The `megakernel` command itself (packages/cli's bin); it finds the addon beside it (.device/*.node)
+    // or through MEGAKERNEL_CUDA_ADDON.
+    cli: path.join(repo, 'packages', 'cli', 'src', 'main.ts'),
   },
   outDir: out,
   format: ['esm'],

@@ -11,7 +11,7 @@ import {
   probeCuda,
   versionAtLeast,
 } from './addon.js';
-import { PACKAGE_VERSION } from './addon-identity.js';
+import { ADDON_ABI_VERSION, PACKAGE_VERSION } from './addon-identity.js';
 import type { Preflight } from './addon-preflight.js';
 import type { SystemFacts } from './system-description.js';
 
@@ -128,7 +128,7 @@ describe('declining a candidate', () => {
     const r = findAddon({
       ...onlyOverride(garbage),
       system: linux,
-      preflight: () => reportOk({ abiVersion: 1, packageVersion: '0.0.0-other' }),
+      preflight: () => reportOk({ abiVersion: ADDON_ABI_VERSION, packageVersion: '0.0.0-other' }),
     });
     expect(r.error).toContain(
       `it was built for @megakernel/cuda-hopper 0.0.0-other, this is ${PACKAGE_VERSION}`,
@@ -138,7 +138,9 @@ describe('declining a candidate', () => {
 
   it('declines another ABI', () => {
     const r = findAddon({ ...onlyOverride(garbage), system: linux, preflight: () => reportOk({}) });
-    expect(r.error).toMatch(/it has addon ABI 0, @megakernel\/cuda-hopper .* needs ABI 1/);
+    expect(r.error).toMatch(
+      new RegExp(`it has addon ABI 0, @megakernel/cuda-hopper .* needs ABI ${ADDON_ABI_VERSION}`),
+    );
   });
 
   it('with no binary at all on Linux x64, says which npm package to install', () => {
@@ -166,7 +168,7 @@ describe('declining a candidate', () => {
     );
   });
 
-  it('loads the tracked prebuilt binary (ABI 1, no recorded version) in a child first, with a warning', () => {
+  it('loads the tracked prebuilt binary (this ABI) in a child first, warning if it records no version', () => {
     if (!fs.existsSync(trackedPrebuilt) || process.platform !== 'linux' || process.arch !== 'x64') return;
     const r = findAddon({ candidates: [{ path: trackedPrebuilt, source: 'platform-package' }] });
     expect(r.error).toBeUndefined();

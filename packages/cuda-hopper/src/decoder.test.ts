@@ -16,6 +16,8 @@ import { tinyProgram } from './test-programs.js';
 interface StandIn extends NativeDevice {
   readonly closes: number;
   readonly calls: readonly string[];
+  /** The queue count of every loadProgram / swapQueues, in order. */
+  readonly loads: readonly number[];
 }
 
 function standInNative(): StandIn {
@@ -47,6 +49,7 @@ function standInNative(): StandIn {
   let closes = 0;
   let state = new Uint8Array(0);
   const calls: string[] = [];
+  const loads: number[] = [];
   // What the addon does after close(): every method but close() throws.
   const use = <T>(name: string, result?: () => T): T => {
     if (!open) throw new Error('the CUDA device handle is closed: close() freed its memory');
@@ -59,14 +62,21 @@ function standInNative(): StandIn {
       return closes;
     },
     calls,
+    loads,
     info: () => use('info', () => info),
     allocWeights: () => use('allocWeights'),
     writeWeights: () => use('writeWeights'),
     readWeights: (_offset, n) => use('readWeights', () => new Uint8Array(n)),
     fillWeightsRandom: () => use('fillWeightsRandom'),
-    loadProgram: (_table, _queues, _lens, _counters, stateBytes) =>
+    loadProgram: (_table, _queues, lens, _counters, stateBytes) =>
       use('loadProgram', () => {
+        loads.push(lens.length);
         state = new Uint8Array(stateBytes);
+      }),
+    swapQueues: (_table, _queues, lens, _counters, stateBytes) =>
+      use('swapQueues', () => {
+        if (stateBytes !== state.length) throw new Error('swapQueues: not the same state layout');
+        loads.push(lens.length);
       }),
     writeState: (offset, data) => use('writeState', () => state.set(bytes(data), offset)),
     readState: (offset, n) => use('readState', () => state.slice(offset, offset + n)),
@@ -169,5 +179,43 @@ describe('the GPU decode session', () => {
     const noTensors: TensorReader = { listTensors: () => [], readTensor: () => new Float32Array(0) };
     expect(() => new CudaDecoder(new CudaDevice(failed), tinyProgram(), noTensors)).toThrow(/embed/);
     expect(failed.closes).toBe(1);
+  });
+});
+
+describe('a GPU decode session with program variants', () => {
+  // Two programs on one state layout that differ in their queues: which one ran is visible as the queue count.
+  const variants = [
+    { upToContext: 3, program: tinyProgram({ queues: 1 }) },
+    { upToContext: 8, program: tinyProgram({ queues: 2 }) },
+  ];
+
+  it('runs each launch with the variant for the context its last step reaches, and back after reset()', () => {
+    const native = standInNative();
+    const decoder = new CudaDecoder(new CudaDevice(native), variants[0]!.program, reader, { variants });
+    for (let t = 0; t < 3; t++) decoder.step(t);
+    expect(decoder.program).toBe(variants[0]!.program);
+    decoder.step(3); // its last step sees 4 positions: the second band
+    expect(decoder.program).toBe(variants[1]!.program);
+    decoder.step(4);
+    decoder.reset();
+    decoder.step(1);
+    expect(decoder.program).toBe(variants[0]!.program);
+    // Loaded once, swapped at context 4 and back at the first launch after reset(); never reloaded.
+    expect(native.loads).toEqual([1, 2, 1]);
+    expect(native.calls.filter((c) => c === 'loadProgram')).toHaveLength(1);
+  });
+
+  it('refuses a variant on another state layout before anything is uploaded, and closes the handle', () => {
+    const native = standInNative();
+    const base = variants[0]!.program;
+    const bigger = { ...variants[1]!.program, stateBytes: base.stateBytes + 256 };
+    expect(
+      () =>
+        new CudaDecoder(new CudaDevice(native), base, reader, {
+          variants: [variants[0]!, { upToContext: 8, program: bigger }],
+        }),
+    ).toThrow(/not on the program's state layout \(state arenas of \d+ and \d+ bytes\)/);
+    expect(native.closes).toBe(1);
+    expect(native.calls).not.toContain('writeWeights');
   });
 });

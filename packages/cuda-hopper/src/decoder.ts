@@ -3,8 +3,17 @@
  * handle it owns: one launch per token with the host sampling between tokens (step), or many tokens per
  * launch drawn by the program's own sampler (sampleOnDevice).
  */
-import { type DeviceSampling, deviceSamplerServes, isGreedySampling, type Program } from '@megakernel/isa';
+import {
+  type ContextBand,
+  type DeviceSampling,
+  deviceSamplerServes,
+  isGreedySampling,
+  type Program,
+  stateLayoutMismatch,
+  variantForContext,
+} from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
+import { checkGpuSupport } from './capabilities.js';
 import type { CudaDevice } from './device.js';
 import {
   CudaProgram,
@@ -15,9 +24,20 @@ import {
 } from './device-program.js';
 import { CudaClosedError } from './errors.js';
 
+/** One program of a session's variants and the contexts it serves. */
+export interface ProgramVariant extends ContextBand {
+  readonly program: Program;
+}
+
 export interface CudaDecoderOptions extends CudaProgramOptions {
   /** Weight upload progress, one call per tensor. */
   readonly onUpload?: (p: UploadProgress) => void;
+  /**
+   * Programs of the model on the program's state layout (the scheduler's compileAttentionVariants),
+   * each serving launches up to a context: every launch runs the one for the context its last step
+   * reaches, so the attention split follows the context instead of being fixed at compile time.
+   */
+  readonly variants?: readonly ProgramVariant[];
 }
 
 export class CudaDecoder {
@@ -25,6 +45,7 @@ export class CudaDecoder {
   private readonly gpu: CudaProgram;
   private readonly vocab: number;
   private readonly hasSampler: boolean;
+  private readonly variants: readonly ProgramVariant[];
   private pos = 0;
   private closed = false;
 
@@ -40,6 +61,11 @@ export class CudaDecoder {
     options: CudaDecoderOptions = {},
   ) {
     try {
+      for (const v of options.variants ?? []) {
+        checkGpuSupport(v.program, device.info.smCount);
+        const mismatch = stateLayoutMismatch(program, v.program);
+        if (mismatch) throw new Error(`a program variant is not on the program's state layout (${mismatch})`);
+      }
       this.gpu = new CudaProgram(
         device,
         program,
@@ -49,6 +75,11 @@ export class CudaDecoder {
     } catch (e) {
       device.close();
       throw e;
+    }
+    this.variants = options.variants ?? [];
+    for (const v of this.variants) {
+      if ((v.program.io.sampling !== undefined) !== (program.io.sampling !== undefined))
+        throw new Error('every program variant must have a device sampler, or none');
     }
     this.maxSeqLen = program.maxSeqLen;
     this.hasSampler = program.io.sampling !== undefined;
@@ -64,7 +95,7 @@ export class CudaDecoder {
   step(token: number): Float32Array {
     this.assertOpen('step');
     this.gpu.setTokens([token], this.pos);
-    this.gpu.run({ steps: 1, pos0: this.pos });
+    this.launch(1);
     this.pos++;
     return this.gpu.readLogits().subarray(0, this.vocab);
   }
@@ -95,9 +126,21 @@ export class CudaDecoder {
     this.gpu.setTokens([...tokens, ...new Array<number>(count - 1).fill(-1)], this.pos);
     this.gpu.setSampling(sampling);
     if (!isGreedySampling(sampling)) this.gpu.setUniforms(first, drawWords(draws, count));
-    this.gpu.run({ steps, pos0: this.pos });
+    this.launch(steps);
     this.pos += steps;
     return this.gpu.readArgmaxTokens(first, count);
+  }
+
+  /** The program the last launch ran (one of the variants, when there are any). */
+  get program(): Program {
+    return this.gpu.program;
+  }
+
+  /** One launch of `steps` steps from the current position, with the variant for the context it reaches. */
+  private launch(steps: number): void {
+    if (this.variants.length > 0)
+      this.gpu.switchProgram(variantForContext(this.variants, this.pos + steps).program);
+    this.gpu.run({ steps, pos0: this.pos });
   }
 
   /** Whether sampleOnDevice can serve these settings (the program has a sampler, top-k within its reach). */

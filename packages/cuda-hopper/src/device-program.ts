@@ -14,6 +14,7 @@ import {
   isGreedySampling,
   opcodeInfo,
   type Program,
+  stateLayoutMismatch,
   type TensorEntry,
   tensorElementCount,
 } from '@megakernel/isa';
@@ -65,8 +66,20 @@ export function drawWords(draws: UniformDraws, n: number): Uint32Array {
 
 const owners = new WeakMap<CudaDevice, CudaProgram>();
 
+/** The tensor table and the queues of `program`, as loadProgram and swapQueues take them. */
+function programImage(program: Program) {
+  const queueLens = Uint32Array.from(program.queues, (q) => q.byteLength / INSTRUCTION_BYTES);
+  const queues = new Uint8Array(program.queues.reduce((n, q) => n + q.byteLength, 0));
+  let o = 0;
+  for (const q of program.queues) {
+    queues.set(q, o);
+    o += q.byteLength;
+  }
+  return { table: encodeTensorTable(program.tensors), queues, queueLens };
+}
+
 export class CudaProgram {
-  readonly program: Program;
+  private current: Program;
   readonly device: CudaDevice;
   watchdogMs: number;
   private epoch = 0;
@@ -77,25 +90,47 @@ export class CudaProgram {
   constructor(device: CudaDevice, program: Program, options: CudaProgramOptions = {}) {
     checkGpuSupport(program, device.info.smCount);
     this.device = device;
-    this.program = program;
+    this.current = program;
     this.watchdogMs = options.watchdogMs ?? 2000;
-    const queueLens = Uint32Array.from(program.queues, (q) => q.byteLength / INSTRUCTION_BYTES);
-    const all = new Uint8Array(program.queues.reduce((n, q) => n + q.byteLength, 0));
-    let o = 0;
-    for (const q of program.queues) {
-      all.set(q, o);
-      o += q.byteLength;
-    }
+    const image = programImage(program);
     device.native.allocWeights(program.weightBytes);
     device.native.loadProgram(
-      encodeTensorTable(program.tensors),
-      all,
-      queueLens,
+      image.table,
+      image.queues,
+      image.queueLens,
       program.counterCount,
       program.stateBytes,
     );
     owners.set(device, this);
     this.reset();
+  }
+
+  /** The program the next launch runs (the constructor's, or the last switchProgram's). */
+  get program(): Program {
+    return this.current;
+  }
+
+  /**
+   * Runs the next launches with `program`, another decode program of the model on the same state
+   * layout (an attention variant; isa's stateLayoutMismatch): the weights, KV cache and every other
+   * state tensor stay where they are, its counters start at 0. The CPU VM's twin is
+   * VmDecoder.switchProgram.
+   */
+  switchProgram(program: Program): void {
+    if (program === this.current) return;
+    const mismatch = stateLayoutMismatch(this.current, program);
+    if (mismatch) throw new Error(`switchProgram: not the same state layout (${mismatch})`);
+    checkGpuSupport(program, this.device.info.smCount);
+    const image = programImage(program);
+    this.native().swapQueues(
+      image.table,
+      image.queues,
+      image.queueLens,
+      program.counterCount,
+      program.stateBytes,
+    );
+    this.current = program;
+    this.epoch = 0;
   }
 
   private native() {
@@ -223,6 +258,10 @@ export class CudaProgram {
       t.region === 'state'
         ? this.native().readState(t.byteOffset, bytes)
         : this.native().readWeights(t.byteOffset, bytes);
+    // f32 straight from the fresh buffer the addon returned: a copy of a 128k-entry logits vector
+    // cost the one-launch-per-token path about a millisecond a token.
+    if (t.dtype === 'f32' && raw.byteOffset % 4 === 0)
+      return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
     return decodeValues(raw, t.dtype);
   }
 

@@ -21,7 +21,7 @@ export {
 } from './backend.js';
 export { checkGpuSupport, gpuSupportProblems, KERNEL_LIMITS } from './capabilities.js';
 export { decodeValues, encodeValues, f32ToBf16Array } from './convert.js';
-export { CudaDecoder, type CudaDecoderOptions } from './decoder.js';
+export { CudaDecoder, type CudaDecoderOptions, type ProgramVariant } from './decoder.js';
 export { CudaDevice, DEFAULT_QUEUES, sharedDevice } from './device.js';
 export {
   CudaProgram,

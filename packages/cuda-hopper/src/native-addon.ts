@@ -43,6 +43,15 @@ export interface KernelStatus {
  * `close()` frees all of it; every other method then throws. Byte offsets and sizes are plain
  * numbers (< 2^53).
  */
+/** loadProgram and swapQueues: the tensor table, the queues, their lengths, counters, state bytes. */
+type ProgramLoad = (
+  table: Uint8Array,
+  queues: Uint8Array,
+  queueLens: Uint32Array,
+  counterCount: number,
+  stateBytes: number,
+) => void;
+
 export interface NativeDevice {
   info(): DeviceInfo;
   allocWeights(bytes: number): void;
@@ -56,13 +65,9 @@ export interface NativeDevice {
     scale: number,
     center: number,
   ): void;
-  loadProgram(
-    table: Uint8Array,
-    queues: Uint8Array,
-    queueLens: Uint32Array,
-    counterCount: number,
-    stateBytes: number,
-  ): void;
+  loadProgram: ProgramLoad;
+  /** Another program over the loaded state and weights (ABI 2): table, queues and fresh counters. */
+  swapQueues: ProgramLoad;
   writeState(offset: number, data: ArrayBufferView): void;
   readState(offset: number, bytes: number): Uint8Array;
   fillState(offset: number, bytes: number, value: number): void;

@@ -63,6 +63,27 @@ describe('accesses', () => {
     ).toBe(false);
   });
 
+  it('an LM head tile with the sampling words reads them and may skip its candidates row', () => {
+    const tensors = [
+      tensor(0, 'hidden', [8]),
+      tensor(1, 'w', [16, 8], 'weights'),
+      tensor(2, 'logits', [16]),
+      tensor(3, 'argmax', [4, 2]),
+      tensor(4, 'candidates', [2, 128]),
+      tensor(5, 'sampling', [8]),
+    ];
+    const fields = { t0: 0, t2: 1, t4: 2, t5: 3, t6: 4, a0: 8, a1: 8, a2: 0xffffffff, a3: 1 };
+    const at = (inst: ReturnType<typeof makeInstruction>) =>
+      instructionAccesses(inst, tensors, { pos: 2, kvRows: 'current' }).filter((a) => a.tensor >= 4);
+    expect(at(makeInstruction(Op.FUSED_NORM_LM_HEAD_ARGMAX, fields))).toEqual([
+      { tensor: 4, kind: 'write', intervals: [128, 256] },
+    ]);
+    expect(at(makeInstruction(Op.FUSED_NORM_LM_HEAD_ARGMAX, { ...fields, t7: 5 }))).toEqual([
+      { tensor: 5, kind: 'read', intervals: [0, 8] },
+      { tensor: 4, kind: 'write', intervals: [128, 256], conditional: true },
+    ]);
+  });
+
   it('marks split-K residual adds and argmax folds as commuting atomics', () => {
     const tensors = [tensor(0, 'x', [8]), tensor(1, 'w', [4, 8], 'weights'), tensor(2, 'hidden', [4])];
     const splitK = makeInstruction(Op.FUSED_MATMUL_RESIDUAL, {

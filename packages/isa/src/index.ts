@@ -19,6 +19,7 @@ export { checkProgramHeader, type ProgramHeader } from './program-header.js';
 export * from './program-types.js';
 export * from './rope.js';
 export * from './sampling-params.js';
+export * from './state-layout.js';
 export * from './tensor-extent.js';
 export * from './tensor-table.js';
 export { type InstructionLocation, printInstruction } from './text-instruction.js';

@@ -18,6 +18,25 @@ export function deviceSamplerServes(s: DeviceSampling): boolean {
   return isGreedySampling(s) || (s.topK >= 2 && s.topK <= CANDIDATES_PER_LIST);
 }
 
+/** SAMPLE's parameters as the words hold them: topK as written (0 for greedy settings). */
+export interface SamplingWords {
+  readonly topK: number;
+  readonly temperature: number;
+  readonly topP: number;
+}
+
+/** The parameters in SAMPLE's words (the first 6 of SAMPLING_WORDS), as both VMs read them. */
+export function decodeSamplingParams(words: Uint32Array): SamplingWords {
+  const view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+  return { topK: words[0]!, temperature: view.getFloat64(8, true), topP: view.getFloat64(16, true) };
+}
+
+/**
+ * Whether SAMPLE keeps the argmax under these words (topK 0 or 1, zeroed words included, or
+ * temperature 0): the LM head then needs no candidates.
+ */
+export const greedySamplingWords = (w: SamplingWords): boolean => w.topK <= 1 || w.temperature === 0;
+
 export function encodeSamplingParams(s: DeviceSampling): Uint32Array {
   if (!deviceSamplerServes(s))
     throw new RangeError(

@@ -135,6 +135,14 @@ const INSTRUCTION_CASES: [string, number, Partial<Instruction>, string, string, 
     true,
   ],
   ['LM head rows past V', Op.FUSED_NORM_LM_HEAD_ARGMAX, { a0: 20 }, 'rowCount', 'tile-out-of-range', true],
+  [
+    'LM head sampling words without candidates',
+    Op.FUSED_NORM_LM_HEAD_ARGMAX,
+    { t7: ids.argmax! },
+    'sampling',
+    'unused-operand',
+    false,
+  ],
 ];
 
 describe('validateProgram reports each instruction rule', () => {

@@ -10,20 +10,11 @@ import { compile } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
 import { fixturePrompt } from './testing/fixture-prompt.js';
+import { relativeError } from './testing/relative-error.js';
 
 const PROMPT = 11; // two prefill steps of 4 tokens, then 3 decode steps
 const T = 4;
 const CONTINUATION = 4;
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 const argmax = (v: Float32Array): number => v.reduce((best, x, i) => (x > v[best]! ? i : best), 0);
 

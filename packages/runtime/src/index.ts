@@ -61,7 +61,7 @@ export {
   type ProgressListener,
 } from './backend.js';
 export { compileForCpu } from './backends/cpu-vm.js';
-export { type CudaProbe, compileForCuda, probeCuda } from './backends/cuda.js';
+export { type CudaProbe, compileCudaVariants, compileForCuda, probeCuda } from './backends/cuda.js';
 export { type OpenBackendOptions, type OpenedBackend, openBackend } from './backends/open.js';
 // Checking and measuring.
 export { BENCH_SAMPLING, benchDecode, benchDeviceDecode, type DecodeBenchResult } from './bench.js';

@@ -10,6 +10,7 @@ import { forward, generateGreedy, runGreedy, runProgram } from '@megakernel/refe
 import { type CompileOptions, compile, verifyProgram } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
+import { relativeError } from './testing/relative-error.js';
 import { variantOptions } from './testing/variant-options.js';
 
 const SEEDS = 20;
@@ -37,17 +38,6 @@ function readReference(dir: string): { inputIds: number[]; greedy: number[] } {
   } finally {
     ref.close();
   }
-}
-
-/** ‖a − b‖ / ‖b‖ over the first `n` values. */
-function relativeError(a: Float32Array, b: Float32Array, n = b.length): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 function eosToSuppress(checkpoint: Checkpoint): number | undefined {

@@ -35,11 +35,17 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
       'bad-option',
       'deviceSampler needs a decode program of the fused lowering (not prefill, unfused or a post-norm model)',
     );
+  if (o.attentionScratchChunks !== undefined && o.attentionScratchChunks < tiling.attentionChunks)
+    throw new CompileError(
+      'bad-option',
+      `attentionScratchChunks = ${o.attentionScratchChunks} is below the ${tiling.attentionChunks} chunks chosen; raise it or set attentionChunks`,
+    );
   const weights = checkpoint ? checkpointWeights(checkpoint) : syntheticWeights(config);
   const { specs, ids } = programTensors(config, weights, {
     maxSeqLen: o.maxSeqLen,
     kvDtype: o.kvDtype,
     attentionChunks: tiling.attentionChunks,
+    ...(o.attentionScratchChunks !== undefined ? { partialCapacity: o.attentionScratchChunks } : {}),
     fused: o.fused,
     ...(tokens !== undefined ? { tokens, allLogits: o.prefillLogits === 'all' } : {}),
     ...(o.deviceSampler ? { candidateLists: tiling.matvec.lmHead.tiles.length } : {}),
@@ -92,6 +98,9 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
         rowsPerInstruction: o.rowsPerInstruction,
         splitK: o.splitK,
         attentionChunks: o.attentionChunks,
+        ...(o.attentionScratchChunks !== undefined
+          ? { attentionScratchChunks: o.attentionScratchChunks }
+          : {}),
         kvDtype: o.kvDtype,
         fused: o.fused,
         suppressToken: o.suppressToken,

@@ -2,6 +2,7 @@ import { decodeQueue, type Instruction, NONE16, Op, SYNC_WAIT0_PREVIOUS_STEP } f
 import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
 import { tinyLlama } from './testing/tiny-config.js';
+import { verifyProgram } from './verify/verify-program.js';
 
 /** Every instruction with the counters it waits on, before elision (one queue per instruction keeps them all). */
 function program(options: Parameters<typeof compile>[1]['attentionChunks'] = 1) {
@@ -57,6 +58,21 @@ describe('counters from tile overlap', () => {
     const o = insts.find((i) => i.opcode === Op.FUSED_MATMUL_RESIDUAL && i.a3 === 0 && i.layer === 1)!;
     expect(signallers(o.wait0Counter).every((i) => i.opcode === Op.ATTENTION_REDUCE)).toBe(true);
     expect(o.wait0Target).toBe(2);
+  });
+
+  it('with the device sampler every LM-head tile reads the sampling words, and SAMPLE waits for every tile', () => {
+    const p = compile(tinyLlama(), { queues: 200, maxSeqLen: 16, tileRows: 8, deviceSampler: true });
+    const insts = p.queues.flatMap((q) => decodeQueue(q));
+    const lm = insts.filter((i) => i.opcode === Op.FUSED_NORM_LM_HEAD_ARGMAX);
+    expect(lm.length).toBeGreaterThan(1);
+    expect(lm.every((i) => i.t6 === p.io.candidates && i.t7 === p.io.sampling)).toBe(true);
+    // The host writes the words before the launch: a read of them makes no wait of its own, and the
+    // candidates' possible write still orders SAMPLE after every tile.
+    const sample = insts.find((i) => i.opcode === Op.SAMPLE)!;
+    expect(insts.filter((i) => i.signalCounter === sample.wait0Counter)).toEqual(lm);
+    expect(sample.wait0Target).toBe(lm.length);
+    expect(sample.wait1Counter).toBe(NONE16);
+    expect(verifyProgram(p)).toEqual({ ok: true, violations: [] });
   });
 
   it("the next step's EMBED waits for every LM-head tile of the previous step", () => {

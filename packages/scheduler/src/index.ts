@@ -6,6 +6,12 @@ export {
   assignToQueues,
   type QueueAssignment,
 } from './assign-queues.js';
+export {
+  type AttentionBand,
+  type AttentionVariant,
+  compileAttentionVariants,
+  planAttentionBands,
+} from './attention-variants.js';
 export { compile, SCHEDULER_NAME } from './compile.js';
 export {
   type CostModelParams,

@@ -143,7 +143,10 @@ export function lowerFused(
         suppressToken: options.suppressToken,
         eps,
         scale: config.logitsScale,
-        ...(ids.sampler ? { candidates: ids.sampler.candidates, candidateList: i } : {}),
+        // The sampling words let greedy settings skip the candidates (SAMPLE keeps the argmax).
+        ...(ids.sampler
+          ? { candidates: ids.sampler.candidates, sampling: ids.sampler.sampling, candidateList: i }
+          : {}),
       }),
     ),
   );

@@ -24,6 +24,12 @@ export interface CompileOptions {
   readonly splitK?: number | 'auto';
   /** KV chunks per KV head (LSE partials + a reduction when > 1); default: cost model at maxSeqLen. */
   readonly attentionChunks?: number | 'auto';
+  /**
+   * Lay the attention partials' scratch out for this many chunks (at least the program's own), so that
+   * programs of one model with different chunk counts share one state layout and a session can switch
+   * between them as the context grows (compileAttentionVariants). Decode programs only.
+   */
+  readonly attentionScratchChunks?: number;
   /** KV-cache element type: bf16 for the GPU, f32 for exact CPU comparisons. */
   readonly kvDtype?: 'bf16' | 'f32';
   /** Fused ops (default) or one op per step, for debugging. */
@@ -62,6 +68,7 @@ export interface ResolvedOptions {
   readonly rowsPerInstruction: Readonly<Record<MatvecKind, number | 'auto'>>;
   readonly splitK: number | 'auto';
   readonly attentionChunks: number | 'auto';
+  readonly attentionScratchChunks: number | undefined;
   readonly kvDtype: 'bf16' | 'f32';
   readonly fused: boolean;
   readonly activationParts: number;
@@ -178,6 +185,15 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   ) {
     bad(`attentionChunks = ${attentionChunks}`);
   }
+  const attentionScratchChunks = options.attentionScratchChunks;
+  if (attentionScratchChunks !== undefined) {
+    if (!isPositiveInt(attentionScratchChunks) || attentionScratchChunks > options.maxSeqLen)
+      bad(`attentionScratchChunks = ${attentionScratchChunks}`);
+    if (attentionChunks !== 'auto' && attentionChunks > attentionScratchChunks)
+      bad(`attentionChunks = ${attentionChunks} exceeds attentionScratchChunks = ${attentionScratchChunks}`);
+    if (options.prefillTokens !== undefined)
+      bad('attentionScratchChunks is for decode programs (a prefill program has one attention chunk)');
+  }
   const prefillTokens = options.prefillTokens;
   if (prefillTokens !== undefined) {
     if (!isPositiveInt(prefillTokens) || prefillTokens > 256)
@@ -205,6 +221,7 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
     rowsPerInstruction,
     splitK,
     attentionChunks,
+    attentionScratchChunks,
     kvDtype,
     fused: options.fused ?? true,
     activationParts,

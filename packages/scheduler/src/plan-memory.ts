@@ -38,6 +38,11 @@ export interface TensorSpec {
   /** A prefill program's per-token state: the first dimension is the step's tokens. */
   readonly tokenAxis?: boolean;
   readonly layer?: number;
+  /**
+   * Arena bytes to reserve when more than the shape needs: the attention partials of programs that
+   * share one state layout with variants of more chunks (attention-variants.ts).
+   */
+  readonly reserveBytes?: number;
 }
 
 export interface ByteCount {
@@ -89,7 +94,7 @@ export function planMemory(specs: readonly TensorSpec[], alignment = TENSOR_ALIG
         throw new MemoryPlanError(`${spec.name}: bad shape [${spec.shape.join(', ')}]`);
       elements *= d;
     }
-    const bytes = elements * DTYPE_BYTES[spec.dtype];
+    const bytes = Math.max(elements * DTYPE_BYTES[spec.dtype], spec.reserveBytes ?? 0);
     const byteOffset = alignUp(end[spec.region], alignment);
     paddingBytes += byteOffset - end[spec.region];
     end[spec.region] = byteOffset + bytes;

@@ -117,6 +117,12 @@ export interface TensorPlanOptions {
   readonly maxSeqLen: number;
   readonly kvDtype: 'bf16' | 'f32';
   readonly attentionChunks: number;
+  /**
+   * Chunks the partials' scratch is laid out for (default attentionChunks): with more, the partials
+   * exist even at one chunk and reserve room for this many, so that programs compiled with any chunk
+   * count up to it share every other tensor's id and offset.
+   */
+  readonly partialCapacity?: number;
   readonly fused: boolean;
   /**
    * Prefill programs: tokens per step; the activations and scratch get a token axis [T, ...], and the
@@ -410,14 +416,19 @@ export function programTensors(
     category: 'activations',
   });
   const chunks = o.attentionChunks;
-  const partialO =
-    chunks > 1
-      ? addState({ name: 'partialO', dtype: 'f32', shape: [chunks, config.numHeads, d], category: 'scratch' })
+  const capacity = Math.max(chunks, o.partialCapacity ?? chunks);
+  const partial = (name: string, shape: number[]): number | undefined =>
+    capacity > 1
+      ? addState({
+          name,
+          dtype: 'f32',
+          shape: [chunks, ...shape],
+          category: 'scratch',
+          reserveBytes: capacity * shape.reduce((n, x) => n * x, 4),
+        })
       : undefined;
-  const partialLse =
-    chunks > 1
-      ? addState({ name: 'partialLse', dtype: 'f32', shape: [chunks, config.numHeads], category: 'scratch' })
-      : undefined;
+  const partialO = partial('partialO', [config.numHeads, d]);
+  const partialLse = partial('partialLse', [config.numHeads]);
   const mlpAct = addState({ name: 'mlpAct', dtype: 'f32', shape: [i], category: 'activations' });
   const logits = addState({ name: 'logits', dtype: 'f32', shape: [v], category: 'logits' });
   const rope =

@@ -64,7 +64,7 @@ export function registerBench(program: Command, ctx: CommandContext): void {
             const line = (label: string, x: DecodeBenchResult) =>
               ctx.out(
                 `  ${name.padEnd(9)} ${label.padEnd(22)} ${x.tokensPerSecond.toFixed(1).padStart(9)} tok/s ` +
-                  `${(x.ms / x.tokens).toFixed(2).padStart(9)} ms/token`,
+                  `${(x.ms / x.tokens).toFixed(3).padStart(9)} ms/token`,
               );
             line(LABELS[name], r);
             // Where the backend samples inside its launches: greedy and the issue's sampling settings.

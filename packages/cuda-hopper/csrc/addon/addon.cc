@@ -107,6 +107,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
                            InstanceMethod("readWeights", &SessionWrap::ReadWeights),
                            InstanceMethod("fillWeightsRandom", &SessionWrap::FillWeightsRandom),
                            InstanceMethod("loadProgram", &SessionWrap::LoadProgram),
+                           InstanceMethod("swapQueues", &SessionWrap::SwapQueues),
                            InstanceMethod("writeState", &SessionWrap::WriteState),
                            InstanceMethod("readState", &SessionWrap::ReadState),
                            InstanceMethod("fillState", &SessionWrap::FillState),
@@ -171,7 +172,10 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     guard(info.Env(), [&] { s(info.Env()).fillWeightsRandom(off, count, dtype, seed, scale, center); });
     return info.Env().Undefined();
   }
-  Napi::Value LoadProgram(const Napi::CallbackInfo& info) {
+  Napi::Value LoadProgram(const Napi::CallbackInfo& info) { return programCall(info, false); }
+  Napi::Value SwapQueues(const Napi::CallbackInfo& info) { return programCall(info, true); }
+  // loadProgram / swapQueues(table, queues, queueLens, counterCount, stateBytes).
+  Napi::Value programCall(const Napi::CallbackInfo& info, bool swap) {
     const Bytes table = bytesOf(info[0], "tensor table");
     const Bytes queues = bytesOf(info[1], "queues");
     const Bytes lens = bytesOf(info[2], "queue lengths (Uint32Array)");
@@ -183,8 +187,12 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     for (uint32_t n : ql) total += n;
     if (total * 64 != queues.size) throw Napi::RangeError::New(info.Env(), "queues: byte length != 64 * sum(queue lengths)");
     if (table.size % 32) throw Napi::RangeError::New(info.Env(), "tensor table: byte length is not a multiple of 32");
-    guard(info.Env(),
-          [&] { s(info.Env()).loadProgram(table.data, uint32_t(table.size / 32), queues.data, ql, counters, stateBytes); });
+    guard(info.Env(), [&] {
+      if (swap)
+        s(info.Env()).swapQueues(table.data, uint32_t(table.size / 32), queues.data, ql, counters, stateBytes);
+      else
+        s(info.Env()).loadProgram(table.data, uint32_t(table.size / 32), queues.data, ql, counters, stateBytes);
+    });
     return info.Env().Undefined();
   }
   Napi::Value WriteState(const Napi::CallbackInfo& info) {

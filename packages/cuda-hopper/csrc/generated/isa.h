@@ -344,7 +344,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   flags 0x02 noWeight: no gamma/beta: normParams is absent
 //   flags 0x04 gated: act(gate) * up
 //   flags 0x30 activation: 0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu
-// FUSED_NORM_LM_HEAD_ARGMAX (0xB7): logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE
+// FUSED_NORM_LM_HEAD_ARGMAX (0xB7): logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE, unless sampling is present and its words are greedy (topK 0 or 1, or temperature 0: SAMPLE keeps the argmax), when that row is left as it was
 //   t0 x: hidden state [hidden] f32
 //   t1 normParams (optional): norm parameters [1, n] (gamma) or, for LayerNorm only, [2, n] (gamma; beta); absent with noWeight
 //   t2 W: LM head [V, hidden]
@@ -352,6 +352,7 @@ constexpr uint8_t REGION_STATE = 1;
 //   t4 logits: logits [V] f32
 //   t5 argmax: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
 //   t6 candidates (optional): candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads
+//   t7 sampling (optional): sampling parameters [8] u32: topK, 0, temperature as f64 (low word first), topP as f64, 0, 0
 //   a0 rowStart: first output row of this tile
 //   a1 rowCount: output rows in this tile (> 0)
 //   a2 suppressToken: row never chosen, 0xFFFFFFFF for none
@@ -1204,7 +1205,7 @@ struct FusedNormGateUpActOps {
   MK_HD uint8_t activation() const { return (p.inst.flags & kFlagActivation) >> 4; }  // flags 0x30: 0 silu, 1 gelu (erf), 2 gelu_tanh, 3 relu
 };
 
-// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE
+// FUSED_NORM_LM_HEAD_ARGMAX: logits[r] = scale * (W[r]·norm(x) (+ bias[r])) for the tile, folded into the argmax key of pos as ARGMAX does; with candidates, the tile's 64 largest keys (0 pads) into row candidateList for SAMPLE, unless sampling is present and its words are greedy (topK 0 or 1, or temperature 0: SAMPLE keeps the argmax), when that row is left as it was
 template <class P>
 struct FusedNormLmHeadArgmaxOps {
   static constexpr uint8_t kOpcode = OP_FUSED_NORM_LM_HEAD_ARGMAX;
@@ -1215,6 +1216,7 @@ struct FusedNormLmHeadArgmaxOps {
   static constexpr uint32_t kSlotLogits = 4;
   static constexpr uint32_t kSlotArgmax = 5;
   static constexpr uint32_t kSlotCandidates = 6;
+  static constexpr uint32_t kSlotSampling = 7;
   static constexpr uint8_t kFlagLayerNorm = 0x01;
   static constexpr uint8_t kFlagNoWeight = 0x02;
   const P& p;
@@ -1226,6 +1228,7 @@ struct FusedNormLmHeadArgmaxOps {
   MK_HD const auto& logits() const { return p.t[kSlotLogits]; }  // t4 write: logits [V] f32
   MK_HD const auto& argmax() const { return p.t[kSlotArgmax]; }  // t5 update: argmax keys [maxSeq, 2] u32: per position a u64 key, low word first
   MK_HD const auto& candidates() const { return p.t[kSlotCandidates]; }  // t6 write, optional: candidate keys [lists, 128] u32: per LM head tile its 64 largest argmax keys, largest first, low word first; 0 pads
+  MK_HD const auto& sampling() const { return p.t[kSlotSampling]; }  // t7 read, optional: sampling parameters [8] u32: topK, 0, temperature as f64 (low word first), topP as f64, 0, 0
   MK_HD uint32_t row_start() const { return p.inst.a0; }  // first output row of this tile
   MK_HD uint32_t row_count() const { return p.inst.a1; }  // output rows in this tile (> 0)
   MK_HD uint32_t suppress_token() const { return p.inst.a2; }  // row never chosen, 0xFFFFFFFF for none

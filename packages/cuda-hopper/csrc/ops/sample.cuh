@@ -3,12 +3,9 @@
 // the argmax key of pos. Dispatched through op_argmax (megakernel.cu: a case of its own costs registers).
 #pragma once
 #include "../candidate_keys.cuh"
+#include "../sampling_words.cuh"
 
 namespace mk {
-
-__device__ __forceinline__ double f64_at(const uint32_t* w, int i) {
-  return __hiloint2double(int(__ldcg(w + i + 1)), int(__ldcg(w + i)));
-}
 
 // orderedBits inverted: the f32 logit a key was made from.
 __device__ __forceinline__ float key_logit(unsigned long long key) {
@@ -20,22 +17,22 @@ __device__ __noinline__ bool op_sample(Consumer& c, const Plan& p) {
   const SampleOps op(p);
   const TRef &cand = op.candidates(), &sampling = op.sampling(), &uniforms = op.uniforms(), &am = op.argmax();
   const uint32_t pos = p.pos;
-  if (!present(cand) || !present(sampling) || !present(uniforms) || !present(am) || sampling.n < 8 ||
+  if (!present(cand) || !present(sampling) || !present(uniforms) || !present(am) || sampling.n < kSamplingWords ||
       uniforms.n < 2ull * (pos + 1) || am.n < 2ull * (pos + 1) || cand.n < 2ull * kCandidates ||
       cand.n % (2ull * kCandidates) != 0 || ((reinterpret_cast<uintptr_t>(cand.ptr) | reinterpret_cast<uintptr_t>(am.ptr)) & 7u)) {
     c.fail(p, STATUS_BAD_EXTENT, op.kSlotCandidates);
     return false;
   }
   if (!c.wait_deps(p)) return false;
-  const uint32_t* words = reinterpret_cast<const uint32_t*>(sampling.ptr);
-  const uint32_t K = __ldcg(words);
+  const SamplingWords s = read_sampling_words(reinterpret_cast<const uint32_t*>(sampling.ptr));
+  const uint32_t K = s.topK;
+  const double temperature = s.temperature, topP = s.topP;
   if (K <= 1) return true;  // greedy (zeroed words too): the argmax key stands
-  const double temperature = f64_at(words, 2), topP = f64_at(words, 4);
   if (K > kCandidates || !(temperature >= 0.0) || !(topP > 0.0 && topP <= 1.0)) {
     c.fail(p, STATUS_BAD_EXTENT, op.kSlotSampling);
     return false;
   }
-  if (temperature == 0.0) return true;
+  if (greedy_sampling(s)) return true;  // temperature 0
   const unsigned long long* keys = reinterpret_cast<const unsigned long long*>(cand.ptr);
   const uint32_t lists = uint32_t(cand.n / (2ull * kCandidates));
 

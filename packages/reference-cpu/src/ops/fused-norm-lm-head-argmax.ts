@@ -1,9 +1,15 @@
 /**
  * FUSED_NORM_LM_HEAD_ARGMAX (CUDA twin: `cuda-hopper/csrc/ops/fused_norm_lm_head_argmax.cuh`): a row
  * tile of logits = scale · (W·norm(x) + bias), folded into the argmax key of `pos` as ARGMAX does, and
- * (with candidates) the tile's 64 largest keys written for SAMPLE.
+ * (with candidates) the tile's 64 largest keys written for SAMPLE, unless the sampling words (when
+ * present) are greedy: SAMPLE then keeps the argmax and the row is left as it was.
  */
-import { CANDIDATES_PER_LIST } from '@megakernel/isa';
+import {
+  CANDIDATES_PER_LIST,
+  decodeSamplingParams,
+  greedySamplingWords,
+  SAMPLING_WORDS,
+} from '@megakernel/isa';
 import { largestKeys } from '../maths/candidate-keys.js';
 import { rowDot } from '../maths/matvec.js';
 import type { ExecContext } from '../vm/context.js';
@@ -29,8 +35,15 @@ export function executeFusedNormLmHeadArgmax(ctx: ExecContext): void {
   }
   ctx.stored(logits, rowStart, rowCount);
   foldArgmax(ctx, logits, rowStart, rowCount);
+  const sampling = ctx.tensor('sampling', true);
+  let greedy = false;
+  if (sampling) {
+    if (!(sampling.data instanceof Uint32Array)) ctx.fail(`sampling is ${sampling.dtype}; u32 is needed`);
+    ctx.check(sampling, 0, SAMPLING_WORDS, 'read');
+    greedy = greedySamplingWords(decodeSamplingParams(sampling.data));
+  }
   const candidates = ctx.tensor('candidates', true);
-  if (candidates) {
+  if (candidates && !greedy) {
     if (!(candidates.data instanceof Uint32Array))
       ctx.fail(`candidates is ${candidates.dtype}; u32 is needed`);
     const row = 2 * CANDIDATES_PER_LIST;

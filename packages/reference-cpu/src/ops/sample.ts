@@ -2,19 +2,11 @@
  * SAMPLE (CUDA twin: `cuda-hopper/csrc/ops/sample.cuh`): the step's token drawn from the LM head
  * tiles' candidate keys with the host sampler's arithmetic (maths/sampling.ts), stored as key[pos].
  */
-import { CANDIDATES_PER_LIST } from '@megakernel/isa';
+import { CANDIDATES_PER_LIST, decodeSamplingParams } from '@megakernel/isa';
 import { byKeyDescending, type CandidateKey, keyLogit } from '../maths/candidate-keys.js';
 import { uniformFromWords } from '../maths/prng.js';
 import { drawIndex, nucleusProbabilities } from '../maths/sampling.js';
 import type { ExecContext } from '../vm/context.js';
-
-/** The f64 whose two u32 words (low first) are words[i], words[i + 1]. */
-function f64At(words: Uint32Array, i: number): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setUint32(0, words[i]!, true);
-  view.setUint32(4, words[i + 1]!, true);
-  return view.getFloat64(0, true);
-}
 
 export function executeSample(ctx: ExecContext): void {
   const candidates = ctx.tensor('candidates');
@@ -23,11 +15,8 @@ export function executeSample(ctx: ExecContext): void {
   const keys = ctx.tensor('argmax');
   for (const t of [candidates, sampling, uniforms, keys])
     if (!(t.data instanceof Uint32Array)) ctx.fail(`${t.operand} is ${t.dtype}; u32 is needed`);
-  const words = sampling.data as Uint32Array;
   ctx.check(sampling, 0, 6, 'read');
-  const topK = words[0]!;
-  const temperature = f64At(words, 2);
-  const topP = f64At(words, 4);
+  const { topK, temperature, topP } = decodeSamplingParams(sampling.data as Uint32Array);
   // Greedy (the zeroed words included): the argmax key stands.
   if (topK <= 1) return;
   if (topK > CANDIDATES_PER_LIST)

@@ -12,6 +12,7 @@ import {
   isGreedySampling,
   type Program,
   ropeUsesLongFactors,
+  stateLayoutMismatch,
   tokensPerStep,
 } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
@@ -24,6 +25,11 @@ export class VmDecoder {
   /** KV-cache capacity in tokens: the program's maxSeqLen. */
   readonly maxSeqLen: number;
   private run: ProgramRun | undefined;
+  /** The run that owns the weights and the KV cache (the first program's); switchProgram borrows them. */
+  private owner: ProgramRun | undefined;
+  private current: Program;
+  private readonly checkpoint: Checkpoint;
+  private readonly opts: RunProgramOptions;
   private pos = 0;
   /** Whether any step ran (or failed midway) since the state was last initialised. */
   private dirty = false;
@@ -35,12 +41,16 @@ export class VmDecoder {
   private readonly prefillTokens: number;
 
   constructor(
-    readonly program: Program,
+    program: Program,
     checkpoint: Checkpoint,
     opts: RunProgramOptions = {},
     prefillProgram?: Program,
   ) {
+    this.current = program;
+    this.checkpoint = checkpoint;
+    this.opts = opts;
     this.run = new ProgramRun(program, checkpoint, opts);
+    this.owner = this.run;
     this.run.tokens.fill(-1);
     this.maxSeqLen = program.maxSeqLen;
     this.prefillTokens = prefillProgram ? tokensPerStep(prefillProgram) : 0;
@@ -83,6 +93,24 @@ export class VmDecoder {
     }
     for (const token of tokens.slice(whole)) logits = this.step(token);
     return logits!;
+  }
+
+  /** The decode program steps run now (the constructor's, or the last switchProgram's). */
+  get program(): Program {
+    return this.current;
+  }
+
+  /**
+   * Runs the next steps with `program`, another decode program of the model on the same state layout
+   * (an attention variant: isa's stateLayoutMismatch), over this session's weights, KV cache and tokens,
+   * as cuda-hopper's CudaProgram.switchProgram does on the GPU. Its counters start at 0.
+   */
+  switchProgram(program: Program): void {
+    this.live('switchProgram');
+    const mismatch = stateLayoutMismatch(this.current, program);
+    if (mismatch) throw new VmProgramError(`switchProgram: not the same state layout (${mismatch})`);
+    this.run = new ProgramRun(program, this.checkpoint, this.opts, this.promptLength, this.owner);
+    this.current = program;
   }
 
   /** Position the next `step` decodes (= tokens fed so far). */
@@ -156,7 +184,8 @@ export class VmDecoder {
     const tableChanges =
       ropeUsesLongFactors(config, 0, promptLength) !== ropeUsesLongFactors(config, 0, this.promptLength);
     if (this.dirty || tableChanges) {
-      run.reset(promptLength);
+      this.owner!.reset(promptLength);
+      if (run !== this.owner) run.reset(promptLength);
       this.prefillRun?.resetCounters();
     }
     this.promptLength = promptLength;
@@ -168,6 +197,7 @@ export class VmDecoder {
   /** Releases the VM memory (weights, KV cache). Idempotent; step() and reset() then throw. */
   close(): void {
     this.run = undefined;
+    this.owner = undefined;
     this.prefillRun = undefined;
     this.pos = 0;
   }

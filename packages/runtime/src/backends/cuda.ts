@@ -8,7 +8,12 @@
 import { CudaDecoder, CudaDevice, DEFAULT_QUEUES, probeCuda as probeAddon } from '@megakernel/cuda-hopper';
 import type { Program } from '@megakernel/isa';
 import type { LoadedCheckpoint } from '@megakernel/model';
-import { needsOpChain } from '@megakernel/scheduler';
+import {
+  type AttentionVariant,
+  type CompileOptions,
+  compileAttentionVariants,
+  needsOpChain,
+} from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
 import { compileWithProgress } from '../compile-with-progress.js';
 
@@ -61,40 +66,60 @@ export async function probeCuda(): Promise<CudaProbe> {
   };
 }
 
+/** The compile options of the GPU's programs (compileForCuda, compileCudaVariants). */
+function cudaCompileOptions(
+  checkpoint: LoadedCheckpoint,
+  options: CudaOptions & { readonly smCount?: number },
+): CompileOptions {
+  const smCount = options.smCount ?? probeAddon().devices[0]?.smCount ?? DEFAULT_QUEUES;
+  return {
+    queues: options.queues ?? smCount,
+    maxSeqLen: options.maxSeqLen,
+    // Sampling inside the launch where the fused lowering applies (decisions.md, 2026-12-03).
+    deviceSampler: !needsOpChain(checkpoint.config),
+  };
+}
+
 /**
- * The program the GPU runs: one queue per SM of the device (`smCount`; default: the SM count the
- * probe reports for GPU 0, DEFAULT_QUEUES when there is none), bf16 KV cache, a device sampler unless
- * the model takes the op-per-step chain.
+ * The program the GPU runs at the longest context: one queue per SM of the device (`smCount`;
+ * default: the SM count the probe reports for GPU 0, DEFAULT_QUEUES when there is none), bf16 KV
+ * cache, a device sampler unless the model takes the op-per-step chain.
  */
 export function compileForCuda(
   checkpoint: LoadedCheckpoint,
   options: CudaOptions & { readonly smCount?: number },
 ): Program {
-  const smCount = options.smCount ?? probeAddon().devices[0]?.smCount ?? DEFAULT_QUEUES;
-  return compileWithProgress(
-    checkpoint,
-    {
-      queues: options.queues ?? smCount,
-      maxSeqLen: options.maxSeqLen,
-      // Sampling inside the launch where the fused lowering applies (decisions.md, 2026-12-03).
-      deviceSampler: !needsOpChain(checkpoint.config),
-    },
-    options.onProgress,
-  );
+  return compileWithProgress(checkpoint, cudaCompileOptions(checkpoint, options), options.onProgress);
+}
+
+/**
+ * The programs a GPU session takes turns with: compileForCuda's, one per attention split the cost
+ * model picks between the first position and maxSeqLen, on one state layout (decisions.md,
+ * "Attention split per launch").
+ */
+export function compileCudaVariants(
+  checkpoint: LoadedCheckpoint,
+  options: CudaOptions & { readonly smCount?: number },
+): AttentionVariant[] {
+  options.onProgress?.({ phase: 'compile', done: 0, total: 1 });
+  const variants = compileAttentionVariants(checkpoint, cudaCompileOptions(checkpoint, options));
+  options.onProgress?.({ phase: 'compile', done: 1, total: 1 });
+  return variants;
 }
 
 export function createCudaSession(checkpoint: LoadedCheckpoint, options: CudaOptions): DecodeSession {
   const device = CudaDevice.open(0);
-  let program: Program;
+  let variants: AttentionVariant[];
   try {
-    program = compileForCuda(checkpoint, { ...options, smCount: device.info.smCount });
+    variants = compileCudaVariants(checkpoint, { ...options, smCount: device.info.smCount });
   } catch (e) {
     device.close();
     throw e;
   }
   // Throws UnsupportedProgramError (naming every problem) before anything is uploaded; the decoder
   // owns the device from here and closes it when it throws.
-  return new CudaDecoder(device, program, checkpoint, {
+  return new CudaDecoder(device, variants[0]!.program, checkpoint, {
+    variants,
     onUpload: (p) => options.onProgress?.({ phase: 'upload', done: p.bytesDone, total: p.bytesTotal }),
   });
 }
