@@ -6,7 +6,14 @@
  */
 import { CANDIDATES_PER_LIST, type DeviceSampling, makeInstruction, Op, type Program } from '@megakernel/isa';
 import type { Checkpoint } from '@megakernel/model';
-import { createRng, drawIndex, samplingDistribution, uniformFromWords } from '@megakernel/reference-cpu';
+import {
+  createRng,
+  drawIndex,
+  largestKeys,
+  samplingDistribution,
+  uniformFromWords,
+} from '@megakernel/reference-cpu';
+import { NO_SUPPRESSED_TOKEN } from '@megakernel/scheduler';
 import { type CudaDevice, CudaProgram, drawWords } from '../src/index.js';
 import { assert } from './harness.js';
 import { OpProgramBuilder } from './op-program.js';
@@ -29,20 +36,12 @@ export function hostDraw(
   return tokens[drawIndex(probs, uniformFromWords(high, low))]!;
 }
 
-/** Key words (low, high) of the `count` largest keys of rows [r0, r1) of logits, as the ISA orders them. */
+/** The `count` largest argmax keys of rows [r0, r1) as the candidates tensor stores them: (low, high) word pairs, 0 pads. */
 function largestKeyWords(logits: Float32Array, r0: number, r1: number, count: number): number[] {
-  const bits = new Uint32Array(new Float32Array(logits.subarray(r0, r1)).buffer);
-  const keys: [number, number][] = [];
-  for (let r = r0; r < r1; r++) {
-    if (Number.isNaN(logits[r]!)) continue;
-    const b = bits[r - r0]!;
-    keys.push([(0xffffffff - r) >>> 0, (b & 0x80000000 ? ~b : b ^ 0x80000000) >>> 0]);
-  }
-  keys.sort((a, b) => b[1] - a[1] || b[0] - a[0]);
   const out = new Array<number>(2 * count).fill(0);
-  keys.slice(0, count).forEach(([lo, hi], i) => {
-    out[2 * i] = lo;
-    out[2 * i + 1] = hi;
+  largestKeys(logits, r0, r1 - r0, NO_SUPPRESSED_TOKEN, count).forEach((k, i) => {
+    out[2 * i] = k.low;
+    out[2 * i + 1] = k.high;
   });
   return out;
 }
@@ -95,7 +94,7 @@ export function samplerOpProgram(
         t7: sampling,
         a0: r0,
         a1: n,
-        a2: 0xffffffff,
+        a2: NO_SUPPRESSED_TOKEN,
         a3: i,
         f0: 1e-5,
         f1: 1,

@@ -37,6 +37,7 @@ export {
   type KvLayout,
   kvCacheLayout,
 } from './maths/attention.js';
+export { type CandidateKey, largestKeys } from './maths/candidate-keys.js';
 export { type CausalAttentionArgs, causalAttention } from './maths/causal-attention.js';
 export {
   bf16BitsToF32,
