@@ -1,0 +1,122 @@
+"""The strongest PyTorch decode baseline for bench (issue 9): ONE transformers decode step (batch 1, a
+static KV cache filled with `context` random tokens) captured in a CUDA graph and timed by replay, eager
+and after torch.compile. Random-init bf16 models built on the GPU from torch_baseline.py's configs (no hub
+downloads). Writes JSON in torch_baseline.py's format, the compiled entry of each (model, context) first,
+so that `bench.mjs --torch <file>` compares against it.
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch_baseline import CONFIGS
+from transformers import AutoModelForCausalLM, StaticCache
+
+
+def make_cache(cfg, length):
+    # transformers 5 builds the layers lazily from the first update; older versions want everything.
+    attempts = (
+        {"config": cfg, "max_cache_len": length},
+        {"config": cfg, "max_batch_size": 1, "max_cache_len": length, "device": "cuda", "dtype": torch.bfloat16},
+    )
+    error = None
+    for kw in attempts:
+        try:
+            return StaticCache(**kw)
+        except TypeError as e:
+            error = e
+    raise error
+
+
+def replay_ms(graph, reps=100, rounds=5):
+    for _ in range(10):
+        graph.replay()
+    torch.cuda.synchronize()
+    samples = []
+    for _ in range(rounds):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        for _ in range(reps):
+            graph.replay()
+        b.record()
+        torch.cuda.synchronize()
+        samples.append(a.elapsed_time(b) / reps)
+    samples.sort()
+    return samples[len(samples) // 2], samples
+
+
+def capture(fn):
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        fn()
+    return graph
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--models", default="llama-3.2-1b,gpt2-124m,mistral-7b")
+    ap.add_argument("--contexts", default="128,1024")
+    ap.add_argument("--compile-mistral", action="store_true")
+    args = ap.parse_args()
+    import transformers
+
+    results = []
+    out = {"torch": torch.__version__, "transformers": transformers.__version__,
+           "device": torch.cuda.get_device_name(0), "results": results}
+    for name in args.models.split(","):
+        cfg = CONFIGS[name]()
+        t0 = time.perf_counter()
+        with torch.device("cuda"):
+            model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
+        model.eval()
+        print(f"{name}: built in {time.perf_counter() - t0:.1f} s", flush=True)
+        modes = ["compile", "eager"] if name != "mistral-7b" or args.compile_mistral else ["eager"]
+        for ctx in [int(c) for c in args.contexts.split(",")]:
+            limit = getattr(cfg, "n_positions", None) or cfg.max_position_embeddings
+            context = min(ctx, limit - 1)
+            for mode in modes:
+                label = f"one decode step in a CUDA graph, {'torch.compile' if mode == 'compile' else 'eager'}"
+                try:
+                    with torch.inference_mode():
+                        cache = make_cache(cfg, context + 1)
+                        prompt = torch.randint(0, cfg.vocab_size, (1, context), device="cuda")
+                        model(input_ids=prompt, past_key_values=cache, use_cache=True,
+                              cache_position=torch.arange(context, device="cuda"))
+                        token = torch.zeros((1, 1), dtype=torch.long, device="cuda")
+                        position = torch.tensor([context], device="cuda")
+
+                        def step():
+                            return model(input_ids=token, past_key_values=cache, use_cache=True,
+                                         cache_position=position).logits
+
+                        fn = torch.compile(step, dynamic=False) if mode == "compile" else step
+                        t0 = time.perf_counter()
+                        graph = capture(fn)
+                        warm = time.perf_counter() - t0
+                        ms, samples = replay_ms(graph)
+                    print(f"{name} ctx {context}: {ms:.3f} ms/token ({label}; capture {warm:.0f} s; {samples})", flush=True)
+                    results.append({"model": name, "context": ctx, "prompt": context, "ms_per_token": ms,
+                                    "mode": label, "samples": samples, "warmup_s": warm})
+                    del graph
+                except Exception as e:  # noqa: BLE001
+                    print(f"{name} ctx {ctx} {mode}: failed: {type(e).__name__}: {e}", flush=True)
+                    results.append({"model": name, "context": ctx, "ms_per_token": None, "mode": label,
+                                    "note": f"{type(e).__name__}: {str(e)[:500]}"})
+                torch.cuda.empty_cache()
+                with open(args.out, "w") as f:
+                    json.dump(out, f, indent=2)
+        del model
+        torch.cuda.empty_cache()
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
