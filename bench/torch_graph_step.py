@@ -10,22 +10,15 @@ import time
 
 import torch
 from torch_baseline import CONFIGS
-from transformers import AutoModelForCausalLM, StaticCache
+from transformers import AutoModelForCausalLM
 
 
-def make_cache(cfg, length):
-    # transformers 5 builds the layers lazily from the first update; older versions want everything.
-    attempts = (
-        {"config": cfg, "max_cache_len": length},
-        {"config": cfg, "max_batch_size": 1, "max_cache_len": length, "device": "cuda", "dtype": torch.bfloat16},
-    )
-    error = None
-    for kw in attempts:
-        try:
-            return StaticCache(**kw)
-        except TypeError as e:
-            error = e
-    raise error
+def filled_cache(model, prompt, room):
+    """transformers' own static cache, as generate() builds and fills it: the prompt plus `room` positions."""
+    out = model.generate(prompt, max_new_tokens=room, min_new_tokens=room, do_sample=False,
+                         cache_implementation="static", disable_compile=True, pad_token_id=0,
+                         return_dict_in_generate=True)
+    return out.past_key_values
 
 
 def replay_ms(graph, reps=100, rounds=5):
@@ -63,6 +56,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="llama-3.2-1b,gpt2-124m,mistral-7b")
     ap.add_argument("--contexts", default="128,1024")
+    ap.add_argument("--modes", default="compile,eager")
     ap.add_argument("--compile-mistral", action="store_true")
     args = ap.parse_args()
     import transformers
@@ -77,18 +71,17 @@ def main():
             model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
         model.eval()
         print(f"{name}: built in {time.perf_counter() - t0:.1f} s", flush=True)
-        modes = ["compile", "eager"] if name != "mistral-7b" or args.compile_mistral else ["eager"]
+        modes = [m for m in args.modes.split(",") if m == "eager" or name != "mistral-7b" or args.compile_mistral]
         for ctx in [int(c) for c in args.contexts.split(",")]:
             limit = getattr(cfg, "n_positions", None) or cfg.max_position_embeddings
-            context = min(ctx, limit - 1)
+            context = min(ctx, limit - 32)
             for mode in modes:
                 label = f"one decode step in a CUDA graph, {'torch.compile' if mode == 'compile' else 'eager'}"
                 try:
                     with torch.inference_mode():
-                        cache = make_cache(cfg, context + 1)
+                        # The step rewrites position `context`, inside the cache generate() sized.
                         prompt = torch.randint(0, cfg.vocab_size, (1, context), device="cuda")
-                        model(input_ids=prompt, past_key_values=cache, use_cache=True,
-                              cache_position=torch.arange(context, device="cuda"))
+                        cache = filled_cache(model, prompt, 16)
                         token = torch.zeros((1, 1), dtype=torch.long, device="cuda")
                         position = torch.tensor([context], device="cuda")
 
@@ -106,6 +99,9 @@ def main():
                                     "mode": label, "samples": samples, "warmup_s": warm})
                     del graph
                 except Exception as e:  # noqa: BLE001
+                    import traceback
+
+                    traceback.print_exc()
                     print(f"{name} ctx {ctx} {mode}: failed: {type(e).__name__}: {e}", flush=True)
                     results.append({"model": name, "context": ctx, "ms_per_token": None, "mode": label,
                                     "note": f"{type(e).__name__}: {str(e)[:500]}"})

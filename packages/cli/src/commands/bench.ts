@@ -12,13 +12,16 @@ import {
   probeCuda,
   resolveModelDir,
 } from '@megakernel/runtime';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { positiveInteger } from '../arguments.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 
+const BENCH_BACKENDS = ['all', 'cuda', 'cpu', 'reference'] as const;
+
 interface BenchFlags {
   model?: string;
+  backend: (typeof BENCH_BACKENDS)[number];
   tokens: number;
   queues?: number;
   checkWeights: boolean;
@@ -38,6 +41,11 @@ export function registerBench(program: Command, ctx: CommandContext): void {
     .option('--model <dir>', 'checkpoint folder (default: the embedded model)')
     .option('--tokens <n>', 'decode steps to time', positiveInteger, 32)
     .option('--queues <n>', 'instruction queues of the compiled program', positiveInteger)
+    .addOption(
+      new Option('--backend <name>', 'time one backend only (all: every one that can run here)')
+        .choices(BENCH_BACKENDS)
+        .default('all'),
+    )
     .option('--no-check-weights', 'skip the NaN/Inf scan of the weights at load')
     .action(async (flags: BenchFlags) => {
       const checkpoint = loadCheckpoint(resolveModelDir(flags.model ?? DEFAULT_MODEL), {
@@ -52,7 +60,8 @@ export function registerBench(program: Command, ctx: CommandContext): void {
           );
         }
         const probe = await probeCuda();
-        const backends: BackendName[] = probe.ok ? ['cuda', 'cpu', 'reference'] : ['cpu', 'reference'];
+        const available: BackendName[] = probe.ok ? ['cuda', 'cpu', 'reference'] : ['cpu', 'reference'];
+        const backends = flags.backend === 'all' ? available : [flags.backend];
         ctx.out(`${checkpoint.dir}: ${flags.tokens} decode steps after ${WARMUP} warm-up steps`);
         for (const name of backends) {
           const { session } = await openBackend(name, checkpoint, {
@@ -79,7 +88,7 @@ export function registerBench(program: Command, ctx: CommandContext): void {
             session.close();
           }
         }
-        if (!probe.ok) ctx.out(`  cuda      skipped: ${probe.reason}`);
+        if (!probe.ok && flags.backend === 'all') ctx.out(`  cuda      skipped: ${probe.reason}`);
       } finally {
         checkpoint.close();
       }
