@@ -3,6 +3,13 @@ static KV cache filled with `context` random tokens) captured in a CUDA graph an
 and after torch.compile. Random-init bf16 models built on the GPU from torch_baseline.py's configs (no hub
 downloads). Writes JSON in torch_baseline.py's format, the compiled entry of each (model, context) first,
 so that `bench.mjs --torch <file>` compares against it.
+
+Status (2026-12-03): NOT YET WORKING on the GPU host's transformers 5.17; no figure has come from it. Two
+runs failed (logs: bench/results/2026-12-03-h200-attention-variants/torch-graph-attempt/): the warm-up
+step trips index_copy_'s bound in the static cache (transformers places the step after the cache's filled
+positions rather than at cache_position; this version leaves 64 positions of room, not yet run), and
+Mistral's sliding-window cache layer copies from the CPU inside the capture. Until it runs, the bench's
+baseline is torch_baseline.py (generate() with a static cache and torch.compile).
 """
 import argparse
 import json
@@ -74,14 +81,15 @@ def main():
         modes = [m for m in args.modes.split(",") if m == "eager" or name != "mistral-7b" or args.compile_mistral]
         for ctx in [int(c) for c in args.contexts.split(",")]:
             limit = getattr(cfg, "n_positions", None) or cfg.max_position_embeddings
-            context = min(ctx, limit - 32)
+            context = min(ctx, limit - 80)
             for mode in modes:
                 label = f"one decode step in a CUDA graph, {'torch.compile' if mode == 'compile' else 'eager'}"
                 try:
                     with torch.inference_mode():
-                        # The step rewrites position `context`, inside the cache generate() sized.
+                        # transformers 5.17 places each step after the cache's filled positions, whatever
+                        # cache_position says: the warm-up and capture calls each take one more (room 64).
                         prompt = torch.randint(0, cfg.vocab_size, (1, context), device="cuda")
-                        cache = filled_cache(model, prompt, 16)
+                        cache = filled_cache(model, prompt, 64)
                         token = torch.zeros((1, 1), dtype=torch.long, device="cuda")
                         position = torch.tensor([context], device="cuda")
 
