@@ -27,6 +27,12 @@ CONFIGS = {
 }
 
 
+def write_json(out, path):
+    """The results so far (rewritten after every figure, so a run stopped midway keeps what it measured)."""
+    with open(path, "w") as f:
+        json.dump(out, f, indent=2)
+
+
 def timed_generate(model, ids, new_tokens, compile_):
     torch.cuda.synchronize()
     t0 = time.perf_counter()
@@ -86,12 +92,10 @@ def main():
             except Exception as e:  # noqa: BLE001
                 print(f"{name} ctx {ctx}: failed: {e}", flush=True)
                 results.append({"model": name, "context": ctx, "ms_per_token": None, "mode": mode, "note": str(e)[:500]})
-            with open(args.out, "w") as f:
-                json.dump(out, f, indent=2)
+            write_json(out, args.out)
         del model
         torch.cuda.empty_cache()
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=2)
+    write_json(out, args.out)
 
 
 if __name__ == "__main__":

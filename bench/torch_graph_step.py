@@ -12,11 +12,10 @@ Mistral's sliding-window cache layer copies from the CPU inside the capture. Unt
 baseline is torch_baseline.py (generate() with a static cache and torch.compile).
 """
 import argparse
-import json
 import time
 
 import torch
-from torch_baseline import CONFIGS
+from torch_baseline import CONFIGS, write_json
 from transformers import AutoModelForCausalLM
 
 
@@ -114,12 +113,10 @@ def main():
                     results.append({"model": name, "context": ctx, "ms_per_token": None, "mode": label,
                                     "note": f"{type(e).__name__}: {str(e)[:500]}"})
                 torch.cuda.empty_cache()
-                with open(args.out, "w") as f:
-                    json.dump(out, f, indent=2)
+                write_json(out, args.out)
         del model
         torch.cuda.empty_cache()
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=2)
+    write_json(out, args.out)
 
 
 if __name__ == "__main__":

@@ -10,18 +10,11 @@ import { build } from 'tsup';
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repo = path.resolve(pkg, '../..');
 const out = path.join(repo, '.device');
-// default-model too: the CLI imports it (from src, so its dist need not be built). In a bundle its
-// folder resolves to <repo>/model, which does not exist: give the CLI --model <dir> there.
-const packages = [
-  'isa',
-  'model',
-  'scheduler',
-  'reference-cpu',
-  'cuda-hopper',
-  'runtime',
-  'cli',
-  'default-model',
-];
+// Every workspace package with TypeScript sources (default-model too: the CLI imports it, and in a
+// bundle its folder resolves to <repo>/model, which does not exist: give the CLI --model <dir> there).
+const packages = fs
+  .readdirSync(path.join(repo, 'packages'))
+  .filter((p) => fs.existsSync(path.join(repo, 'packages', p, 'src', 'index.ts')));
 const alias = Object.fromEntries(
   packages.map((p) => [`@megakernel/${p}`, path.join(repo, 'packages', p, 'src', 'index.ts')]),
 );
