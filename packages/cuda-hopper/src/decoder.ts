@@ -77,10 +77,6 @@ export class CudaDecoder {
       throw e;
     }
     this.variants = options.variants ?? [];
-    for (const v of this.variants) {
-      if ((v.program.io.sampling !== undefined) !== (program.io.sampling !== undefined))
-        throw new Error('every program variant must have a device sampler, or none');
-    }
     this.maxSeqLen = program.maxSeqLen;
     this.hasSampler = program.io.sampling !== undefined;
     this.vocab = program.config.vocabSize;

@@ -5,7 +5,13 @@
  */
 import { ProgramFormatError } from './errors.js';
 import type { RuntimeModelConfig } from './model-config.js';
-import { DTYPE_BYTES, type Program, SAMPLER_IO_KEYS, type TensorEntry } from './program-types.js';
+import {
+  BASE_IO_KEYS,
+  DTYPE_BYTES,
+  type Program,
+  SAMPLER_IO_KEYS,
+  type TensorEntry,
+} from './program-types.js';
 import { TENSOR_MAX_RANK } from './tensor-table.js';
 import { validateModelConfig } from './validate-config.js';
 
@@ -42,8 +48,6 @@ const HEADER_KEYS = [
   'meta',
   'queueLengths',
 ] as const;
-
-const BASE_IO_KEYS = ['tokens', 'logits', 'argmax'];
 
 function fail(what: string, value: unknown): never {
   let shown: string;
@@ -137,7 +141,8 @@ export function checkProgramHeader(h: unknown): ProgramHeader {
   )
     fail('tokensPerStep is not in [1, 256]', h.tokensPerStep);
   const io = h.io;
-  const ioKeys = isObject(io) && 'candidates' in io ? [...BASE_IO_KEYS, ...SAMPLER_IO_KEYS] : BASE_IO_KEYS;
+  const ioKeys: readonly string[] =
+    isObject(io) && 'candidates' in io ? [...BASE_IO_KEYS, ...SAMPLER_IO_KEYS] : BASE_IO_KEYS;
   if (!isObject(io) || !ioKeys.every((k) => isCount(io[k])) || Object.keys(io).length !== ioKeys.length) {
     fail(
       'io is not { tokens, logits, argmax } (with candidates, sampling, uniforms for a device sampler)',

@@ -80,6 +80,9 @@ export interface ProgramIo {
   readonly uniforms?: number;
 }
 
+/** The io keys every program has. */
+export const BASE_IO_KEYS = ['tokens', 'logits', 'argmax'] as const;
+
 /** The io keys a program with a device sampler has, all three or none. */
 export const SAMPLER_IO_KEYS = ['candidates', 'sampling', 'uniforms'] as const;
 

@@ -4,7 +4,7 @@
  * copying its KV cache, so every tensor must keep its id, name, dtype, region and offset, and every
  * shape its extent, except the attention partials' chunk axis (scratch a step writes before it reads).
  */
-import type { Program } from './program-types.js';
+import { BASE_IO_KEYS, type Program, SAMPLER_IO_KEYS } from './program-types.js';
 
 /** Tensors whose leading (chunk) axis may differ between attention variants. */
 const CHUNK_AXIS_TENSORS = new Set(['partialO', 'partialLse']);
@@ -26,7 +26,7 @@ export function stateLayoutMismatch(a: Program, b: Program): string | undefined 
     if (x.shape.length !== y.shape.length || x.shape.some((d, k) => k >= from && d !== y.shape[k]))
       return `${where} has shape [${x.shape.join(', ')}] against [${y.shape.join(', ')}]`;
   }
-  for (const key of ['tokens', 'logits', 'argmax', 'candidates', 'sampling', 'uniforms'] as const)
+  for (const key of [...BASE_IO_KEYS, ...SAMPLER_IO_KEYS])
     if (a.io[key] !== b.io[key]) return `io.${key} differs`;
   return undefined;
 }

@@ -16,9 +16,14 @@ export function compileWithProgress(
   options: CompileOptions,
   onProgress?: ProgressListener,
 ): Program {
+  return withCompileProgress(onProgress, () => compile(model, options));
+}
+
+/** `work` (a compile, or several) inside the 'compile' phase: its start (0 of 1) and its end (1 of 1). */
+export function withCompileProgress<T>(onProgress: ProgressListener | undefined, work: () => T): T {
   // TODO(scheduler): compile() reports no progress, so a bar shows the phase, not a fraction.
   onProgress?.({ phase: 'compile', done: 0, total: 1 });
-  const program = compile(model, options);
+  const result = work();
   onProgress?.({ phase: 'compile', done: 1, total: 1 });
-  return program;
+  return result;
 }

@@ -103,10 +103,12 @@ export class VmDecoder {
   /**
    * Runs the next steps with `program`, another decode program of the model on the same state layout
    * (an attention variant: isa's stateLayoutMismatch), over this session's weights, KV cache and tokens,
-   * as cuda-hopper's CudaProgram.switchProgram does on the GPU. Its counters start at 0.
+   * as cuda-hopper's CudaProgram.switchProgram does on the GPU. Its counters start at 0 (the program
+   * already running stays as it is).
    */
   switchProgram(program: Program): void {
     this.live('switchProgram');
+    if (program === this.current) return;
     const mismatch = stateLayoutMismatch(this.current, program);
     if (mismatch) throw new VmProgramError(`switchProgram: not the same state layout (${mismatch})`);
     this.run = new ProgramRun(program, this.checkpoint, this.opts, this.promptLength, this.owner);

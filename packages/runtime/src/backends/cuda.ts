@@ -15,7 +15,7 @@ import {
   needsOpChain,
 } from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
-import { compileWithProgress } from '../compile-with-progress.js';
+import { compileWithProgress, withCompileProgress } from '../compile-with-progress.js';
 
 export interface CudaProbe {
   readonly ok: boolean;
@@ -101,10 +101,9 @@ export function compileCudaVariants(
   checkpoint: LoadedCheckpoint,
   options: CudaOptions & { readonly smCount?: number },
 ): AttentionVariant[] {
-  options.onProgress?.({ phase: 'compile', done: 0, total: 1 });
-  const variants = compileAttentionVariants(checkpoint, cudaCompileOptions(checkpoint, options));
-  options.onProgress?.({ phase: 'compile', done: 1, total: 1 });
-  return variants;
+  return withCompileProgress(options.onProgress, () =>
+    compileAttentionVariants(checkpoint, cudaCompileOptions(checkpoint, options)),
+  );
 }
 
 export function createCudaSession(checkpoint: LoadedCheckpoint, options: CudaOptions): DecodeSession {
