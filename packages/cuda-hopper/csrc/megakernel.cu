@@ -149,6 +149,9 @@ __global__ void __launch_bounds__(Cfg::kThreads, 1) megakernel(const __grid_cons
       ptx::mbar_init(&s.planEmpty[i], 1);
     }
     ptx::mbar_init_fence();
+#ifdef MK_WAIT_INFLIGHT
+    s.waiting = 0u;
+#endif
   }
   __syncthreads();
   const int warp = threadIdx.x / 32;
