@@ -15,14 +15,7 @@
 #include <random>
 #include <vector>
 
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                            \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "../cuda_check.h"
 
 // ---- 01: CUDA cores, one thread per output, f32 inputs (the CPU VM's arithmetic, on the GPU) ----
 __global__ void matmul_01_cuda_cores(const float* x, const __nv_bfloat16* W, float* y, int T, int N, int K) {
