@@ -65,6 +65,9 @@ __device__ __forceinline__ bool run_matvec(Consumer& c, const Plan& p, Epi&& epi
 #endif
         for (uint32_t r = b0 + c.tid; r < bEnd; r += Cfg::kConsumerThreads) epi(r, r - b0);
         c.sync();
+#if defined(MK_TIME_AFTER) && MK_TIME_AFTER == 6  // workbench: the wait column ends after the epilogue's stores
+        if (c.timing && c.tid == 0 && bEnd >= p.rows) c.waitDone = ptx::globaltimer();
+#endif
         if (bEnd < p.rows) {  // another row block follows: clear after every row (and partner) was read
           for (uint32_t i = c.tid; i < Cfg::kRowBlock; i += Cfg::kConsumerThreads) {
             c.s.acc[0][i] = 0.f;

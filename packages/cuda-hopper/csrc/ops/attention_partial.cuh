@@ -341,6 +341,9 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
         for (int u = 0; u < NK; ++u)
 #pragma unroll
           for (int h = 0; h < H; ++h) s[u][h] += __shfl_xor_sync(0xffffffffu, s[u][h], off);
+#if defined(MK_TIME_AFTER) && MK_TIME_AFTER == 3  // workbench: wait column ends once the first keys' scores are in
+      if (c.timing && c.tid == 0 && hp == 0 && b0 == c0) c.waitDone = ptx::globaltimer();
+#endif
       if (softcap > 0.f) {
 #pragma unroll
         for (int u = 0; u < NK; ++u)
@@ -374,6 +377,9 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
         }
       }
     }
+#if defined(MK_TIME_AFTER) && MK_TIME_AFTER == 4  // workbench: ... after the last pass's key loop
+    if (c.timing && c.tid == 0 && hp + H >= g) c.waitDone = ptx::globaltimer();
+#endif
     // Merge the key groups of the warp: lanes with the same chunk index, XOR over the group bits.
 #pragma unroll
     for (int off = LPK; off < 32; off <<= 1) {
@@ -430,6 +436,9 @@ __device__ __noinline__ bool attention_fast(Consumer& c, const Plan& p) {
         if (j == 0) store_f(lse, uint64_t(chunk) * Hq + h, Lsum > 0.f ? M + logf(Lsum) : -INFINITY);
       }
     }
+#if defined(MK_TIME_AFTER) && MK_TIME_AFTER == 5  // workbench: ... after the last pass's merge and stores
+    if (c.timing && c.tid == 0 && hp + H >= g) c.waitDone = ptx::globaltimer();
+#endif
     if (hp + H < g) c.sync();  // the merge scratch is reused by the next pass; signal() syncs the last
   }
   return true;
