@@ -10,6 +10,8 @@
 //            counter; NCCL's LL protocol)
 //   chase    one thread chases pointers through a 4 MB L2-resident array with ld.global.cg (one L2 round
 //            trip per load)
+// Then the burst probe (burst_probe): every SM, or one, issues k copies at one instant and times the L2-hit
+// load that follows, as when an op ends on every SM and every loader refills its ring at once.
 // Standalone: nvcc -O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -I packages/cuda-hopper/csrc \
 //   packages/cuda-hopper/workbench/latency/hop_bench.cu -o .device/hop_bench
 #include <cuda_runtime.h>
@@ -207,6 +209,47 @@ std::string label(int load) {
   return std::to_string(load);
 }
 
+
+// Burst probe: every SM (or only SM 0: `lone`) issues `burst` 32 KB copies at the same globaltimer instant
+// (every 20 µs), then times one L2-hit load of its own line: the megakernel's moment when an op ends on
+// every SM, every loader refills its ring, and the next op's first loads go out behind those copies.
+__global__ void __launch_bounds__(kThreads, 1) burst_probe(const uint8_t* stream, uint64_t streamBytes,
+                                                           const uint32_t* lines, int burst, int lone, int rounds,
+                                                           unsigned long long* out) {
+  extern __shared__ __align__(1024) uint8_t smem[];
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + kStages * kStageBytes);
+  if (threadIdx.x != 0) return;
+  for (int i = 0; i < kStages; ++i) ptx::mbar_init(&full[i], 1);
+  ptx::mbar_init_fence();
+  const uint64_t policy = ptx::l2_evict_first_policy();
+  const uint32_t* mine = lines + blockIdx.x * 32;
+  uint32_t sink = __ldcg(mine);
+  const int b = (lone && blockIdx.x != 0) ? 0 : burst;
+  uint64_t pos = uint64_t(blockIdx.x) * 977;
+  const uint64_t stages = streamBytes / kStageBytes;
+  for (int r = 0; r < rounds; ++r) {
+    const uint64_t t = ptx::globaltimer();
+    const uint64_t next = (t / 20000 + 2) * 20000;
+    while (ptx::globaltimer() < next) {
+    }
+    for (int k = 0; k < b; ++k) {
+      ptx::mbar_arrive_expect_tx(&full[k], kStageBytes);
+      ptx::bulk_copy_g2s(smem + size_t(k) * kStageBytes, stream + (pos % stages) * kStageBytes, kStageBytes, &full[k],
+                         policy);
+      pos += 131;
+    }
+    const uint64_t t0 = ptx::globaltimer();
+    sink += __ldcg(mine + (r & 7));
+    uint64_t t1 = 0;  // a branch on the loaded value: the time stamp is taken once the load is back
+    if (sink != 0xfeedf00du) t1 = ptx::globaltimer();
+    for (int k = 0; k < b; ++k) {
+      while (!ptx::mbar_try_wait(&full[k], r & 1)) {
+      }
+    }
+    if (blockIdx.x == 0 || !lone) out[size_t(blockIdx.x) * rounds + r] = t1 - t0;
+  }
+}
+
 int main() {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
@@ -275,6 +318,37 @@ int main() {
     }
     std::printf("| %s | %.2f | %.0f | %.0f | %.0f | %.0f |\n", label(load).c_str(), tbps, ns[CHASE],
                 ns[COUNTER], ns[DATA], ns[TAGGED]);
+  }
+
+  // Burst probe.
+  {
+    const int rounds = 200;
+    unsigned long long* out;
+    CHECK(cudaMalloc(&out, size_t(sms) * rounds * 8));
+    uint32_t* lines;
+    CHECK(cudaMalloc(&lines, size_t(sms) * 128));
+    CHECK(cudaMemset(lines, 0, size_t(sms) * 128));
+    CHECK(cudaFuncSetAttribute(burst_probe, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smemBytes)));
+    std::printf("\nload latency right after a burst of 32 KB copies, ns (median / 90th percentile over SMs and 200 rounds)\n\n");
+    std::printf("| copies issued just before the load | every SM bursts at once | only this SM bursts |\n| --- | --- | --- |\n");
+    for (int burst : {0, 1, 3, 5}) {
+      double med[2], p90[2];
+      for (int lone = 0; lone < 2; ++lone) {
+        CHECK(cudaMemset(out, 0, size_t(sms) * rounds * 8));
+        burst_probe<<<sms, kThreads, smemBytes>>>(stream, streamBytes, lines, burst, lone, rounds, out);
+        CHECK(cudaGetLastError());
+        CHECK(cudaDeviceSynchronize());
+        std::vector<unsigned long long> h(size_t(sms) * rounds);
+        CHECK(cudaMemcpy(h.data(), out, h.size() * 8, cudaMemcpyDeviceToHost));
+        std::vector<double> v;
+        for (int b = 0; b < (lone ? 1 : sms); ++b)
+          for (int r = 10; r < rounds; ++r) v.push_back(double(h[size_t(b) * rounds + r]));
+        std::sort(v.begin(), v.end());
+        med[lone] = v[v.size() / 2];
+        p90[lone] = v[v.size() * 9 / 10];
+      }
+      std::printf("| %d | %.0f / %.0f | %.0f / %.0f |\n", burst, med[0], p90[0], med[1], p90[1]);
+    }
   }
   return 0;
 }
