@@ -8,7 +8,10 @@
  *
  * Left out: tensors nothing writes (init-only: the RoPE table, the tokens), reads whose elements
  * depend on data or that may not happen (the embedding row, the previous argmax), and tensors whose
- * init is not zero (what they hold before any write is defined).
+ * init is not zero (what they hold before any write is defined). A write that may not happen counts
+ * as a write: the ISA's conditional writes are skipped only when their readers do not use the
+ * elements (the LM head's candidate lists under greedy settings, which SAMPLE then ignores), and
+ * without them the candidate lists would have no coverage at all.
  */
 import type { TensorEntry } from '@megakernel/isa';
 import type { ProgramView } from '../program-view.js';
@@ -37,7 +40,7 @@ export function findStepCoverageGaps(
   accesses.forEach((list, node) => {
     const layer = view.flat[node]!.layer;
     for (const a of list) {
-      if (a.kind === 'read' || a.conditional || !perStep(tensors[a.tensor])) continue;
+      if (a.kind === 'read' || !perStep(tensors[a.tensor])) continue;
       for (let i = 0; i < a.intervals.length; i += 2) {
         add(key(a.tensor, layer), a.intervals[i]!, a.intervals[i + 1]!);
         add(key(a.tensor, -1), a.intervals[i]!, a.intervals[i + 1]!);

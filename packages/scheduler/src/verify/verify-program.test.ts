@@ -208,3 +208,28 @@ describe('the loader-read rule: an expert product reads its route ahead of its q
     expect(r.ok).toBe(false);
   });
 });
+
+describe('step coverage of a conditional write', () => {
+  // The LM head writes its candidate list only under non-greedy settings (a conditional write); SAMPLE
+  // reads every list. A tile given another tile's list leaves a list unwritten, which SAMPLE would read
+  // as the previous step's candidates: the coverage check must see it, not only the race between the two.
+  const sampled = compile(tinyLlama(), { queues: 2, maxSeqLen: 16, deviceSampler: true });
+  const lmHead = (q: number) => {
+    const list = decodeQueue(sampled.queues[q]!);
+    const i = list.findIndex((x) => x.opcode === Op.FUSED_NORM_LM_HEAD_ARGMAX);
+    return { i, inst: list[i]! };
+  };
+
+  it('accepts the compiled program with a device sampler', () => {
+    expect(lmHead(0).inst.a3).not.toBe(lmHead(1).inst.a3);
+    expect(verifyProgram(sampled)).toEqual({ ok: true, violations: [] });
+  });
+
+  it("an LM head tile given another tile's candidate list leaves a list SAMPLE reads unwritten", () => {
+    const r = verifyProgram(withInstruction(sampled, 1, lmHead(1).i, (x) => (x.a3 = lmHead(0).inst.a3)));
+    const v = r.violations.find((x) => x.kind === 'coverage');
+    expect(v?.tensorName).toMatch(/candidates/);
+    expect(v?.message).toMatch(/which no instruction of the step writes/);
+    expect(decodeQueue(sampled.queues[v!.queue]!)[v!.index]!.opcode).toBe(Op.SAMPLE);
+  });
+});
