@@ -24,9 +24,6 @@ struct KernelConfig {
 #ifndef MK_STAGE_KB
 #define MK_STAGE_KB 32
 #endif
-#ifndef MK_INFLIGHT  // workbench: stage copies the loader keeps outstanding (default: the whole ring)
-#define MK_INFLIGHT MK_STAGES
-#endif
   static constexpr int kStages = MK_STAGES;
   static constexpr uint32_t kStageBytes = MK_STAGE_KB * 1024;
 

@@ -72,23 +72,6 @@ __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage
           [&](const StageDesc& d) {
             const uint32_t ss = gs % Cfg::kStages;
             if (gs >= Cfg::kStages && !wait_mbar(&s.empty[ss], ((gs / Cfg::kStages) - 1) & 1u, kp)) return false;
-#if MK_INFLIGHT < MK_STAGES || defined(MK_WAIT_INFLIGHT) || defined(MK_AHEAD_INFLIGHT)
-            // Workbench knobs (off by default): at most MK_INFLIGHT stage copies outstanding per SM,
-            // MK_WAIT_INFLIGHT while the consumers sit in a dependency wait, and MK_AHEAD_INFLIGHT for the
-            // stages of an instruction two or more ahead of the consumers' (the ring refill that every SM
-            // makes at once when an op ends, which delays the next op's first loads: latency/hop_bench.cu).
-            uint32_t cap = MK_INFLIGHT;
-#ifdef MK_AHEAD_INFLIGHT
-            if (gi >= *static_cast<volatile uint32_t*>(&s.consumerAt) + 2u) cap = min(cap, uint32_t(MK_AHEAD_INFLIGHT));
-#endif
-#ifdef MK_WAIT_INFLIGHT
-            if (*static_cast<volatile uint32_t*>(&s.waiting) != 0u) cap = min(cap, uint32_t(MK_WAIT_INFLIGHT));
-#endif
-            if (gs >= cap) {
-              const uint32_t prev = gs - cap;
-              if (!wait_mbar(&s.full[prev % Cfg::kStages], (prev / Cfg::kStages) & 1u, kp)) return false;
-            }
-#endif
             issue_stage(p, d, s.ring[ss], &s.full[ss], lane, policy);
             ++gs;
             return true;

@@ -120,9 +120,6 @@ __device__ __forceinline__ void run_consumer(const KernelParams& kp, SharedStora
       if (!wait_mbar(&s.planFull[slot], (gi / Cfg::kPlans) & 1u, kp)) return;
       const Plan& p = s.plans[slot];
       if (p.error != STATUS_OK) return;
-#ifdef MK_AHEAD_INFLIGHT
-      if (tid == 0) *static_cast<volatile uint32_t*>(&s.consumerAt) = gi;
-#endif
       const uint64_t t0 = (timings && tid == 0) ? ptx::globaltimer() : 0;
       c.waitDone = t0;
       if (!dispatch(c, p)) return;
@@ -152,12 +149,6 @@ __global__ void __launch_bounds__(Cfg::kThreads, 1) megakernel(const __grid_cons
       ptx::mbar_init(&s.planEmpty[i], 1);
     }
     ptx::mbar_init_fence();
-#ifdef MK_WAIT_INFLIGHT
-    s.waiting = 0u;
-#endif
-#ifdef MK_AHEAD_INFLIGHT
-    s.consumerAt = 0u;
-#endif
   }
   __syncthreads();
   const int warp = threadIdx.x / 32;

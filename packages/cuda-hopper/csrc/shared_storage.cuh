@@ -20,12 +20,6 @@ struct SharedStorage {
   unsigned long long keys[Cfg::kConsumerWarps];
   float red[2][Cfg::kConsumerWarps];
   uint32_t flag;
-#ifdef MK_AHEAD_INFLIGHT
-  uint32_t consumerAt;  // workbench: the instruction (global index) the consumers are executing
-#endif
-#ifdef MK_WAIT_INFLIGHT
-  uint32_t waiting;  // workbench: the consumers sit in a dependency wait (the loader throttles its copies)
-#endif
   uint32_t count;  // SAMPLE: candidate keys counted or gathered; the LM head: its greedy verdict
   int32_t token;  // EMBED_GATHER: the token chosen by the elected thread
 };

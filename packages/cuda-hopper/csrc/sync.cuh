@@ -46,19 +46,8 @@ __device__ inline bool wait_counter(const KernelParams& kp, uint16_t id, uint32_
   if (counter_reached(v, threshold)) return true;
   const uint64_t t0 = ptx::globaltimer();
   for (uint32_t it = 1;; ++it) {
-#if defined(MK_POLL_RELAXED)  // workbench: relaxed polls, one acquire once the count is reached
-    v = ptx::ld_relaxed(c);
-    if (counter_reached(v, threshold)) {
-      ptx::ld_acquire(c);
-      return true;
-    }
-#else
     v = ptx::ld_acquire(c);
     if (counter_reached(v, threshold)) return true;
-#endif
-#if defined(MK_POLL_NS) && MK_POLL_NS > 0  // workbench: back off between polls (fewer loads on the counter's L2 slice)
-    __nanosleep(MK_POLL_NS);
-#endif
     if ((it & 63u) == 0) {
       if (aborted(kp)) return false;
       if (ptx::globaltimer() - t0 > kp.watchdogNs) {
@@ -88,14 +77,8 @@ struct Consumer {
   __device__ bool wait_deps(const Plan& p) {
     if (tid == 0) {
       bool ok = true;
-#ifdef MK_WAIT_INFLIGHT
-      *static_cast<volatile uint32_t*>(&s.waiting) = 1u;
-#endif
       if (p.inst.wait0Counter != NONE16) ok = wait_counter(kp, p.inst.wait0Counter, p.th0, p);
       if (ok && p.inst.wait1Counter != NONE16) ok = wait_counter(kp, p.inst.wait1Counter, p.th1, p);
-#ifdef MK_WAIT_INFLIGHT
-      *static_cast<volatile uint32_t*>(&s.waiting) = 0u;
-#endif
       s.flag = ok ? 1u : 0u;
       if (timing) waitDone = ptx::globaltimer();
     }
