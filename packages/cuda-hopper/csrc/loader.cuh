@@ -1,10 +1,12 @@
 // The loader warp: fetches this block's queue, publishes decoded plans, and streams every matrix
 // op's weight tiles into the ring with the bulk copy engine. It does not wait on dependency counters
 // (weights do not depend on activations), so it runs ahead across instruction and step boundaries,
-// bounded only by free ring stages and plan slots; the one exception is a stream whose rows the data
-// chooses (MOE_MATVEC's expert), which waits for its instruction's counters first.
+// bounded only by free ring stages and plan slots; the exceptions wait for their instruction's counters
+// first: a stream whose rows the data chooses (MOE_MATVEC's expert) and a tensor-core MATMUL, whose
+// stages carry activations beside the weights (matmul_plan.cuh).
 #pragma once
 #include "expert_select.cuh"
+#include "matmul_plan.cuh"
 #include "plan.cuh"
 #include "ptx.cuh"
 #include "shared_storage.cuh"
@@ -67,6 +69,10 @@ __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage
       if (error != STATUS_OK && lane == 0) report(kp, error, i, step, in.opcode, 0, 0, 0, p.detail);
       if (lane == 0) ptx::mbar_arrive(&s.planFull[slot]);
       if (error != STATUS_OK) return;
+      if (p.mm.n != 0) {  // the same for every lane (build_plan ends with __syncwarp)
+        if (!load_matmul(p, kp, s, lane, gs)) return;
+        continue;
+      }
       const bool ok = for_each_stage(
           p,
           [&](const StageDesc& d) {

@@ -18,6 +18,7 @@
 #include "ops/fused_norm_matmul.cuh"
 #include "ops/fused_norm_qkv_rope.cuh"
 #include "ops/head_rms_norm.cuh"
+#include "ops/matmul.cuh"
 #include "ops/matvec.cuh"
 #include "ops/noop.cuh"
 #include "ops/norm.cuh"
@@ -28,8 +29,8 @@ namespace mk {
 // A new op joins an existing case where it can (MOE_MATVEC is op_matvec's, MOE_ROUTE op_elementwise's,
 // SAMPLE op_argmax's):
 // each distinct call here costs the consumer loop registers, and two more cost GPT-2 3% and
-// Llama-3.2-1B 1% on the H200 (decisions.md, 2026-12-02). MATMUL (prefill) is refused by its plan
-// (plan.cuh) and never dispatched.
+// Llama-3.2-1B 1% on the H200 (decisions.md, 2026-12-02). MATMUL (prefill) has its own: it shares
+// nothing with the matrix-vector ops' consumer loop.
 // The cases of dispatch(), written once: LABEL(NAME) is a case label that falls through to the next
 // one, CALL(NAME, expr) a case that returns expr. dispatch() expands it into its switch, and the
 // static_asserts below expand it against the generated MK_EXECUTABLE_OPCODES (every executable
@@ -43,8 +44,8 @@ namespace mk {
   CALL(ATTENTION_PARTIAL, op_attention_partial(c, p))                  \
   CALL(ATTENTION_REDUCE, op_attention_reduce(c, p))                    \
   CALL(EMBED_GATHER, op_embed_gather(c, p))                            \
+  CALL(MATMUL, op_matmul(c, p))                                        \
   LABEL(NOOP)                                                          \
-  LABEL(MATMUL)                                                        \
   CALL(BARRIER, op_noop(c, p))                                         \
   CALL(COPY, op_copy(c, p))                                            \
   CALL(ZERO, op_zero(c, p))                                            \

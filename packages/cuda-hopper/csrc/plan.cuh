@@ -7,7 +7,6 @@
 #include "config.cuh"
 #include "generated/isa.h"
 #include "runtime.h"
-#include "ops/matmul.cuh"
 #include "tensor_ref.cuh"
 
 namespace mk {
@@ -25,6 +24,15 @@ struct WStream {
 // The consumers accumulate each streamed matrix into its own row of SharedStorage::acc.
 static_assert(MAX_WEIGHT_STREAMS == 2, "plans, the ring order and the accumulators handle two weight matrices");
 
+// MATMUL's tile beyond the row range: the tokens, and the tensor-core stream when it takes one.
+struct MatmulTile {
+  uint32_t t0, tc;    // tokens [t0, t0 + tc) of the step
+  uint32_t n;         // wgmma N (16, 32, 64 or 128 weight rows); 0: the CUDA-core path
+  uint32_t kSteps;    // 64-column K steps streamed (tensor-core path)
+  const uint8_t* mapX;  // TMA tensor maps of x [T, K] and W [N, K]
+  const uint8_t* mapW;
+};
+
 struct Plan {
   Instruction inst;
   TRef t[8];
@@ -41,6 +49,7 @@ struct Plan {
   uint32_t expertBytes;  // a stacked [E, N, K] weight (MOE_MATVEC): bytes per expert; 0 otherwise
   uint32_t experts;      // E
   float routeWeight;     // MOE_MATVEC: the slot's routing weight (read by the loader, expert_select.cuh)
+  MatmulTile mm;         // MATMUL: its token range and how it runs (matmul_plan.cuh)
 };
 
 // One stage of a plan's weight stream: `nr` rows starting at row `row` of matrix `m`.
@@ -78,7 +87,22 @@ __device__ __forceinline__ TRef resolve_tensor(const KernelParams& kp, uint16_t 
   r.dtype = d.dtype;
   r.rank = d.rank;
   r.region = d.region;
+  r.flags = d.flags;
   return r;
+}
+
+// A prefill op of one token sees a token-axis operand [T, ...] as its row `token` (isa token-axis.ts).
+// False when the tensor has no such row.
+__device__ __forceinline__ bool token_row(TRef& r, uint32_t token) {
+  if (!present(r) || !(r.flags & TENSOR_FLAG_TOKEN_AXIS)) return true;
+  if (r.rank < 2 || token >= r.shape[0]) return false;
+  const uint64_t row = r.n / r.shape[0];
+  r.ptr += token * row * dtype_bytes(r.dtype);
+  r.n = row;
+  for (int i = 0; i < 3; ++i) r.shape[i] = r.shape[i + 1];
+  r.shape[3] = 1;
+  r.rank -= 1;
+  return true;
 }
 
 __device__ __forceinline__ void plan_fail(Plan& p, uint32_t code, uint32_t detail) {
@@ -165,25 +189,33 @@ __device__ inline void plan_weight_streams(Plan& p) {
   p.vec = vec;
 }
 
+// MATMUL's plan (matmul_plan.cuh): its checks, its token range and which path runs it.
+__device__ void plan_matmul(Plan& p, const KernelParams& kp);
+
 // Built by the loader warp: lanes 0-7 resolve one tensor slot each, lane 0 the rest.
 __device__ inline void build_plan(Plan& p, const Instruction& in, const KernelParams& kp, uint32_t step,
                                   uint32_t index, int lane) {
   bool bad = false;
+  bool badRow = false;
   if (lane < 8) {
     const uint16_t id = tensor_slot(in, lane);
     bad = id != NONE16 && id >= kp.tensorCount;
-    p.t[lane] = bad ? TRef{} : resolve_tensor(kp, id);
+    TRef r = bad ? TRef{} : resolve_tensor(kp, id);
+    if (!is_token_range_opcode(in.opcode)) badRow = !token_row(r, in.token);
+    p.t[lane] = r;
   }
   const uint32_t badMask = __ballot_sync(0xffffffffu, bad);
+  const uint32_t badRowMask = __ballot_sync(0xffffffffu, badRow);
   __syncwarp();
   if (lane == 0) {
     p.error = STATUS_OK;
     p.detail = 0;
     if (badMask) plan_fail(p, STATUS_BAD_TENSOR, __ffs(badMask) - 1);
+    if (badRowMask) plan_fail(p, STATUS_BAD_EXTENT, 300 + __ffs(badRowMask) - 1);
     p.inst = in;
     p.step = step;
     p.index = index;
-    p.pos = kp.pos0 + step;
+    p.pos = kp.pos0 + step * kp.tokensPerStep + in.token;
     p.epoch = kp.epoch0 + step;
     p.th0 = wait0_threshold(in, p.epoch);
     p.th1 = wait1_threshold(in, p.epoch);
@@ -198,8 +230,14 @@ __device__ inline void build_plan(Plan& p, const Instruction& in, const KernelPa
       plan_fail(p, STATUS_BAD_EXTENT, 0xC0);
     }
     if (!is_executable_opcode(in.opcode)) plan_fail(p, STATUS_BAD_OPCODE, in.opcode);
-    if (prefill_instruction(in)) plan_fail(p, STATUS_UNSUPPORTED, in.opcode);  // ops/matmul.cuh
-    if (p.error == STATUS_OK) plan_weight_streams(p);
+    p.mm = MatmulTile{};
+    if (p.error == STATUS_OK) {
+      if (in.opcode == OP_MATMUL) {
+        plan_matmul(p, kp);  // matmul_plan.cuh
+      } else {
+        plan_weight_streams(p);
+      }
+    }
   }
   __syncwarp();
 }

@@ -62,7 +62,9 @@ struct KernelParams {
   uint32_t steps;
   uint32_t pos0;
   uint32_t epoch0;
-  uint32_t pad;
+  uint32_t tokensPerStep;      // prefill: positions per step (step s works on pos0 + s * T ..); 1 in decode
+  const uint8_t* tensorMaps;   // [tensorCount] 128-byte TMA tensor maps (2-D bf16 views), for MATMUL
+  const uint8_t* tensorMapOk;  // [tensorCount] 1 where tensorMaps holds a valid map of that tensor
 };
 
 }  // namespace mk

@@ -9,6 +9,7 @@
 #include "generated/isa.h"
 #include "megakernel.h"
 #include "session.h"
+#include "tensor_maps.h"
 
 namespace mk {
 
@@ -157,6 +158,10 @@ void Session::freeQueues() {
   cudaFree(queueStart_);
   cudaFree(queueLen_);
   cudaFree(timings_);
+  cudaFree(tensorMaps_);
+  tensorMaps_ = nullptr;
+  mapsWeights_ = mapsState_ = nullptr;
+  hostTable_.clear();
   counters_ = nullptr;
   table_ = nullptr;
   queues_ = nullptr;
@@ -270,6 +275,7 @@ void Session::loadQueues(const uint8_t* table, uint32_t tensorCount, const uint8
   check(cudaMalloc(&table_, std::max<uint64_t>(uint64_t(tensorCount) * TENSOR_DESC_BYTES, 32)), "cudaMalloc(table)");
   if (tensorCount)
     check(cudaMemcpy(table_, table, uint64_t(tensorCount) * TENSOR_DESC_BYTES, cudaMemcpyHostToDevice), "cudaMemcpy(table)");
+  hostTable_.assign(table, table + size_t(tensorCount) * TENSOR_DESC_BYTES);
   check(cudaMalloc(&queues_, std::max<uint64_t>(total * INSTRUCTION_BYTES, 64)), "cudaMalloc(queues)");
   if (total) check(cudaMemcpy(queues_, queues, total * INSTRUCTION_BYTES, cudaMemcpyHostToDevice), "cudaMemcpy(queues)");
   check(cudaMalloc(&queueStart_, starts.size() * 4), "cudaMalloc(queueStart)");
@@ -302,10 +308,26 @@ void Session::readCounters(uint32_t* out, uint32_t count) {
   check(cudaMemcpy(out, counters_, uint64_t(count) * 4, cudaMemcpyDeviceToHost), "cudaMemcpy(counters)");
 }
 
-RunResult Session::run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timing, uint64_t watchdogNs) {
+void Session::ensureTensorMaps() {
+  if (tensorMaps_ && mapsWeights_ == weights_ && mapsState_ == state_) return;
+  const TensorMaps m = encodeTensorMaps(hostTable_.data(), tensorCount_, weights_, state_);
+  if (!tensorMaps_) {
+    check(cudaMalloc(&tensorMaps_, std::max<size_t>(m.maps.size() + m.ok.size(), 256)), "cudaMalloc(tensor maps)");
+  }
+  if (!m.maps.empty()) check(cudaMemcpy(tensorMaps_, m.maps.data(), m.maps.size(), cudaMemcpyHostToDevice), "cudaMemcpy(tensor maps)");
+  if (!m.ok.empty())
+    check(cudaMemcpy(tensorMaps_ + m.maps.size(), m.ok.data(), m.ok.size(), cudaMemcpyHostToDevice), "cudaMemcpy(tensor maps)");
+  mapsWeights_ = weights_;
+  mapsState_ = state_;
+}
+
+RunResult Session::run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timing, uint64_t watchdogNs,
+                       uint32_t tokensPerStep) {
   if (!queues_) throw CudaError("run: no program loaded");
   if (!weights_) throw CudaError("run: no weights allocated");
+  if (tokensPerStep == 0) throw CudaError("run: tokensPerStep is 0");
   check(cudaSetDevice(device_), "cudaSetDevice");
+  ensureTensorMaps();
   cudaStream_t s = static_cast<cudaStream_t>(stream_);
   KernelParams kp{};
   kp.weights = weights_;
@@ -326,6 +348,9 @@ RunResult Session::run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timi
   kp.steps = steps;
   kp.pos0 = pos0;
   kp.epoch0 = epoch0;
+  kp.tokensPerStep = tokensPerStep;
+  kp.tensorMaps = tensorMaps_;
+  kp.tensorMapOk = tensorMaps_ + size_t(tensorCount_) * kTensorMapBytes;
   if (timing) {
     const uint64_t need = uint64_t(numQueues_) * steps * maxQueueLen_ * sizeof(InstrTiming);
     if (need > timingBytes_) {

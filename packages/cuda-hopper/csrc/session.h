@@ -78,8 +78,10 @@ class Session {
   void zeroCounters();
   void readCounters(uint32_t* out, uint32_t count);
 
-  // One cooperative launch running `steps` decode steps from (pos0, epoch0).
-  RunResult run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timing, uint64_t watchdogNs);
+  // One cooperative launch running `steps` steps from (pos0, epoch0); a prefill program's steps work on
+  // tokensPerStep positions each (step s from pos0 + s * tokensPerStep).
+  RunResult run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timing, uint64_t watchdogNs,
+                uint32_t tokensPerStep = 1);
   // InstrTiming records of the last timed run: [queues][steps][maxQueueLen].
   std::vector<uint8_t> readTimings() const;
   uint32_t maxQueueLen() const { return maxQueueLen_; }
@@ -95,6 +97,8 @@ class Session {
                     const char* what) const;
   void loadQueues(const uint8_t* table, uint32_t tensorCount, const uint8_t* queues, const std::vector<uint32_t>& queueLens,
                   uint32_t counterCount);
+  // The tensor maps of the loaded table over the current arenas, encoded again when either moved.
+  void ensureTensorMaps();
   // Frees every device and host resource held; safe to call again.
   void release() noexcept;
   int device_;
@@ -108,6 +112,10 @@ class Session {
   uint32_t counterCount_ = 0;
   uint8_t* table_ = nullptr;
   uint32_t tensorCount_ = 0;
+  std::vector<uint8_t> hostTable_;  // the loaded table, for encoding its tensor maps
+  uint8_t* tensorMaps_ = nullptr;   // [tensorCount] 128-byte maps, then [tensorCount] ok bytes
+  const uint8_t* mapsWeights_ = nullptr;  // the arenas the maps were encoded over (null: none yet)
+  const uint8_t* mapsState_ = nullptr;
   uint8_t* queues_ = nullptr;
   uint32_t* queueStart_ = nullptr;
   uint32_t* queueLen_ = nullptr;

@@ -9,7 +9,7 @@
 namespace mk {
 
 struct SharedStorage {
-  alignas(128) uint8_t ring[Cfg::kStages][Cfg::kStageBytes];  // weight stages (bulk copy targets)
+  alignas(1024) uint8_t ring[Cfg::kStages][Cfg::kStageBytes];  // weight stages (bulk and tensor copy targets)
   alignas(16) float xs[Cfg::kMaxVector];                     // staged fp32 input (attention scratch too)
   alignas(16) float acc[2][Cfg::kRowBlock];                   // per-row dot products of a row block
   Plan plans[Cfg::kPlans];

@@ -18,7 +18,7 @@ struct TRef {
   uint8_t dtype;
   uint8_t rank;
   uint8_t region;
-  uint8_t pad;
+  uint8_t flags;  // TENSOR_FLAG_* of the descriptor (TOKEN_AXIS: a prefill token axis)
   uint32_t pad2;
 };
 

@@ -381,6 +381,65 @@ function miscCase(
 }
 
 /**
+ * MATMUL (prefill products) on x [T, K]: bf16 x takes the tensor cores (TMA tiles, wgmma; both VMs
+ * multiply the same bf16 values exactly in f32, so only the accumulation order differs), f32 x the
+ * CUDA cores. Row tiles over several queues with N = 16 to 128, token ranges split at 128, K with a
+ * partial last 64-column step, a K split added with accumulate, and a bias.
+ */
+function matmulCase(o: {
+  x: 'bf16' | 'f32';
+  T: number;
+  K: number;
+  N: number;
+  rowCuts: number[];
+  tokenCuts: number[];
+  kSplit?: number;
+  queues: number;
+}): OpCase {
+  const name = `MATMUL x=${o.x} T=${o.T} K=${o.K} N=${o.N} rows ${o.rowCuts.join('/') || 'whole'} tokens ${o.tokenCuts.join('/') || 'whole'}${o.kSplit ? ` k split ${o.kSplit}` : ''}`;
+  return {
+    name,
+    tol: 1e-4,
+    positions: 2,
+    build: () => {
+      // One step holds T tokens; a step at pos0 = 0 or 1 needs T + 1 positions.
+      const b = new OpProgramBuilder(o.T + 1, o.T + o.K + o.N);
+      b.tokensPerStep = o.T;
+      const x = b.input('x', o.x, [o.T, o.K], 1);
+      const W = b.input('W', 'bf16', [o.N, o.K], 1 / Math.sqrt(o.K));
+      const bias = b.input('bias', 'f32', [o.N], 0.5);
+      const y = b.state('y', 'f32', [o.T, o.N]);
+      const done = b.counter();
+      let n = 0;
+      tiles(o.N, o.rowCuts).forEach(([a0, a1], i) => {
+        for (const [token, b0] of tiles(o.T, o.tokenCuts)) {
+          const q = (i + token) % o.queues;
+          const base = { t0: x, t1: W, t2: y, t3: bias, a0, a1, token, b0 };
+          if (o.kSplit) {
+            b.push(q, b.inst(Op.MATMUL, { ...base, a2: 0, a3: o.kSplit }));
+            b.push(
+              q,
+              b.inst(Op.MATMUL, {
+                ...base,
+                flags: FLAG_ACCUMULATE,
+                a2: o.kSplit,
+                a3: 0,
+                signalCounter: done,
+              }),
+            );
+          } else {
+            b.push(q, b.inst(Op.MATMUL, { ...base, signalCounter: done }));
+          }
+          n++;
+        }
+      });
+      b.output(y, o.T * o.N, done, n);
+      return b.build();
+    },
+  };
+}
+
+/**
  * Mixtral's experts: MOE_ROUTE on queue 0 picks 2 of 5 experts, each slot's gate product is split over
  * queues 1 and 2 (whose loaders must wait for the route before streaming the chosen expert's rows), then
  * queue 0 adds both slots' weighted down products. Rows and K not multiples of anything.
@@ -603,6 +662,10 @@ export function opCases(): OpCase[] {
     }),
     embedCase(),
     moeCase(),
+    matmulCase({ x: 'bf16', T: 100, K: 200, N: 40, rowCuts: [16], tokenCuts: [], queues: 3 }),
+    matmulCase({ x: 'bf16', T: 130, K: 64, N: 136, rowCuts: [128], tokenCuts: [128], queues: 4 }),
+    matmulCase({ x: 'bf16', T: 7, K: 192, N: 24, rowCuts: [], tokenCuts: [], kSplit: 128, queues: 1 }),
+    matmulCase({ x: 'f32', T: 9, K: 100, N: 30, rowCuts: [13], tokenCuts: [5], kSplit: 40, queues: 2 }),
     miscCase('MATVEC accumulate+bias, k range', (b, done) => {
       const x = b.input('x', 'f32', [200], 1);
       const W = b.input('W', 'bf16', [50, 200], 0.1);

@@ -38,6 +38,8 @@ export class OpProgramBuilder {
   private readonly rng: () => number;
   readonly tokens: number;
   readonly argmax: number;
+  /** Tokens per step (prefill ops: an instruction's token ranges lie in [0, tokensPerStep)). */
+  tokensPerStep = 1;
 
   constructor(
     readonly maxSeqLen: number,
@@ -154,6 +156,7 @@ export class OpProgramBuilder {
       formatVersion: PROGRAM_FORMAT_VERSION,
       config,
       maxSeqLen: this.maxSeqLen,
+      ...(this.tokensPerStep > 1 ? { tokensPerStep: this.tokensPerStep } : {}),
       tensors: this.tensors,
       weightBytes: Math.max(this.bytes.weights, ALIGN),
       stateBytes: this.bytes.state,

@@ -23,6 +23,7 @@ await build({
   entry: {
     'gpu-tests': path.join(pkg, 'gpu', 'gpu-tests.ts'),
     bench: path.join(pkg, 'gpu', 'bench.ts'),
+    'prefill-bench': path.join(pkg, 'gpu', 'prefill-bench.ts'),
     sanitize: path.join(pkg, 'gpu', 'sanitize.ts'),
     'gpu-fuzz': path.join(pkg, 'gpu', 'fuzz.ts'),
     // A random-weight checkpoint folder shaped like a preset, for `cli.mjs bench --model <dir>`.

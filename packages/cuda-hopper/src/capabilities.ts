@@ -11,12 +11,12 @@ import {
   NONE16,
   Op,
   opcodeInfo,
+  operandView,
   type Program,
   readOperands,
   type TensorEntry,
   type TensorSlotField,
   tensorElementCount,
-  tokensPerStep,
   validateProgram,
 } from '@megakernel/isa';
 import { UnsupportedProgramError } from './errors.js';
@@ -53,13 +53,6 @@ export function gpuSupportProblems(program: Program, smCount?: number): string[]
     );
   }
   if (problems.size) return [...problems];
-  // Prefill programs (issue 10): the CPU VM runs them; the kernel's MATMUL and token rows are to come.
-  if (tokensPerStep(program) > 1) {
-    return [
-      `a prefill program (${tokensPerStep(program)} tokens per step) runs on the CPU VM only in this version; ` +
-        'compile the decode program for the GPU',
-    ];
-  }
   if (smCount !== undefined && program.queues.length > smCount) {
     problems.add(
       `${program.queues.length} queues but the GPU has ${smCount} SMs (one co-resident block per queue)`,
@@ -68,20 +61,25 @@ export function gpuSupportProblems(program: Program, smCount?: number): string[]
   const t = (id: number): TensorEntry | undefined => (id === NONE16 ? undefined : program.tensors[id]);
   program.queues.forEach((bytes) => {
     for (const inst of decodeQueue(bytes)) {
-      const name = opcodeInfo(inst.opcode)?.name ?? `0x${inst.opcode.toString(16)}`;
+      const info = opcodeInfo(inst.opcode);
+      const name = info?.name ?? `0x${inst.opcode.toString(16)}`;
       for (const slot of weightSlots(inst)) {
         const w = t(inst[slot]);
         if (w && w.dtype !== 'bf16')
           problems.add(`${name}: weight '${w.name}' is ${w.dtype}; the kernel streams bf16 weights only`);
-        if (w && w.shape.length === 2) {
+        // A token-range op (MATMUL) stages x through the ring 64 columns at a time: no vector limit.
+        if (w && w.shape.length === 2 && info?.tokenRange !== true) {
           const kc = inputColumns(inst, w.shape[1]!);
           if (kc > KERNEL_LIMITS.maxVector)
             problems.add(`${name}: input of ${kc} elements exceeds ${KERNEL_LIMITS.maxVector}`);
         }
       }
-      const info = opcodeInfo(inst.opcode);
       const o = info ? readOperands(inst, info) : {};
-      const at = (operand: string) => (o[operand] === undefined ? undefined : t(o[operand]!));
+      // A per-token op sees a token-axis tensor as the row of its token.
+      const at = (operand: string): TensorEntry | undefined => {
+        const e = o[operand] === undefined ? undefined : t(o[operand]!);
+        return e && info ? operandView(e, info) : e;
+      };
       if (inst.opcode === Op.FUSED_NORM_QKV_ROPE && o.rope !== undefined) {
         if (o.rowStart! % 2 || o.rowCount! % 2)
           problems.add(`${name}: RoPE tiles must start and end on even rows`);

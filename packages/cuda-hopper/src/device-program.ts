@@ -17,6 +17,7 @@ import {
   stateLayoutMismatch,
   type TensorEntry,
   tensorElementCount,
+  tokensPerStep,
 } from '@megakernel/isa';
 import { materializeWeightSource, type TensorReader } from '@megakernel/model';
 import { checkGpuSupport } from './capabilities.js';
@@ -226,10 +227,11 @@ export class CudaProgram {
   run(opts: RunOptions): RunInfo {
     if (this.faulted) throw new Error('the previous launch faulted; call reset() first');
     const { steps, pos0 } = opts;
+    const T = tokensPerStep(this.program);
     if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps = ${steps}`);
-    if (!Number.isInteger(pos0) || pos0 < 0 || pos0 + steps > this.program.maxSeqLen) {
+    if (!Number.isInteger(pos0) || pos0 < 0 || pos0 + steps * T > this.program.maxSeqLen) {
       throw new RangeError(
-        `positions ${pos0}..${pos0 + steps - 1} exceed maxSeqLen ${this.program.maxSeqLen}`,
+        `positions ${pos0}..${pos0 + steps * T - 1} exceed maxSeqLen ${this.program.maxSeqLen}`,
       );
     }
     const r = this.native().run(
@@ -238,6 +240,7 @@ export class CudaProgram {
       this.epoch,
       opts.timing ?? false,
       Math.round(this.watchdogMs * 1e6),
+      T,
     );
     this.epoch += steps;
     this.lastSteps = steps;
@@ -316,6 +319,28 @@ export class CudaProgram {
     for (let pos = 0; pos < inputIds.length; pos++) {
       this.run({ steps: 1, pos0: pos });
       out.set(this.readLogits().subarray(0, vocab), pos * vocab);
+    }
+    return out;
+  }
+
+  /**
+   * A prefill program over a prompt, one launch per step of tokensPerStep tokens (the prompt a whole
+   * number of steps), as reference-cpu's runPrefill: the logits after each step, every position's
+   * ([length, vocab]) when compiled with prefillLogits 'all', else each step's last ([steps, vocab]).
+   */
+  runPrefill(inputIds: readonly number[]): Float32Array {
+    const T = tokensPerStep(this.program);
+    if (inputIds.length === 0 || inputIds.length % T !== 0)
+      throw new RangeError(`a prompt of ${inputIds.length} tokens is not whole steps of ${T} tokens`);
+    const logits = this.program.tensors[this.program.io.logits]!;
+    const rows = tensorElementCount(logits) / this.program.config.vocabSize;
+    this.reset(inputIds.length);
+    this.setTokens(inputIds);
+    const steps = inputIds.length / T;
+    const out = new Float32Array(steps * rows * this.program.config.vocabSize);
+    for (let s = 0; s < steps; s++) {
+      this.run({ steps: 1, pos0: s * T });
+      out.set(this.readLogits(), s * rows * this.program.config.vocabSize);
     }
     return out;
   }

@@ -79,6 +79,7 @@ export interface NativeDevice {
     epoch0: number,
     timing: boolean,
     watchdogNs: number,
+    tokensPerStep: number,
   ): {
     elapsedMs: number;
     status: KernelStatus;

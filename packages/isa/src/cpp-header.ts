@@ -29,7 +29,13 @@ import {
 } from './opcodes.js';
 import { PROGRAM_FORMAT_VERSION } from './program-format.js';
 import { DTYPE_BYTES, type TensorDtype } from './program-types.js';
-import { DTYPE_CODES, REGION_CODES, TENSOR_DESC_BYTES, TENSOR_DESC_FIELDS } from './tensor-table.js';
+import {
+  DTYPE_CODES,
+  REGION_CODES,
+  TENSOR_DESC_BYTES,
+  TENSOR_DESC_FIELDS,
+  TENSOR_FLAG_TOKEN_AXIS,
+} from './tensor-table.js';
 
 const C_TYPES = { u8: 'uint8_t', u16: 'uint16_t', u32: 'uint32_t', f32: 'float' } as const;
 
@@ -93,6 +99,7 @@ function constants(): string[] {
     L.push(`constexpr uint8_t DTYPE_${constName(name)} = ${v};`);
   for (const [name, v] of Object.entries(REGION_CODES))
     L.push(`constexpr uint8_t REGION_${constName(name)} = ${v};`);
+  L.push(`constexpr uint8_t TENSOR_FLAG_TOKEN_AXIS = ${hex(TENSOR_FLAG_TOKEN_AXIS, 2)};`);
   return L;
 }
 
@@ -203,6 +210,13 @@ function helpers(): string[] {
   L.push('    default:');
   L.push('      return false;');
   L.push('  }');
+  L.push('}');
+  L.push('// Ops that take a token range and see token-axis operands whole (token-axis.ts); every other op');
+  L.push('// of a prefill step sees such an operand as its token row.');
+  L.push('MK_HD bool is_token_range_opcode(uint8_t op) {');
+  const ranged = OPCODES.filter((o) => o.tokenRange === true);
+  if (ranged.length === 0) L.push('  (void)op;', '  return false;');
+  else L.push(`  return ${ranged.map((o) => `op == OP_${o.name}`).join(' || ')};`);
   L.push('}');
   L.push('MK_HD const char* opcode_name(uint8_t op) {');
   L.push('  switch (op) {');

@@ -24,6 +24,12 @@ describe('tensor table', () => {
     expect(Array.from(bytes)).toEqual(Array.from(want));
   });
 
+  it('marks a token-axis tensor in the flags byte', () => {
+    const bytes = encodeTensorTable([entry({ tokenAxis: true }), entry({ id: 1 })]);
+    expect(bytes[11]).toBe(1);
+    expect(bytes[32 + 11]).toBe(0);
+  });
+
   it('rejects what the descriptor cannot hold', () => {
     expect(() => encodeTensorTable([entry({ id: 1 })])).toThrow(FieldRangeError);
     expect(() => encodeTensorTable([entry({ shape: [1, 1, 1, 1, 1] })])).toThrow(FieldRangeError);

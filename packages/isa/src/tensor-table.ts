@@ -1,7 +1,8 @@
 /**
  * The tensor table as the GPU reads it: one 32-byte descriptor per tensor id, little-endian.
  * Layout (mirrored by `struct TensorDesc` in the generated C++ header):
- *   0 u64 byteOffset · 8 u8 region · 9 u8 dtype · 10 u8 rank · 11 u8 pad · 12 u32 shape[4] · 28 u32 pad.
+ *   0 u64 byteOffset · 8 u8 region · 9 u8 dtype · 10 u8 rank · 11 u8 flags · 12 u32 shape[4] · 28 u32 pad.
+ * flags bit 0: the tensor has a token axis (prefill; token-axis.ts), so a per-token op sees its row.
  * Dimensions past `rank` are stored as 1 so the element count is always the product of all four.
  */
 import { FieldRangeError } from './errors.js';
@@ -12,6 +13,9 @@ export const TENSOR_MAX_RANK = 4;
 
 export const DTYPE_CODES: Readonly<Record<TensorDtype, number>> = { f32: 0, bf16: 1, f16: 2, i32: 3, u32: 4 };
 export const REGION_CODES: Readonly<Record<TensorRegion, number>> = { weights: 0, state: 1 };
+
+/** Descriptor flag bits (byte 11). */
+export const TENSOR_FLAG_TOKEN_AXIS = 0x01;
 
 export interface TensorDescField {
   readonly name: string;
@@ -26,7 +30,12 @@ export const TENSOR_DESC_FIELDS: readonly TensorDescField[] = [
   { name: 'region', offset: 8, cType: 'uint8_t', doc: 'REGION_* code: which arena' },
   { name: 'dtype', offset: 9, cType: 'uint8_t', doc: 'DTYPE_* code' },
   { name: 'rank', offset: 10, cType: 'uint8_t', doc: 'number of meaningful dims, 0-4' },
-  { name: 'pad0', offset: 11, cType: 'uint8_t', doc: 'zero' },
+  {
+    name: 'flags',
+    offset: 11,
+    cType: 'uint8_t',
+    doc: 'TENSOR_FLAG_* bits: TOKEN_AXIS (1) = a prefill token axis, row t per token',
+  },
   { name: 'shape', offset: 12, cType: 'uint32_t[4]', doc: 'dims, outermost first; 1 past rank' },
   { name: 'pad1', offset: 28, cType: 'uint32_t', doc: 'zero' },
 ];
@@ -55,6 +64,7 @@ export function encodeTensorTable(tensors: readonly TensorEntry[]): Uint8Array {
     view.setUint8(o + 8, region);
     view.setUint8(o + 9, dtype);
     view.setUint8(o + 10, t.shape.length);
+    view.setUint8(o + 11, t.tokenAxis ? TENSOR_FLAG_TOKEN_AXIS : 0);
     for (let d = 0; d < TENSOR_MAX_RANK; d++) {
       const dim = d < t.shape.length ? t.shape[d]! : 1;
       if (!Number.isInteger(dim) || dim < 0 || dim > U32_MAX) {

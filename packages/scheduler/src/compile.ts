@@ -47,7 +47,9 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
     attentionChunks: tiling.attentionChunks,
     ...(o.attentionScratchChunks !== undefined ? { partialCapacity: o.attentionScratchChunks } : {}),
     fused: o.fused,
-    ...(tokens !== undefined ? { tokens, allLogits: o.prefillLogits === 'all' } : {}),
+    ...(tokens !== undefined
+      ? { tokens, allLogits: o.prefillLogits === 'all', matmulInputs: o.prefillMatmulInputs }
+      : {}),
     ...(o.deviceSampler ? { candidateLists: tiling.matvec.lmHead.tiles.length } : {}),
   });
   const plan = planMemory(specs);
@@ -59,6 +61,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
           lowerUnfused(config, ids, tiling, { ...o, prefill: true }),
           tokens,
           o.prefillLogits === 'all',
+          o.prefillMatmulTokens,
         )
       : o.fused && !needsOpChain(config)
         ? lowerFused(config, ids, tiling, o)
@@ -105,7 +108,14 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
         fused: o.fused,
         suppressToken: o.suppressToken,
         ...(o.deviceSampler ? { deviceSampler: true } : {}),
-        ...(tokens !== undefined ? { prefillTokens: tokens, prefillLogits: o.prefillLogits } : {}),
+        ...(tokens !== undefined
+          ? {
+              prefillTokens: tokens,
+              prefillLogits: o.prefillLogits,
+              prefillMatmulInputs: o.prefillMatmulInputs,
+              prefillMatmulTokens: o.prefillMatmulTokens,
+            }
+          : {}),
         costModel: o.costModel,
       },
       tiling: {

@@ -1,6 +1,7 @@
 /**
  * Prefill lowering (issue 10): the op-per-step chain of one token, made to work on the T prompt tokens
- * of a step. Every product becomes one MATMUL per row tile over all T tokens (the weights read once);
+ * of a step. Every product becomes one MATMUL per row tile and range of at most `matmulTokens` tokens
+ * (all T by default: the weights read once; the GPU's tensor-core tile takes 128);
  * every other instruction is repeated per token, with its token field set, so it reads and writes that
  * token's rows of the token-axis tensors (token-axis.ts in the ISA) at position pos + token. Attention
  * of token t reads the KV rows the appends of tokens 0..t wrote this step: causal by construction.
@@ -12,7 +13,12 @@ import type { LoweredGraph } from './graph.js';
 /** The ops that turn the final hidden state into logits and the argmax. */
 const HEAD_KINDS = new Set(['final-norm', 'lm-head', 'logits-scale', 'logits-softcap', 'argmax']);
 
-export function lowerPrefill(chain: LoweredGraph, tokens: number, allLogits: boolean): LoweredGraph {
+export function lowerPrefill(
+  chain: LoweredGraph,
+  tokens: number,
+  allLogits: boolean,
+  matmulTokens: number = tokens,
+): LoweredGraph {
   const insts: Instruction[] = [];
   const opOf: number[] = [];
   const ops = chain.ops.map((op) => {
@@ -27,7 +33,9 @@ export function lowerPrefill(chain: LoweredGraph, tokens: number, allLogits: boo
       const inst = chain.insts[node]!;
       if (lastOnly) push({ ...inst, token: tokens - 1 });
       // MATVEC and MATMUL share their operand slots and flags; b0 is MATMUL's token count.
-      else if (inst.opcode === Op.MATVEC) push({ ...inst, opcode: Op.MATMUL, token: 0, b0: tokens });
+      else if (inst.opcode === Op.MATVEC)
+        for (let t = 0; t < tokens; t += matmulTokens)
+          push({ ...inst, opcode: Op.MATMUL, token: t, b0: Math.min(matmulTokens, tokens - t) });
       else for (let t = 0; t < tokens; t++) push({ ...inst, token: t });
     }
     return { ...op, nodes };

@@ -46,6 +46,15 @@ export interface CompileOptions {
   readonly prefillTokens?: number;
   /** Prefill: every token's logits ([T, V]) instead of the last token's. */
   readonly prefillLogits?: 'last' | 'all';
+  /**
+   * Prefill: the dtype of the products' inputs (the normed activations, attention's output, the MLP
+   * activation). 'f32' (default) keeps the CPU VM equal to the direct forward pass to f32 rounding;
+   * 'bf16' is what the GPU's tensor cores read (bf16 in, f32 accumulation), so the CPU VM runs the very
+   * roundings the GPU does.
+   */
+  readonly prefillMatmulInputs?: 'f32' | 'bf16';
+  /** Prefill: tokens per MATMUL instruction (default 128, the tensor-core tile; 1 to 256). */
+  readonly prefillMatmulTokens?: number;
   /** Token the greedy argmax never picks (0xFFFFFFFF: none). */
   readonly suppressToken?: number;
   /**
@@ -74,6 +83,8 @@ export interface ResolvedOptions {
   readonly activationParts: number;
   readonly prefillTokens: number | undefined;
   readonly prefillLogits: 'last' | 'all';
+  readonly prefillMatmulInputs: 'f32' | 'bf16';
+  readonly prefillMatmulTokens: number;
   readonly suppressToken: number;
   readonly deviceSampler: boolean;
   readonly costModel: CostModelParams;
@@ -96,6 +107,8 @@ export class CompileError extends Error {
 }
 
 export const NO_SUPPRESSED_TOKEN = 0xffffffff;
+/** Tokens per prefill MATMUL by default: the GPU's tensor-core tile (two warpgroups of M = 64). */
+export const PREFILL_MATMUL_TOKENS = 128;
 const DEFAULT_TILE_ROWS = 16;
 
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
@@ -205,6 +218,12 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   }
   const prefillLogits = options.prefillLogits ?? 'last';
   if (prefillLogits !== 'last' && prefillLogits !== 'all') bad(`prefillLogits = ${String(prefillLogits)}`);
+  const prefillMatmulInputs = options.prefillMatmulInputs ?? 'f32';
+  if (prefillMatmulInputs !== 'f32' && prefillMatmulInputs !== 'bf16')
+    bad(`prefillMatmulInputs = ${String(prefillMatmulInputs)}`);
+  const prefillMatmulTokens = options.prefillMatmulTokens ?? PREFILL_MATMUL_TOKENS;
+  if (!isPositiveInt(prefillMatmulTokens) || prefillMatmulTokens > 256)
+    bad(`prefillMatmulTokens = ${prefillMatmulTokens}: 1 to 256`);
   const activationParts = options.activationParts ?? ACTIVATION_PARTS;
   if (!isPositiveInt(activationParts)) bad(`activationParts = ${activationParts}`);
   const kvDtype = options.kvDtype ?? 'bf16';
@@ -227,6 +246,8 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
     activationParts,
     prefillTokens,
     prefillLogits,
+    prefillMatmulInputs,
+    prefillMatmulTokens,
     suppressToken,
     deviceSampler: options.deviceSampler ?? false,
     costModel: costModelFor(options.queues, options.costModel),

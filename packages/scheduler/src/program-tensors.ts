@@ -130,6 +130,8 @@ export interface TensorPlanOptions {
    */
   readonly tokens?: number;
   readonly allLogits?: boolean;
+  /** Prefill: the dtype of the products' inputs (normed, attnOut, mlpAct); f32 by default. */
+  readonly matmulInputs?: 'f32' | 'bf16';
   /** A device sampler: one candidate list per LM head tile. */
   readonly candidateLists?: number;
 }
@@ -191,8 +193,9 @@ export function programTensors(
     return specs.length - 1;
   };
   const T = o.tokens ?? 1;
+  // A prefill program (tokens set, even 1) gives its activations a token axis: its MATMULs take [T, K].
   const perToken = (category: string): boolean =>
-    T > 1 &&
+    o.tokens !== undefined &&
     (category === 'activations' || category === 'scratch' || (category === 'logits' && o.allLogits === true));
   const addState = (spec: Omit<TensorSpec, 'region'>): number => {
     const tokenRows = perToken(spec.category) ? { shape: [T, ...spec.shape], tokenAxis: true } : {};
@@ -409,9 +412,11 @@ export function programTensors(
       layer: l,
     }),
   );
+  // A prefill program may keep the products' inputs in bf16, the tensor cores' input (options.ts).
+  const matmulInput = o.tokens !== undefined ? (o.matmulInputs ?? 'f32') : 'f32';
   const attnOut = addState({
     name: 'attnOut',
-    dtype: 'f32',
+    dtype: matmulInput,
     shape: [config.numHeads, d],
     category: 'activations',
   });
@@ -429,7 +434,7 @@ export function programTensors(
       : undefined;
   const partialO = partial('partialO', [config.numHeads, d]);
   const partialLse = partial('partialLse', [config.numHeads]);
-  const mlpAct = addState({ name: 'mlpAct', dtype: 'f32', shape: [i], category: 'activations' });
+  const mlpAct = addState({ name: 'mlpAct', dtype: matmulInput, shape: [i], category: 'activations' });
   const logits = addState({ name: 'logits', dtype: 'f32', shape: [v], category: 'logits' });
   const rope =
     rot > 0
@@ -453,7 +458,7 @@ export function programTensors(
     o.fused && !needsOpChain(config)
       ? undefined
       : {
-          normed: addState({ name: 'normed', dtype: 'f32', shape: [h], category: 'scratch' }),
+          normed: addState({ name: 'normed', dtype: matmulInput, shape: [h], category: 'scratch' }),
           qkvOut: qkvOutTensor(),
           projOut: addState({ name: 'projOut', dtype: 'f32', shape: [h], category: 'scratch' }),
           gateOut: addState({ name: 'gateOut', dtype: 'f32', shape: [i], category: 'scratch' }),

@@ -228,8 +228,9 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     const uint32_t epoch0 = uint32_t(u64(info[2], "epoch0"));
     const bool timing = info[3].ToBoolean().Value();
     const uint64_t watchdogNs = u64(info[4], "watchdogNs");
+    const uint32_t tokensPerStep = uint32_t(u64(info[5], "tokensPerStep"));
     mk::RunResult r;
-    guard(info.Env(), [&] { r = s(info.Env()).run(steps, pos0, epoch0, timing, watchdogNs); });
+    guard(info.Env(), [&] { r = s(info.Env()).run(steps, pos0, epoch0, timing, watchdogNs, tokensPerStep); });
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("elapsedMs", r.elapsedMs);
     o.Set("status", statusObject(info.Env(), r.status));

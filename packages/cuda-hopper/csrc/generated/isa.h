@@ -107,6 +107,7 @@ constexpr uint8_t DTYPE_I32 = 3;
 constexpr uint8_t DTYPE_U32 = 4;
 constexpr uint8_t REGION_WEIGHTS = 0;
 constexpr uint8_t REGION_STATE = 1;
+constexpr uint8_t TENSOR_FLAG_TOKEN_AXIS = 0x01;
 
 // Operands of each executable opcode (fields not listed are zero; tensor slots 0xFFFF).
 // NOOP (0x00): does nothing but its waits and signal; pads queues
@@ -425,7 +426,7 @@ struct alignas(16) TensorDesc {
   uint8_t region;  // @8: REGION_* code: which arena
   uint8_t dtype;  // @9: DTYPE_* code
   uint8_t rank;  // @10: number of meaningful dims, 0-4
-  uint8_t pad0;  // @11: zero
+  uint8_t flags;  // @11: TENSOR_FLAG_* bits: TOKEN_AXIS (1) = a prefill token axis, row t per token
   uint32_t shape[4];  // @12: dims, outermost first; 1 past rank
   uint32_t pad1;  // @28: zero
 };
@@ -435,7 +436,7 @@ static_assert(offsetof(TensorDesc, byteOffset) == 0, "TensorDesc::byteOffset off
 static_assert(offsetof(TensorDesc, region) == 8, "TensorDesc::region offset");
 static_assert(offsetof(TensorDesc, dtype) == 9, "TensorDesc::dtype offset");
 static_assert(offsetof(TensorDesc, rank) == 10, "TensorDesc::rank offset");
-static_assert(offsetof(TensorDesc, pad0) == 11, "TensorDesc::pad0 offset");
+static_assert(offsetof(TensorDesc, flags) == 11, "TensorDesc::flags offset");
 static_assert(offsetof(TensorDesc, shape) == 12, "TensorDesc::shape offset");
 static_assert(offsetof(TensorDesc, pad1) == 28, "TensorDesc::pad1 offset");
 
@@ -522,6 +523,11 @@ MK_HD bool is_executable_opcode(uint8_t op) {
     default:
       return false;
   }
+}
+// Ops that take a token range and see token-axis operands whole (token-axis.ts); every other op
+// of a prefill step sees such an operand as its token row.
+MK_HD bool is_token_range_opcode(uint8_t op) {
+  return op == OP_MATMUL;
 }
 MK_HD const char* opcode_name(uint8_t op) {
   switch (op) {

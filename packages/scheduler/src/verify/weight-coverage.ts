@@ -7,9 +7,9 @@
  * stated on the one tensor every tile reads in proportion to what it produces. A stream that picks its
  * rows by data (MOE_MATVEC: one expert of a stacked [E, N, K] weight, modelled as the slot's block) must
  * cover each block its slots stand for exactly once instead. In a prefill step the rule holds per token
- * for ops that work on one token (an expert product per token), and once for MATMUL's token range.
+ * for ops that work on one token (an expert product per token), and once per MATMUL token range.
  */
-import { instructionAccesses, opcodeInfo, type TensorEntry } from '@megakernel/isa';
+import { instructionAccesses, opcodeInfo, readOperands, type TensorEntry } from '@megakernel/isa';
 import type { ProgramView } from '../program-view.js';
 import type { Violation } from './violations.js';
 
@@ -20,7 +20,7 @@ export function findWeightCoverage(
   max: number,
 ): Violation[] {
   // Per weight tensor: its read intervals, each with the instruction that reads it.
-  // Keyed by tensor and token ('range': a token-range op's stream serves every token at once).
+  // Keyed by tensor and token (a token-range op's stream serves its range of tokens at once).
   const reads = new Map<string, { tensor: number; list: { lo: number; hi: number; node: number }[] }>();
   const byData = new Set<number>();
   view.flat.forEach((inst, node) => {
@@ -32,7 +32,7 @@ export function findWeightCoverage(
     for (const a of instructionAccesses(inst, tensors, { pos, kvRows: 'current' })) {
       if (a.kind !== 'read' || !streamed.has(a.tensor) || tensors[a.tensor]?.region !== 'weights') continue;
       if (a.dataDependent) byData.add(a.tensor);
-      const key = `${a.tensor}:${info?.tokenRange ? 'range' : inst.token}`;
+      const key = `${a.tensor}:${info?.tokenRange ? `range ${inst.token}+${readOperands(inst, info).tokenCount}` : inst.token}`;
       const entry = reads.get(key) ?? { tensor: a.tensor, list: [] };
       for (let i = 0; i < a.intervals.length; i += 2)
         entry.list.push({ lo: a.intervals[i]!, hi: a.intervals[i + 1]!, node });
