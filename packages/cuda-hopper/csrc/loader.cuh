@@ -41,6 +41,9 @@ __device__ __forceinline__ void issue_stage(const Plan& p, const StageDesc& d, u
   }
 }
 
+// kTensorCoreMatmul: the kernel instance for programs with MATMUL (megakernel.cu); the other never streams
+// a MATMUL, whose consumers then take the CUDA-core path.
+template <bool kTensorCoreMatmul>
 __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage& s, int lane) {
   const uint64_t policy = ptx::l2_evict_first_policy();
   const uint32_t qlen = kp.queueLen[blockIdx.x];
@@ -69,9 +72,11 @@ __device__ __forceinline__ void run_loader(const KernelParams& kp, SharedStorage
       if (error != STATUS_OK && lane == 0) report(kp, error, i, step, in.opcode, 0, 0, 0, p.detail);
       if (lane == 0) ptx::mbar_arrive(&s.planFull[slot]);
       if (error != STATUS_OK) return;
-      if (p.mm.n != 0) {  // the same for every lane (build_plan ends with __syncwarp)
-        if (!load_matmul(p, kp, s, lane, gs)) return;
-        continue;
+      if constexpr (kTensorCoreMatmul) {
+        if (p.mm.n != 0) {  // the same for every lane (build_plan ends with __syncwarp)
+          if (!load_matmul(p, kp, s, lane, gs)) return;
+          continue;
+        }
       }
       const bool ok = for_each_stage(
           p,

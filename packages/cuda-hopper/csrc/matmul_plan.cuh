@@ -2,7 +2,7 @@
 // of the step's tokens. Two paths, chosen here by the loader:
 // - tensor cores: x bf16 and both operands seen by TMA tensor maps (the host encodes one per bf16
 //   tensor, session.cu). Each ring stage holds one 64-column K step: x's token rows [128][64] at 0 and
-//   W's rows [n][64] at 16 KB, both in the 128-byte swizzle wgmma reads. The loader waits for the
+//   W's rows [n][64] at 16 KB, both in the 128-byte swizzle wgmma reads, copied in boxes of 64 rows. The loader waits for the
 //   instruction's counters first (x is an activation; the one other stream that waits is MOE_MATVEC's),
 //   then copies the boxes. Tokens are wgmma's M (64 per warpgroup), weight rows its N.
 // - CUDA cores otherwise (f32 x, unaligned shapes): no stream; the consumers read W and x directly.
@@ -13,25 +13,35 @@
 #include "plan.cuh"
 #include "ptx.cuh"
 #include "shared_storage.cuh"
+#include "tensor_maps.h"
 #include "sync.cuh"
 #include "wgmma.cuh"
 
 namespace mk {
 
+#ifndef MK_MATMUL_MAX_ROWS  // wgmma N at most: 128 needs 64 accumulators a thread, which the kernel's 128
+#define MK_MATMUL_MAX_ROWS 64  // registers cannot hold without ptxas serialising every wgmma (C7512)
+#endif
+
 struct MatmulStage {
   static constexpr uint32_t kCols = 64;          // K columns per stage: one 128-byte swizzle row of bf16
   static constexpr uint32_t kMaxTokens = 128;    // two warpgroups of M = 64
-  static constexpr uint32_t kMaxRows = 128;      // wgmma N, and the accumulators (64 per thread)
-  static constexpr uint32_t kBox = 8;            // rows per tensor copy: one 1 KB swizzle atom
+  static constexpr uint32_t kMaxRows = MK_MATMUL_MAX_ROWS;  // wgmma N, and the accumulators (N / 2 a thread)
+  static constexpr uint32_t kBox = kTensorMapBoxRows;  // rows per tensor copy (tensor_maps.cu's box)
   static constexpr uint32_t kBoxBytes = kBox * kCols * 2;
+  static constexpr uint32_t kSwizzleAtom = 1024;  // 8 rows of 128 bytes: where a stage must start
   static constexpr uint32_t kWOffset = kMaxTokens * kCols * 2;  // W's rows follow x's 128
 };
+static_assert(MatmulStage::kMaxRows == 64 || MatmulStage::kMaxRows == 128, "wgmma N of 64 or 128 at most");
 static_assert(MatmulStage::kWOffset + MatmulStage::kMaxRows * MatmulStage::kCols * 2 <= Cfg::kStageBytes,
               "a MATMUL stage (x [128][64] and W [128][64] bf16) must fit one ring stage");
-static_assert(Cfg::kStageBytes % 1024 == 0, "ring stages must start on 1 KB (the 128-byte swizzle's atom)");
+static_assert(MatmulStage::kBox % 8 == 0 && MatmulStage::kMaxTokens % MatmulStage::kBox == 0 &&
+                  MatmulStage::kMaxRows % MatmulStage::kBox == 0,
+              "tensor copies of whole 8-row swizzle atoms that tile the 128 token and 128 weight rows");
+static_assert(Cfg::kStageBytes % MatmulStage::kSwizzleAtom == 0, "ring stages must start on 1 KB (the 128-byte swizzle's atom)");
 
 __device__ __forceinline__ uint32_t matmul_n(uint32_t rows) {
-  return rows <= 16 ? 16 : rows <= 32 ? 32 : rows <= 64 ? 64 : 128;
+  return rows <= 16 ? 16 : rows <= 32 ? 32 : rows <= 64 ? 64 : MatmulStage::kMaxRows;
 }
 
 __device__ void plan_matmul(Plan& p, const KernelParams& kp) {
@@ -69,8 +79,8 @@ __device__ void plan_matmul(Plan& p, const KernelParams& kp) {
   if (!tensorCores) return;
   p.mm.n = matmul_n(R);
   p.mm.kSteps = (kc + MatmulStage::kCols - 1) / MatmulStage::kCols;
-  p.mm.mapX = kp.tensorMaps + size_t(xId) * 128;
-  p.mm.mapW = kp.tensorMaps + size_t(wId) * 128;
+  p.mm.mapX = kp.tensorMaps + size_t(xId) * kTensorMapBytes;
+  p.mm.mapW = kp.tensorMaps + size_t(wId) * kTensorMapBytes;
 }
 
 // The loader warp's side of a tensor-core MATMUL: waits for the instruction's counters, then streams
@@ -89,7 +99,7 @@ __device__ __noinline__ bool load_matmul(const Plan& p, const KernelParams& kp, 
   if (!ok) return false;
   tc::fence_proxy_async_global();
   const uint32_t nx = (p.mm.tc + MatmulStage::kBox - 1) / MatmulStage::kBox;
-  const uint32_t nw = p.mm.n / MatmulStage::kBox;
+  const uint32_t nw = (p.mm.n + MatmulStage::kBox - 1) / MatmulStage::kBox;  // rows past the tile are not stored
   const uint32_t r0 = p.inst.a0;
   for (uint32_t i = 0; i < p.mm.kSteps; ++i, ++gs) {
     const uint32_t ss = gs % Cfg::kStages;

@@ -44,7 +44,7 @@ namespace mk {
   CALL(ATTENTION_PARTIAL, op_attention_partial(c, p))                  \
   CALL(ATTENTION_REDUCE, op_attention_reduce(c, p))                    \
   CALL(EMBED_GATHER, op_embed_gather(c, p))                            \
-  CALL(MATMUL, op_matmul(c, p))                                        \
+  CALL(MATMUL, op_matmul<kTensorCoreMatmul>(c, p))                     \
   LABEL(NOOP)                                                          \
   CALL(BARRIER, op_noop(c, p))                                         \
   CALL(COPY, op_copy(c, p))                                            \
@@ -73,6 +73,7 @@ namespace mk {
   LABEL(MOE_ROUTE)                                                     \
   CALL(ELEMWISE_MUL_ADD, op_elementwise(c, p))
 
+template <bool kTensorCoreMatmul>
 __device__ __forceinline__ bool dispatch(Consumer& c, const Plan& p) {
 #define MK_DISPATCH_LABEL(NAME) case OP_##NAME:
 #define MK_DISPATCH_CALL(NAME, CALL) \
@@ -109,6 +110,7 @@ MK_DISPATCH_CASES(MK_REQUIRE_EXECUTABLE_LABEL, MK_REQUIRE_EXECUTABLE_CALL)
 #undef MK_REQUIRE_EXECUTABLE_CALL
 }  // namespace dispatch_check
 
+template <bool kTensorCoreMatmul>
 __device__ __forceinline__ void run_consumer(const KernelParams& kp, SharedStorage& s, int tid) {
   Consumer c{kp, s, tid, tid / 32, tid % 32, 0, kp.timings != nullptr, 0};
   const uint32_t qlen = kp.queueLen[blockIdx.x];
@@ -123,7 +125,7 @@ __device__ __forceinline__ void run_consumer(const KernelParams& kp, SharedStora
       if (p.error != STATUS_OK) return;
       const uint64_t t0 = (timings && tid == 0) ? ptx::globaltimer() : 0;
       c.waitDone = t0;
-      if (!dispatch(c, p)) return;
+      if (!dispatch<kTensorCoreMatmul>(c, p)) return;
       c.signal(p);
       if (tid == 0) {
         if (timings) {
@@ -136,6 +138,9 @@ __device__ __forceinline__ void run_consumer(const KernelParams& kp, SharedStora
   }
 }
 
+// Two instances of one kernel: with the tensor-core MATMUL (programs that have MATMUL: prefill) and
+// without it (decode), whose registers the MATMUL code would otherwise cost (ops/matmul.cuh).
+template <bool kTensorCoreMatmul>
 __global__ void __launch_bounds__(Cfg::kThreads, 1) megakernel(const __grid_constant__ KernelParams kp) {
   extern __shared__ __align__(1024) uint8_t smem[];
   SharedStorage& s = *reinterpret_cast<SharedStorage*>(smem);
@@ -154,9 +159,9 @@ __global__ void __launch_bounds__(Cfg::kThreads, 1) megakernel(const __grid_cons
   __syncthreads();
   const int warp = threadIdx.x / 32;
   if (warp == Cfg::kLoaderWarp) {
-    run_loader(kp, s, threadIdx.x % 32);
+    run_loader<kTensorCoreMatmul>(kp, s, threadIdx.x % 32);
   } else {
-    run_consumer(kp, s, threadIdx.x);
+    run_consumer<kTensorCoreMatmul>(kp, s, threadIdx.x);
   }
 }
 
@@ -168,17 +173,26 @@ size_t megakernel_shared_bytes() { return kSharedBytes; }
 int megakernel_threads() { return Cfg::kThreads; }
 
 cudaError_t megakernel_prepare() {
-  return cudaFuncSetAttribute(megakernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kSharedBytes));
+  const cudaError_t e =
+      cudaFuncSetAttribute(megakernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kSharedBytes));
+  return e != cudaSuccess
+             ? e
+             : cudaFuncSetAttribute(megakernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kSharedBytes));
 }
 
 cudaError_t megakernel_max_blocks_per_sm(int* blocks) {
-  return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, megakernel, Cfg::kThreads, kSharedBytes);
+  int a = 0, b = 0;
+  cudaError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&a, megakernel<false>, Cfg::kThreads, kSharedBytes);
+  if (e == cudaSuccess)
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&b, megakernel<true>, Cfg::kThreads, kSharedBytes);
+  *blocks = a < b ? a : b;
+  return e;
 }
 
-cudaError_t megakernel_launch(const KernelParams& kp, cudaStream_t stream) {
+cudaError_t megakernel_launch(const KernelParams& kp, cudaStream_t stream, bool tensorCoreMatmul) {
   void* args[] = {const_cast<KernelParams*>(&kp)};
-  return cudaLaunchCooperativeKernel(reinterpret_cast<void*>(megakernel), dim3(kp.numQueues), dim3(Cfg::kThreads), args,
-                                     kSharedBytes, stream);
+  void* fn = tensorCoreMatmul ? reinterpret_cast<void*>(megakernel<true>) : reinterpret_cast<void*>(megakernel<false>);
+  return cudaLaunchCooperativeKernel(fn, dim3(kp.numQueues), dim3(Cfg::kThreads), args, kSharedBytes, stream);
 }
 
 }  // namespace mk

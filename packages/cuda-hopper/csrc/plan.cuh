@@ -201,7 +201,9 @@ __device__ inline void build_plan(Plan& p, const Instruction& in, const KernelPa
     const uint16_t id = tensor_slot(in, lane);
     bad = id != NONE16 && id >= kp.tensorCount;
     TRef r = bad ? TRef{} : resolve_tensor(kp, id);
+#ifndef MK_NO_TOKEN_ROW  // workbench: decode programs without the token-row step (decode cost)
     if (!is_token_range_opcode(in.opcode)) badRow = !token_row(r, in.token);
+#endif
     p.t[lane] = r;
   }
   const uint32_t badMask = __ballot_sync(0xffffffffu, bad);

@@ -268,6 +268,10 @@ void Session::loadQueues(const uint8_t* table, uint32_t tensorCount, const uint8
     maxQueueLen_ = std::max(maxQueueLen_, queueLens[q]);
   }
   numQueues_ = uint32_t(queueLens.size());
+  // Programs with MATMUL (prefill) run on the kernel instance that has the tensor-core path.
+  hasMatmul_ = false;
+  for (uint64_t i = 0; i < total && !hasMatmul_; ++i)
+    hasMatmul_ = is_token_range_opcode(queues[i * INSTRUCTION_BYTES]);  // byte 0: the opcode
   tensorCount_ = tensorCount;
   counterCount_ = counterCount;
   check(cudaMalloc(&counters_, std::max<uint64_t>(counterCount, 1) * 4), "cudaMalloc(counters)");
@@ -327,7 +331,7 @@ RunResult Session::run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timi
   if (!weights_) throw CudaError("run: no weights allocated");
   if (tokensPerStep == 0) throw CudaError("run: tokensPerStep is 0");
   check(cudaSetDevice(device_), "cudaSetDevice");
-  ensureTensorMaps();
+  if (hasMatmul_) ensureTensorMaps();  // only the MATMUL instance reads them
   cudaStream_t s = static_cast<cudaStream_t>(stream_);
   KernelParams kp{};
   kp.weights = weights_;
@@ -349,8 +353,9 @@ RunResult Session::run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timi
   kp.pos0 = pos0;
   kp.epoch0 = epoch0;
   kp.tokensPerStep = tokensPerStep;
-  kp.tensorMaps = tensorMaps_;
-  kp.tensorMapOk = tensorMaps_ + size_t(tensorCount_) * kTensorMapBytes;
+  // The decode instance gets none, so its plans never choose the tensor-core path (matmul_plan.cuh).
+  kp.tensorMaps = hasMatmul_ ? tensorMaps_ : nullptr;
+  kp.tensorMapOk = hasMatmul_ ? tensorMaps_ + size_t(tensorCount_) * kTensorMapBytes : nullptr;
   if (timing) {
     const uint64_t need = uint64_t(numQueues_) * steps * maxQueueLen_ * sizeof(InstrTiming);
     if (need > timingBytes_) {
@@ -371,7 +376,7 @@ RunResult Session::run(uint32_t steps, uint32_t pos0, uint32_t epoch0, bool timi
   RunResult r;
   try {
     check(cudaEventRecord(a, s), "cudaEventRecord");
-    check(megakernel_launch(kp, s), "cudaLaunchCooperativeKernel(megakernel)");
+    check(megakernel_launch(kp, s, hasMatmul_), "cudaLaunchCooperativeKernel(megakernel)");
     check(cudaEventRecord(b, s), "cudaEventRecord");
     check(cudaStreamSynchronize(s), "megakernel");
     float ms = 0;

@@ -121,6 +121,7 @@ class Session {
   uint32_t* queueLen_ = nullptr;
   uint32_t numQueues_ = 0;
   uint32_t maxQueueLen_ = 0;
+  bool hasMatmul_ = false;  // the loaded program has MATMUL: the tensor-core kernel instance
   KernelStatus* status_ = nullptr;
   InstrTiming* timings_ = nullptr;
   uint64_t timingBytes_ = 0;

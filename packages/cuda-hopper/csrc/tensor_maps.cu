@@ -49,7 +49,9 @@ TensorMaps encodeTensorMaps(const uint8_t* table, uint32_t tensorCount, const ui
     CUtensorMap map;
     const cuuint64_t dims[2] = {cols, rows};
     const cuuint64_t strides[1] = {cols * 2};
-    const cuuint32_t box[2] = {64, 8};
+    // 64 columns (one 128-byte swizzle row) by kTensorMapBoxRows rows. Rows past the tensor arrive as
+    // zeros; rows past an instruction's tile are loaded and not stored.
+    const cuuint32_t box[2] = {64, kTensorMapBoxRows};
     const cuuint32_t elementStrides[2] = {1, 1};
     const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<uint8_t*>(addr), dims, strides, box,
                               elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,

@@ -45,18 +45,18 @@ __device__ __forceinline__ void fence_operands(float (&d)[R]) {
 }
 
 // D[64][N] += A[64][16] * B[16][N]: A and B K-major in shared memory (descriptors), D in registers
-// (scale-d 1: accumulate; zero D before the first). One overload per N.
-__device__ __forceinline__ void mma_m64k16(float (&d)[8], uint64_t a, uint64_t b) {
+// (scale-d: `accumulate` 0 overwrites D, so the first product needs no zeroed registers). One overload per N.
+__device__ __forceinline__ void mma_m64k16(float (&d)[8], uint64_t a, uint64_t b, uint32_t accumulate) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %10, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {"
       "%0, %1, %2, %3, %4, %5, %6, %7"
       "}, %8, %9, p, 1, 1, 0, 0;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7])
-      : "l"(a), "l"(b), "r"(1));
+      : "l"(a), "l"(b), "r"(accumulate));
 }
 
-__device__ __forceinline__ void mma_m64k16(float (&d)[16], uint64_t a, uint64_t b) {
+__device__ __forceinline__ void mma_m64k16(float (&d)[16], uint64_t a, uint64_t b, uint32_t accumulate) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %18, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 {"
@@ -64,10 +64,10 @@ __device__ __forceinline__ void mma_m64k16(float (&d)[16], uint64_t a, uint64_t 
       "}, %16, %17, p, 1, 1, 0, 0;\n}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
         "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
-      : "l"(a), "l"(b), "r"(1));
+      : "l"(a), "l"(b), "r"(accumulate));
 }
 
-__device__ __forceinline__ void mma_m64k16(float (&d)[32], uint64_t a, uint64_t b) {
+__device__ __forceinline__ void mma_m64k16(float (&d)[32], uint64_t a, uint64_t b, uint32_t accumulate) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {"
@@ -78,10 +78,10 @@ __device__ __forceinline__ void mma_m64k16(float (&d)[32], uint64_t a, uint64_t 
         "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
         "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
         "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
-      : "l"(a), "l"(b), "r"(1));
+      : "l"(a), "l"(b), "r"(accumulate));
 }
 
-__device__ __forceinline__ void mma_m64k16(float (&d)[64], uint64_t a, uint64_t b) {
+__device__ __forceinline__ void mma_m64k16(float (&d)[64], uint64_t a, uint64_t b, uint32_t accumulate) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {"
@@ -98,7 +98,7 @@ __device__ __forceinline__ void mma_m64k16(float (&d)[64], uint64_t a, uint64_t 
         "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
         "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
         "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-      : "l"(a), "l"(b), "r"(1));
+      : "l"(a), "l"(b), "r"(accumulate));
 }
 
 }  // namespace tc

@@ -10,7 +10,13 @@ import path from 'node:path';
 import { makeInstruction, Op, type Program } from '@megakernel/isa';
 import { type Checkpoint, loadCheckpoint, openSafetensors } from '@megakernel/model';
 import { createRng, runGreedy, runPrefill, runProgram } from '@megakernel/reference-cpu';
-import { type CompileOptions, compile, needsOpChain } from '@megakernel/scheduler';
+import {
+  type CompileOptions,
+  compile,
+  compileAttentionVariants,
+  needsOpChain,
+  placePrefillOnDecodeState,
+} from '@megakernel/scheduler';
 import {
   CudaClosedError,
   CudaDecoder,
@@ -317,6 +323,87 @@ for (const name of fixtures) {
           assert(token === c.first, `first token ${token}, transformers' ${c.first}`);
         }
         return `relative error ${e.toExponential(2)}`;
+      },
+      noGpu,
+    );
+  }
+}
+
+// ---- a decode session with a GPU prefill program on its state (the runtime's GPU session) ----
+// The prompt but its last token goes through the prefill program (4 or 5 tokens a step, so the last step
+// is padded on most fixtures), the last through the decode program; f32 KV on both, bf16 product inputs
+// in the prefill, so the logits stay within the bf16 tolerance of the prefill cases above (2e-2).
+for (const name of fixtures) {
+  const { checkpoint, ref, T, n, suppressToken } = fixtureCase(name);
+  const sampler = !needsOpChain(checkpoint.config);
+  const maxSeqLen = T + n + 8;
+  const variants = compileAttentionVariants(checkpoint, {
+    queues: sms,
+    maxSeqLen,
+    kvDtype: 'f32',
+    suppressToken,
+    deviceSampler: sampler,
+  } as CompileOptions);
+  const decodeLogits = runProgram(variants[0]!.program, checkpoint, ref.inputIds);
+  const vocab = checkpoint.config.vocabSize;
+  const want = decodeLogits.subarray((T - 1) * vocab, T * vocab);
+  for (const tokens of [4, 5]) {
+    const session = () => {
+      const programs = [...new Set(variants.map((v) => v.program))];
+      const prefill = compile(checkpoint, {
+        queues: sms,
+        maxSeqLen,
+        kvDtype: 'f32',
+        suppressToken,
+        prefillTokens: tokens,
+        prefillMatmulInputs: 'bf16',
+        prefillMatmulRows: 64,
+      } as CompileOptions);
+      const placed = placePrefillOnDecodeState(programs, prefill);
+      const moved = new Map(programs.map((p, i) => [p, placed.decode[i]!]));
+      const bands = variants.map((v) => ({ ...v, program: moved.get(v.program)! }));
+      return new CudaDecoder(CudaDevice.open(0), bands[0]!.program, checkpoint, {
+        variants: bands,
+        prefill: placed.prefill,
+      });
+    };
+    await h.test(
+      `GPU prefill session ${name} (${tokens} tokens a step): prompt logits = CPU VM decode (tol 2e-2), host greedy = transformers'`,
+      () => {
+        const decoder = session();
+        try {
+          decoder.reset(T);
+          let logits = decoder.prefill(ref.inputIds);
+          assert(decoder.position === T, `position ${decoder.position} after a prompt of ${T}`);
+          const e = relativeError(logits, want);
+          assert(e <= 2e-2, `relative error ${e.toExponential(2)} > 2e-2`);
+          const got: number[] = [];
+          for (let i = 0; i < n; i++) {
+            got.push(argmaxExcept(logits, 0, vocab, [suppressToken]));
+            if (i < n - 1) logits = decoder.step(got.at(-1)!);
+          }
+          assert(got.join() === ref.greedy.join(), `${got.join(',')} vs ${ref.greedy.join(',')}`);
+          return `relative error ${e.toExponential(2)}, ${n}/${n} tokens`;
+        } finally {
+          decoder.close();
+        }
+      },
+      noGpu,
+    );
+    if (!sampler) continue;
+    await h.test(
+      `GPU prefill session ${name} (${tokens} tokens a step): the prompt then greedy drawn on the device = transformers'`,
+      () => {
+        const decoder = session();
+        try {
+          decoder.reset(T);
+          const greedy = { temperature: 0, topK: 1, topP: 1 };
+          const got = decoder.sampleOnDevice(ref.inputIds, n, greedy, createRng(1));
+          assert(got.join() === ref.greedy.join(), `${got.join(',')} vs ${ref.greedy.join(',')}`);
+          return `${n}/${n} tokens`;
+        } finally {
+          decoder.close();
+        }
       },
       noGpu,
     );

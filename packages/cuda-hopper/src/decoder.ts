@@ -9,7 +9,9 @@ import {
   deviceSamplerServes,
   isGreedySampling,
   type Program,
+  sharedStateMismatch,
   stateLayoutMismatch,
+  tokensPerStep,
   variantForContext,
 } from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
@@ -38,6 +40,12 @@ export interface CudaDecoderOptions extends CudaProgramOptions {
    * reaches, so the attention split follows the context instead of being fixed at compile time.
    */
   readonly variants?: readonly ProgramVariant[];
+  /**
+   * A prefill program on the decode program's state (the scheduler's placePrefillOnDecodeState): the
+   * prompt but its last token goes through it in steps of its tokens per step, in one launch, then the
+   * last through the decode program, whose logits or draws follow.
+   */
+  readonly prefill?: Program;
 }
 
 export class CudaDecoder {
@@ -46,6 +54,8 @@ export class CudaDecoder {
   private readonly vocab: number;
   private readonly hasSampler: boolean;
   private readonly variants: readonly ProgramVariant[];
+  private readonly prefillProgram: Program | undefined;
+  private readonly decodeProgram: Program;
   private pos = 0;
   private closed = false;
 
@@ -61,6 +71,12 @@ export class CudaDecoder {
     options: CudaDecoderOptions = {},
   ) {
     try {
+      if (options.prefill) {
+        checkGpuSupport(options.prefill, device.info.smCount);
+        const mismatch = sharedStateMismatch(program, options.prefill);
+        if (mismatch)
+          throw new Error(`the prefill program is not placed on the decode program's state (${mismatch})`);
+      }
       for (const v of options.variants ?? []) {
         checkGpuSupport(v.program, device.info.smCount);
         const mismatch = stateLayoutMismatch(program, v.program);
@@ -77,6 +93,8 @@ export class CudaDecoder {
       throw e;
     }
     this.variants = options.variants ?? [];
+    this.prefillProgram = options.prefill;
+    this.decodeProgram = program;
     this.maxSeqLen = program.maxSeqLen;
     this.hasSampler = program.io.sampling !== undefined;
     this.vocab = program.config.vocabSize;
@@ -97,6 +115,51 @@ export class CudaDecoder {
   }
 
   /**
+   * Feeds `tokens` from `position` and returns the logits [vocab] that predict the token after the last:
+   * all but the last through the prefill program (when there is one), the last as a decode step.
+   */
+  prefill(tokens: readonly number[]): Float32Array {
+    this.assertOpen('prefill');
+    if (tokens.length === 0) throw new RangeError('prefill of no tokens');
+    this.prefillSteps(tokens.slice(0, -1));
+    return this.step(tokens[tokens.length - 1]!);
+  }
+
+  /**
+   * Feeds `tokens` through the prefill program in one launch of ceil(length / T) steps, the last step
+   * padded where the cache has room (its extra positions' KV rows and argmax keys are rewritten or
+   * cleared before anything reads them), else whole steps only; the rest goes token by token, as all
+   * of them do without a prefill program.
+   */
+  private prefillSteps(tokens: readonly number[]): void {
+    const program = this.prefillProgram;
+    if (!program) {
+      for (const t of tokens) this.step(t);
+      return;
+    }
+    if (tokens.length === 0) return;
+    const T = tokensPerStep(program);
+    let steps = Math.ceil(tokens.length / T);
+    if (this.pos + steps * T > this.maxSeqLen) steps = Math.floor(tokens.length / T);
+    if (steps === 0) {
+      for (const t of tokens) this.step(t);
+      return;
+    }
+    const fed = Math.min(tokens.length, steps * T);
+    const padded = [...tokens.slice(0, fed), ...new Array<number>(steps * T - fed).fill(0)];
+    this.gpu.setTokens(padded, this.pos);
+    this.gpu.switchProgram(program);
+    this.gpu.run({ steps, pos0: this.pos });
+    // The padded step's head folded its argmax into its last position's keys, which a decode step
+    // there would fold into: back to the reset value (zero). Its KV rows are rewritten before read.
+    if (fed < steps * T) this.gpu.clearArgmaxKeys(this.pos + fed, this.pos + steps * T);
+    this.pos += fed;
+    // Back to a decode program: the sampler's tensors (setSampling, setUniforms) are only in those.
+    this.gpu.switchProgram(this.decodeFor(this.pos + 1));
+    for (const t of tokens.slice(fed)) this.step(t);
+  }
+
+  /**
    * Feeds `tokens` from `position`, then lets the program's own sampler (deviceSampler programs) draw
    * `count` tokens, each fed back as the next input, all in ONE launch. Returns the drawn tokens; the
    * last one is not fed (position advances by tokens.length + count - 1). `draws` gives one pair of
@@ -113,6 +176,14 @@ export class CudaDecoder {
       throw new Error('this program has no device sampler (compile it with deviceSampler)');
     if (tokens.length === 0 || !Number.isInteger(count) || count < 1)
       throw new RangeError('sampleOnDevice needs tokens and count >= 1');
+    if (tokens.length > 1 && this.prefillProgram) {
+      if (this.pos + tokens.length + count - 1 > this.maxSeqLen)
+        throw new RangeError(
+          `positions ${this.pos}..${this.pos + tokens.length + count - 2} exceed maxSeqLen ${this.maxSeqLen}`,
+        );
+      this.prefillSteps(tokens.slice(0, -1));
+      return this.sampleOnDevice(tokens.slice(-1), count, sampling, draws);
+    }
     const steps = tokens.length + count - 1;
     if (this.pos + steps > this.maxSeqLen)
       throw new RangeError(
@@ -134,9 +205,13 @@ export class CudaDecoder {
 
   /** One launch of `steps` steps from the current position, with the variant for the context it reaches. */
   private launch(steps: number): void {
-    if (this.variants.length > 0)
-      this.gpu.switchProgram(variantForContext(this.variants, this.pos + steps).program);
+    this.gpu.switchProgram(this.decodeFor(this.pos + steps));
     this.gpu.run({ steps, pos0: this.pos });
+  }
+
+  /** The decode program for a launch whose last step sees `context` positions. */
+  private decodeFor(context: number): Program {
+    return this.variants.length > 0 ? variantForContext(this.variants, context).program : this.decodeProgram;
   }
 
   /** Whether sampleOnDevice can serve these settings (the program has a sampler, top-k within its reach). */
@@ -150,6 +225,7 @@ export class CudaDecoder {
    */
   reset(promptLength = 0): void {
     this.assertOpen('reset');
+    this.gpu.switchProgram(this.decodeProgram); // its tensors are the ones reset initialises
     this.gpu.reset(promptLength);
     this.pos = 0;
   }

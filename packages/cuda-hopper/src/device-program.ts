@@ -14,6 +14,7 @@ import {
   isGreedySampling,
   opcodeInfo,
   type Program,
+  sharedStateMismatch,
   stateLayoutMismatch,
   type TensorEntry,
   tensorElementCount,
@@ -113,13 +114,15 @@ export class CudaProgram {
 
   /**
    * Runs the next launches with `program`, another decode program of the model on the same state
-   * layout (an attention variant; isa's stateLayoutMismatch): the weights, KV cache and every other
+   * layout (an attention variant; isa's stateLayoutMismatch) or a prefill program placed on this
+   * state (isa's sharedStateMismatch): the weights, KV cache and every other
    * state tensor stay where they are, its counters start at 0. The CPU VM's twin is
    * VmDecoder.switchProgram.
    */
   switchProgram(program: Program): void {
     if (program === this.current) return;
-    const mismatch = stateLayoutMismatch(this.current, program);
+    // An attention variant, or a prefill program placed on the decode program's state (and back).
+    const mismatch = stateLayoutMismatch(this.current, program) && sharedStateMismatch(this.current, program);
     if (mismatch) throw new Error(`switchProgram: not the same state layout (${mismatch})`);
     checkGpuSupport(program, this.device.info.smCount);
     const image = programImage(program);
@@ -214,6 +217,15 @@ export class CudaProgram {
     native.zeroCounters();
     this.epoch = 0;
     this.faulted = false;
+  }
+
+  /** The argmax keys of positions [from, to) back to their reset value (zero). */
+  clearArgmaxKeys(from: number, to: number): void {
+    const t = this.program.tensors[this.program.io.argmax]!;
+    const perPosition = (tensorElementCount(t) / this.program.maxSeqLen) * DTYPE_BYTES[t.dtype];
+    if (from < 0 || to > this.program.maxSeqLen || from > to)
+      throw new RangeError('clearArgmaxKeys: past the keys');
+    if (to > from) this.native().fillState(t.byteOffset + from * perPosition, (to - from) * perPosition, 0);
   }
 
   /** tokens[from ..] = ids (the rest keep their values; -1 means "continue from the argmax"). */

@@ -3,7 +3,8 @@
 # as <name>.node.xz.
 # Each variant is the megakernel compiled with a variant header from workbench/matvec/ (none: the
 # promoted kernel code) and optional -D flags; the addon and host session objects come from the
-# regular cmake-js build.
+# regular cmake-js build, the tensor maps' host encoder (which shares the MATMUL box size with the
+# kernel) is compiled with the variant's flags.
 # Usage: bash workbench/build-variants.sh name=[header.cuh][:-DFLAG=1 ...] ...
 #   e.g. bash workbench/build-variants.sh 01=01_row_per_warp.cuh promoted= stages6=:-DMK_STAGES=6
 set -euo pipefail
@@ -22,10 +23,12 @@ build_one() {
   "$nvcc" -gencode=arch=compute_90a,code=sm_90a -O3 -lineinfo -diag-suppress 550 -Xptxas=-v -DNDEBUG \
     -Xcompiler=-fPIC -std=c++17 -I"$pkg/csrc" "${flags[@]}" -c "$pkg/csrc/megakernel.cu" -o "$out/$name.o" \
     2> "$out/$name.ptxas.txt" || { cat "$out/$name.ptxas.txt"; return 1; }
+  "$nvcc" -O3 -Xcompiler=-fPIC -std=c++17 -I"$pkg/csrc" "${flags[@]}" -c "$pkg/csrc/tensor_maps.cu" \
+    -o "$out/$name.maps.o"
   c++ -fPIC -O3 -shared -Wl,-soname,megakernel_cuda.node -o "$out/$name.node" "$objs/addon/addon.cc.o" \
-    "$objs/session.cu.o" "$out/$name.o" -L"$cuda/targets/x86_64-linux/lib" "$cuda/lib64/libcudart_static.a" \
-    -ldl -lrt -lpthread
-  rm -f "$out/$name.o"
+    "$objs/session.cu.o" "$out/$name.maps.o" "$out/$name.o" -L"$cuda/targets/x86_64-linux/lib" \
+    "$cuda/lib64/libcudart_static.a" -ldl -lrt -lpthread
+  rm -f "$out/$name.o" "$out/$name.maps.o"
   # The device call carries the working tree (64 MiB in all): an xz'd addon is ~0.5 MB, the .node ~4.
   xz -T1 -f "$out/$name.node"
   echo "$name: $(grep -A2 '_ZN2mk10megakernel' "$out/$name.ptxas.txt" | grep -E 'Used|spill' | tr -s ' ' | tr '\n' ' ')"

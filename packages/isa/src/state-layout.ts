@@ -41,3 +41,24 @@ export function variantForContext<T extends ContextBand>(variants: readonly T[],
   if (variants.length === 0) throw new RangeError('no program variants');
   return variants.find((v) => context <= v.upToContext) ?? variants.at(-1)!;
 }
+
+/**
+ * Undefined when `b` can take turns with `a` on one device state as a prefill program placed on a decode
+ * program's memory (the scheduler's placePrefillOnDecodeState) or the other way round: the same arenas
+ * and maxSeqLen, and every tensor name the two share at one offset wherever dtype, region and shape
+ * agree (a same-named tensor of another shape is the prefill's own scratch). Else the first difference.
+ */
+export function sharedStateMismatch(a: Program, b: Program): string | undefined {
+  if (a.stateBytes !== b.stateBytes) return `state arenas of ${a.stateBytes} and ${b.stateBytes} bytes`;
+  if (a.weightBytes !== b.weightBytes) return `weight arenas of ${a.weightBytes} and ${b.weightBytes} bytes`;
+  if (a.maxSeqLen !== b.maxSeqLen) return `maxSeqLen ${a.maxSeqLen} and ${b.maxSeqLen}`;
+  const byName = new Map(a.tensors.map((t) => [t.name, t]));
+  for (const y of b.tensors) {
+    const x = byName.get(y.name);
+    if (!x || x.dtype !== y.dtype || x.region !== y.region || x.shape.join() !== y.shape.join()) continue;
+    if (x.byteOffset !== y.byteOffset) return `'${y.name}' lies at another offset`;
+  }
+  for (const key of ['tokens', 'argmax'] as const)
+    if (a.tensors[a.io[key]]!.byteOffset !== b.tensors[b.io[key]]!.byteOffset) return `io.${key} differs`;
+  return undefined;
+}

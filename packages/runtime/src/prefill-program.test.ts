@@ -6,9 +6,10 @@
  * and with the last token's logits only; and the strict VM's recorded accesses must be exactly the
  * ISA's (token rows, MATMUL's token range).
  */
+import { decodeQueue, Op } from '@megakernel/isa';
 import { loadCheckpoint } from '@megakernel/model';
 import { type AccessEvent, forward, runPrefill } from '@megakernel/reference-cpu';
-import { compile, verifyProgram } from '@megakernel/scheduler';
+import { compile, placePrefillOnDecodeState, verifyProgram } from '@megakernel/scheduler';
 import { describe, expect, it } from 'vitest';
 import { allFixtures } from '../../../test-support/fixtures.js';
 import { accessMismatches } from './testing/access-compare.js';
@@ -63,6 +64,39 @@ describe.each(allFixtures().map((f) => [f.name, f.dir]))('prefill program ≡ fo
     want.set(expected.subarray((T - 1) * vocab, T * vocab), 0);
     want.set(expected.subarray((PROMPT - 1) * vocab, PROMPT * vocab), vocab);
     expect(relativeError(got, want, 0, 2 * vocab)).toBeLessThan(TOLERANCE);
+  });
+
+  it('product tiles re-cut to 24 rows and token ranges of 3 verify and equal the forward pass', () => {
+    const program = compile(checkpoint, {
+      queues: 5,
+      maxSeqLen: PROMPT,
+      kvDtype: 'f32',
+      prefillTokens: T,
+      prefillLogits: 'all',
+      prefillMatmulRows: 24,
+      prefillMatmulTokens: 3,
+    });
+    expect(verifyProgram(program)).toEqual({ ok: true, violations: [] });
+    const matmuls = program.queues.flatMap((q) => decodeQueue(q)).filter((i) => i.opcode === Op.MATMUL);
+    expect(matmuls.length).toBeGreaterThan(0);
+    expect(Math.max(...matmuls.map((i) => i.a1))).toBeLessThanOrEqual(24);
+    expect(Math.max(...matmuls.map((i) => i.b0))).toBeLessThanOrEqual(3);
+    const got = runPrefill(program, checkpoint, prompt);
+    expect(relativeError(got, expected, 0, PROMPT * vocab)).toBeLessThan(TOLERANCE);
+  });
+
+  it("placed on the decode program's state, it computes the same logits", () => {
+    const decode = compile(checkpoint, { queues: 5, maxSeqLen: PROMPT, kvDtype: 'f32' });
+    const prefill = compile(checkpoint, {
+      queues: 5,
+      maxSeqLen: PROMPT,
+      kvDtype: 'f32',
+      prefillTokens: T,
+      prefillLogits: 'all',
+    });
+    const placed = placePrefillOnDecodeState([decode], prefill).prefill;
+    expect(placed.tensors.some((t, i) => t.byteOffset !== prefill.tensors[i]!.byteOffset)).toBe(true);
+    expect(runPrefill(placed, checkpoint, prompt)).toEqual(runPrefill(prefill, checkpoint, prompt));
   });
 
   it('the strict VM makes exactly the accesses the ISA declares', () => {

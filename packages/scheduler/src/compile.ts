@@ -57,12 +57,11 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
   // both modes (docs/decisions.md).
   const graph =
     tokens !== undefined
-      ? lowerPrefill(
-          lowerUnfused(config, ids, tiling, { ...o, prefill: true }),
-          tokens,
-          o.prefillLogits === 'all',
-          o.prefillMatmulTokens,
-        )
+      ? lowerPrefill(lowerUnfused(config, ids, tiling, { ...o, prefill: true }), tokens, {
+          allLogits: o.prefillLogits === 'all',
+          matmulTokens: o.prefillMatmulTokens,
+          ...(o.prefillMatmulRows !== undefined ? { matmulRows: o.prefillMatmulRows } : {}),
+        })
       : o.fused && !needsOpChain(config)
         ? lowerFused(config, ids, tiling, o)
         : lowerUnfused(config, ids, tiling, o);
@@ -114,6 +113,7 @@ export function compile(model: Checkpoint | RuntimeModelConfig, options: Compile
               prefillLogits: o.prefillLogits,
               prefillMatmulInputs: o.prefillMatmulInputs,
               prefillMatmulTokens: o.prefillMatmulTokens,
+              ...(o.prefillMatmulRows !== undefined ? { prefillMatmulRows: o.prefillMatmulRows } : {}),
             }
           : {}),
         costModel: o.costModel,

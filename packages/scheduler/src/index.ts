@@ -47,6 +47,7 @@ export {
   type TensorCategory,
   type TensorSpec,
 } from './plan-memory.js';
+export { type PrefillOnDecodeState, placePrefillOnDecodeState } from './prefill-state.js';
 export {
   PRESET_REPORT_PATH,
   type PresetReport,

@@ -1,7 +1,8 @@
 /**
  * Prefill lowering (issue 10): the op-per-step chain of one token, made to work on the T prompt tokens
  * of a step. Every product becomes one MATMUL per row tile and range of at most `matmulTokens` tokens
- * (all T by default: the weights read once; the GPU's tensor-core tile takes 128);
+ * (all T by default: the weights read once; the GPU's tensor-core tile takes 128); the row tiles are
+ * the chain's (sized for decode, one queue each) or, with `matmulRows`, that many rows each;
  * every other instruction is repeated per token, with its token field set, so it reads and writes that
  * token's rows of the token-axis tensors (token-axis.ts in the ISA) at position pos + token. Attention
  * of token t reads the KV rows the appends of tokens 0..t wrote this step: causal by construction.
@@ -13,12 +14,36 @@ import type { LoweredGraph } from './graph.js';
 /** The ops that turn the final hidden state into logits and the argmax. */
 const HEAD_KINDS = new Set(['final-norm', 'lm-head', 'logits-scale', 'logits-softcap', 'argmax']);
 
-export function lowerPrefill(
-  chain: LoweredGraph,
-  tokens: number,
-  allLogits: boolean,
-  matmulTokens: number = tokens,
-): LoweredGraph {
+export interface PrefillLowering {
+  readonly allLogits: boolean;
+  /** Tokens per MATMUL instruction (default: all of the step's). */
+  readonly matmulTokens?: number;
+  /** Weight rows per MATMUL instruction (default: the chain's row tiles). */
+  readonly matmulRows?: number;
+}
+
+/**
+ * The chain's row tiles of one product op, re-cut into tiles of `rows` rows: only where the op is
+ * MATVECs over one weight, each over all of K (prefill takes no split-K), covering one row range.
+ */
+function retile(tiles: readonly Instruction[], rows: number): Instruction[] {
+  const first = tiles[0]!;
+  const same = tiles.every(
+    (i) => i.opcode === Op.MATVEC && i.t1 === first.t1 && i.a2 === 0 && i.a3 === 0 && i.flags === first.flags,
+  );
+  if (!same) return [...tiles];
+  const sorted = [...tiles].sort((a, b) => a.a0 - b.a0);
+  for (let k = 1; k < sorted.length; k++)
+    if (sorted[k]!.a0 !== sorted[k - 1]!.a0 + sorted[k - 1]!.a1) return [...tiles];
+  const r0 = sorted[0]!.a0;
+  const end = sorted.at(-1)!.a0 + sorted.at(-1)!.a1;
+  const out: Instruction[] = [];
+  for (let r = r0; r < end; r += rows) out.push({ ...first, a0: r, a1: Math.min(rows, end - r) });
+  return out;
+}
+
+export function lowerPrefill(chain: LoweredGraph, tokens: number, o: PrefillLowering): LoweredGraph {
+  const { allLogits, matmulTokens = tokens, matmulRows } = o;
   const insts: Instruction[] = [];
   const opOf: number[] = [];
   const ops = chain.ops.map((op) => {
@@ -29,8 +54,9 @@ export function lowerPrefill(
       insts.push(inst);
       opOf.push(op.id);
     };
-    for (const node of op.nodes) {
-      const inst = chain.insts[node]!;
+    const chainInsts = op.nodes.map((node) => chain.insts[node]!);
+    const isProduct = !lastOnly && chainInsts.length > 0 && chainInsts.every((i) => i.opcode === Op.MATVEC);
+    for (const inst of isProduct && matmulRows !== undefined ? retile(chainInsts, matmulRows) : chainInsts) {
       if (lastOnly) push({ ...inst, token: tokens - 1 });
       // MATVEC and MATMUL share their operand slots and flags; b0 is MATMUL's token count.
       else if (inst.opcode === Op.MATVEC)

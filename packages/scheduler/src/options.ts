@@ -55,6 +55,11 @@ export interface CompileOptions {
   readonly prefillMatmulInputs?: 'f32' | 'bf16';
   /** Prefill: tokens per MATMUL instruction (default 128, the tensor-core tile; 1 to 256). */
   readonly prefillMatmulTokens?: number;
+  /**
+   * Prefill: weight rows per MATMUL instruction (1 to 4096; the tensor cores take 128 at most). Default:
+   * the op chain's decode row tiles, sized for one queue each.
+   */
+  readonly prefillMatmulRows?: number;
   /** Token the greedy argmax never picks (0xFFFFFFFF: none). */
   readonly suppressToken?: number;
   /**
@@ -85,6 +90,7 @@ export interface ResolvedOptions {
   readonly prefillLogits: 'last' | 'all';
   readonly prefillMatmulInputs: 'f32' | 'bf16';
   readonly prefillMatmulTokens: number;
+  readonly prefillMatmulRows: number | undefined;
   readonly suppressToken: number;
   readonly deviceSampler: boolean;
   readonly costModel: CostModelParams;
@@ -224,6 +230,9 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
   const prefillMatmulTokens = options.prefillMatmulTokens ?? PREFILL_MATMUL_TOKENS;
   if (!isPositiveInt(prefillMatmulTokens) || prefillMatmulTokens > 256)
     bad(`prefillMatmulTokens = ${prefillMatmulTokens}: 1 to 256`);
+  const prefillMatmulRows = options.prefillMatmulRows;
+  if (prefillMatmulRows !== undefined && (!isPositiveInt(prefillMatmulRows) || prefillMatmulRows > 4096))
+    bad(`prefillMatmulRows = ${prefillMatmulRows}: 1 to 4096`);
   const activationParts = options.activationParts ?? ACTIVATION_PARTS;
   if (!isPositiveInt(activationParts)) bad(`activationParts = ${activationParts}`);
   const kvDtype = options.kvDtype ?? 'bf16';
@@ -248,6 +257,7 @@ export function resolveOptions(config: RuntimeModelConfig, options: CompileOptio
     prefillLogits,
     prefillMatmulInputs,
     prefillMatmulTokens,
+    prefillMatmulRows,
     suppressToken,
     deviceSampler: options.deviceSampler ?? false,
     costModel: costModelFor(options.queues, options.costModel),

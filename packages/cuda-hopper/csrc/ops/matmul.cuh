@@ -45,50 +45,41 @@ __device__ inline bool matmul_tensor_cores(Consumer& c, const Plan& p, const Mat
   if (!c.wait_deps(p)) return false;  // y's previous values (accumulate) and this tile's outputs
   const uint32_t wg = uint32_t(c.warp) / 4;
   const bool mine = wg < 2 && 64u * wg < p.mm.tc;  // the same for the whole warpgroup
-  float d[N / 2];
-#pragma unroll
-  for (int i = 0; i < N / 2; ++i) d[i] = 0.f;
-  uint32_t held = Cfg::kStages;  // the stage this warp's last wgmma group still reads
+  float d[N / 2];  // the first product overwrites it (scale-d 0)
+  const uint32_t first = c.stageCount;
+  c.stageCount += p.mm.kSteps;
   bool ok = true;
-  for (uint32_t i = 0; i < p.mm.kSteps; ++i) {
-    const uint32_t slot = c.stageCount % Cfg::kStages;
-    const uint32_t parity = (c.stageCount / Cfg::kStages) & 1u;
-    ++c.stageCount;
-    if (!wait_mbar(&c.s.full[slot], parity, c.kp)) {
-      ok = false;
-      break;
-    }
-    if (!mine) {
+  if (!mine) {
+    for (uint32_t i = 0; i < p.mm.kSteps; ++i) {
+      const uint32_t g = first + i, slot = g % Cfg::kStages;
+      if (ok) ok = wait_mbar(&c.s.full[slot], (g / Cfg::kStages) & 1u, c.kp);
       __syncwarp();
       if (c.lane == 0) ptx::mbar_arrive(&c.s.empty[slot]);
-      continue;
     }
+    return ok;
+  }
+  // The wgmma pipeline: no call and no early exit inside it, or ptxas serialises every wgmma. After an
+  // abort the loop runs on without waiting (the products are garbage; the launch is ending anyway).
+  for (uint32_t i = 0; i < p.mm.kSteps; ++i) {
+    const uint32_t g = first + i, slot = g % Cfg::kStages;
+    if (ok) ok = wait_mbar(&c.s.full[slot], (g / Cfg::kStages) & 1u, c.kp);
     const uint32_t stage = ptx::smem_addr(c.s.ring[slot]);
     const uint32_t a = stage + wg * 64 * MatmulStage::kCols * 2, b = stage + MatmulStage::kWOffset;
     tc::fence_operands(d);
     tc::fence();
 #pragma unroll
     for (int kk = 0; kk < int(MatmulStage::kCols / 16); ++kk)
-      tc::mma_m64k16(d, tc::kmajor_sw128(a + kk * 32), tc::kmajor_sw128(b + kk * 32));
+      tc::mma_m64k16(d, tc::kmajor_sw128(a + kk * 32), tc::kmajor_sw128(b + kk * 32), (i | kk) != 0);
     tc::commit();
     tc::wait_group<1>();  // this step's group stays in flight; the one before it is done
     tc::fence_operands(d);
-    if (held < Cfg::kStages) {
-      __syncwarp();
-      if (c.lane == 0) ptx::mbar_arrive(&c.s.empty[held]);
-    }
-    held = slot;
+    if (i > 0 && c.lane == 0) ptx::mbar_arrive(&c.s.empty[(g - 1) % Cfg::kStages]);
   }
-  if (mine) {
-    tc::wait_group<0>();
-    tc::fence_operands(d);
-    if (ok && held < Cfg::kStages) {
-      __syncwarp();
-      if (c.lane == 0) ptx::mbar_arrive(&c.s.empty[held]);
-    }
-  }
+  tc::wait_group<0>();
+  tc::fence_operands(d);
+  if (c.lane == 0) ptx::mbar_arrive(&c.s.empty[(first + p.mm.kSteps - 1) % Cfg::kStages]);
   if (!ok) return false;
-  if (mine) {
+  {
     // wgmma's f32 D fragment: warp w of the warpgroup holds M rows 16 w .. 16 w + 15 (tokens);
     // d[4 j + e] is M row lane / 4 + 8 (e / 2), N column 8 j + 2 (lane % 4) + e % 2 (weight rows).
     const uint32_t m = 64 * wg + 16 * (uint32_t(c.warp) % 4) + uint32_t(c.lane) / 4;
@@ -104,13 +95,18 @@ __device__ inline bool matmul_tensor_cores(Consumer& c, const Plan& p, const Mat
   return true;
 }
 
-__device__ __noinline__ bool op_matmul(Consumer& c, const Plan& p) {
+// Inlined into the kernel: wgmma in a called function is serialised by ptxas (C7510). Only the kernel
+// instance for programs with MATMUL (kTensorCores) holds the tensor-core path: its code costs the
+// decode instance 23% of its speed (registers; workbench README, "prefill MATMUL").
+template <bool kTensorCores>
+__device__ __forceinline__ bool op_matmul(Consumer& c, const Plan& p) {
   const MatmulOps<Plan> op(p);
   // The 128-byte swizzle needs stages on its 1 KB atom; the detail is that alignment.
-  if (p.mm.n != 0 && (ptx::smem_addr(c.s.ring) % MatmulStage::kBoxBytes) != 0) {
-    c.fail(p, STATUS_UNSUPPORTED, MatmulStage::kBoxBytes);
+  if (p.mm.n != 0 && (ptx::smem_addr(c.s.ring) % MatmulStage::kSwizzleAtom) != 0) {
+    c.fail(p, STATUS_UNSUPPORTED, MatmulStage::kSwizzleAtom);
     return false;
   }
+  if constexpr (!kTensorCores) return matmul_cuda_cores(c, p, op);
   switch (p.mm.n) {
     case 16:
       return matmul_tensor_cores<16>(c, p, op);
@@ -119,7 +115,8 @@ __device__ __noinline__ bool op_matmul(Consumer& c, const Plan& p) {
     case 64:
       return matmul_tensor_cores<64>(c, p, op);
     case 128:
-      return matmul_tensor_cores<128>(c, p, op);
+      if constexpr (MatmulStage::kMaxRows >= 128) return matmul_tensor_cores<128>(c, p, op);
+      [[fallthrough]];
     default:
       return matmul_cuda_cores(c, p, op);
   }

@@ -13,6 +13,7 @@ import {
   type CompileOptions,
   compileAttentionVariants,
   needsOpChain,
+  placePrefillOnDecodeState,
 } from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
 import { compileWithProgress, withCompileProgress } from '../compile-with-progress.js';
@@ -106,11 +107,55 @@ export function compileCudaVariants(
   );
 }
 
+/**
+ * Prompt tokens per GPU prefill step: one tensor-core MATMUL tile of tokens (128, wgmma's M of two
+ * warpgroups), fewer when the context is shorter (decisions.md, "GPU prefill").
+ */
+export const CUDA_PREFILL_TOKENS = 128;
+/** Weight rows per prefill MATMUL: the kernel's wgmma N at most (csrc/matmul_plan.cuh). */
+export const CUDA_PREFILL_MATMUL_ROWS = 64;
+
+/**
+ * The GPU's prefill program, placed on the decode programs' state so that a session runs a prompt's
+ * whole steps with it and decodes over the KV cache it wrote: bf16 product inputs on the tensor cores.
+ */
+export function compileCudaPrefill(
+  checkpoint: LoadedCheckpoint,
+  variants: readonly AttentionVariant[],
+  options: CudaOptions & { readonly smCount?: number },
+): { variants: AttentionVariant[]; prefill: Program } {
+  const decode = cudaCompileOptions(checkpoint, options);
+  const prefill = compileWithProgress(
+    checkpoint,
+    {
+      queues: decode.queues,
+      maxSeqLen: options.maxSeqLen,
+      prefillTokens: Math.min(CUDA_PREFILL_TOKENS, options.maxSeqLen),
+      prefillMatmulInputs: 'bf16',
+      prefillMatmulRows: CUDA_PREFILL_MATMUL_ROWS,
+    },
+    options.onProgress,
+  );
+  const programs = [...new Set(variants.map((v) => v.program))];
+  const placed = placePrefillOnDecodeState(programs, prefill);
+  const moved = new Map(programs.map((p, i) => [p, placed.decode[i]!]));
+  return {
+    variants: variants.map((v) => ({ ...v, program: moved.get(v.program)! })),
+    prefill: placed.prefill,
+  };
+}
+
 export function createCudaSession(checkpoint: LoadedCheckpoint, options: CudaOptions): DecodeSession {
   const device = CudaDevice.open(0);
   let variants: AttentionVariant[];
+  let prefill: Program;
   try {
-    variants = compileCudaVariants(checkpoint, { ...options, smCount: device.info.smCount });
+    const withSms = { ...options, smCount: device.info.smCount };
+    ({ variants, prefill } = compileCudaPrefill(
+      checkpoint,
+      compileCudaVariants(checkpoint, withSms),
+      withSms,
+    ));
   } catch (e) {
     device.close();
     throw e;
@@ -119,6 +164,7 @@ export function createCudaSession(checkpoint: LoadedCheckpoint, options: CudaOpt
   // owns the device from here and closes it when it throws.
   return new CudaDecoder(device, variants[0]!.program, checkpoint, {
     variants,
+    prefill,
     onUpload: (p) => options.onProgress?.({ phase: 'upload', done: p.bytesDone, total: p.bytesTotal }),
   });
 }
