@@ -15,12 +15,12 @@ import {
   variantForContext,
 } from '@megakernel/isa';
 import type { TensorReader } from '@megakernel/model';
-import { checkGpuSupport } from './capabilities.js';
 import type { CudaDevice } from './device.js';
 import {
   CudaProgram,
   type CudaProgramOptions,
   drawWords,
+  programImage,
   type UniformDraws,
   type UploadProgress,
 } from './device-program.js';
@@ -72,13 +72,13 @@ export class CudaDecoder {
   ) {
     try {
       if (options.prefill) {
-        checkGpuSupport(options.prefill, device.info.smCount);
+        programImage(options.prefill, device.info.smCount); // checked and encoded now, not at the first prompt
         const mismatch = sharedStateMismatch(program, options.prefill);
         if (mismatch)
           throw new Error(`the prefill program is not placed on the decode program's state (${mismatch})`);
       }
       for (const v of options.variants ?? []) {
-        checkGpuSupport(v.program, device.info.smCount);
+        programImage(v.program, device.info.smCount);
         const mismatch = stateLayoutMismatch(program, v.program);
         if (mismatch) throw new Error(`a program variant is not on the program's state layout (${mismatch})`);
       }

@@ -68,8 +68,24 @@ export function drawWords(draws: UniformDraws, n: number): Uint32Array {
 
 const owners = new WeakMap<CudaDevice, CudaProgram>();
 
+/**
+ * Images of programs that passed checkGpuSupport on a GPU of some SM count: a session switching between
+ * a prefill program and its decode programs checks and encodes each once (checking a Llama-3.2-1B
+ * prefill program takes hundreds of milliseconds, which would land in every time to first token).
+ */
+const checkedImages = new WeakMap<Program, { smCount: number; image: ReturnType<typeof encodeImage> }>();
+
+export function programImage(program: Program, smCount: number) {
+  const known = checkedImages.get(program);
+  if (known && known.smCount === smCount) return known.image;
+  checkGpuSupport(program, smCount);
+  const image = encodeImage(program);
+  checkedImages.set(program, { smCount, image });
+  return image;
+}
+
 /** The tensor table and the queues of `program`, as loadProgram and swapQueues take them. */
-function programImage(program: Program) {
+function encodeImage(program: Program) {
   const queueLens = Uint32Array.from(program.queues, (q) => q.byteLength / INSTRUCTION_BYTES);
   const queues = new Uint8Array(program.queues.reduce((n, q) => n + q.byteLength, 0));
   let o = 0;
@@ -90,11 +106,10 @@ export class CudaProgram {
 
   /** Loads `program` onto `device` (replacing whatever program it held). */
   constructor(device: CudaDevice, program: Program, options: CudaProgramOptions = {}) {
-    checkGpuSupport(program, device.info.smCount);
+    const image = programImage(program, device.info.smCount);
     this.device = device;
     this.current = program;
     this.watchdogMs = options.watchdogMs ?? 2000;
-    const image = programImage(program);
     device.native.allocWeights(program.weightBytes);
     device.native.loadProgram(
       image.table,
@@ -124,8 +139,7 @@ export class CudaProgram {
     // An attention variant, or a prefill program placed on the decode program's state (and back).
     const mismatch = stateLayoutMismatch(this.current, program) && sharedStateMismatch(this.current, program);
     if (mismatch) throw new Error(`switchProgram: not the same state layout (${mismatch})`);
-    checkGpuSupport(program, this.device.info.smCount);
-    const image = programImage(program);
+    const image = programImage(program, this.device.info.smCount);
     this.native().swapQueues(
       image.table,
       image.queues,
