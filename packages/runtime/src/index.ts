@@ -61,7 +61,13 @@ export {
   type ProgressListener,
 } from './backend.js';
 export { compileForCpu } from './backends/cpu-vm.js';
-export { type CudaProbe, compileCudaVariants, compileForCuda, probeCuda } from './backends/cuda.js';
+export {
+  type CudaProbe,
+  compileCudaPrefill,
+  compileCudaVariants,
+  compileForCuda,
+  probeCuda,
+} from './backends/cuda.js';
 export { type OpenBackendOptions, type OpenedBackend, openBackend } from './backends/open.js';
 // Checking and measuring.
 export { BENCH_SAMPLING, benchDecode, benchDeviceDecode, type DecodeBenchResult } from './bench.js';

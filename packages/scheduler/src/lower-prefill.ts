@@ -8,7 +8,7 @@
  * of token t reads the KV rows the appends of tokens 0..t wrote this step: causal by construction.
  * Only the last token's logits and argmax are computed, unless every token's are asked for.
  */
-import { type Instruction, Op } from '@megakernel/isa';
+import { type Instruction, Op, opcodeInfo, operandField, readOperands } from '@megakernel/isa';
 import type { LoweredGraph } from './graph.js';
 
 /** The ops that turn the final hidden state into logits and the argmax. */
@@ -22,23 +22,32 @@ export interface PrefillLowering {
   readonly matmulRows?: number;
 }
 
+const MATVEC = opcodeInfo(Op.MATVEC)!;
+const ROW_START = operandField(MATVEC, 'rowStart')!;
+const ROW_COUNT = operandField(MATVEC, 'rowCount')!;
+
 /**
  * The chain's row tiles of one product op, re-cut into tiles of `rows` rows: only where the op is
  * MATVECs over one weight, each over all of K (prefill takes no split-K), covering one row range.
  */
 function retile(tiles: readonly Instruction[], rows: number): Instruction[] {
   const first = tiles[0]!;
+  const o = tiles.map((i) => readOperands(i, MATVEC));
   const same = tiles.every(
-    (i) => i.opcode === Op.MATVEC && i.t1 === first.t1 && i.a2 === 0 && i.a3 === 0 && i.flags === first.flags,
+    (i, k) =>
+      i.opcode === Op.MATVEC &&
+      o[k]!.W === o[0]!.W &&
+      o[k]!.kStart === 0 &&
+      o[k]!.kCount === 0 &&
+      i.flags === first.flags,
   );
   if (!same) return [...tiles];
-  const sorted = [...tiles].sort((a, b) => a.a0 - b.a0);
-  for (let k = 1; k < sorted.length; k++)
-    if (sorted[k]!.a0 !== sorted[k - 1]!.a0 + sorted[k - 1]!.a1) return [...tiles];
-  const r0 = sorted[0]!.a0;
-  const end = sorted.at(-1)!.a0 + sorted.at(-1)!.a1;
+  const ranges = o.map((x) => [x.rowStart!, x.rowStart! + x.rowCount!] as const).sort((x, y) => x[0] - y[0]);
+  for (let k = 1; k < ranges.length; k++) if (ranges[k]![0] !== ranges[k - 1]![1]) return [...tiles];
+  const end = ranges.at(-1)![1];
   const out: Instruction[] = [];
-  for (let r = r0; r < end; r += rows) out.push({ ...first, a0: r, a1: Math.min(rows, end - r) });
+  for (let r = ranges[0]![0]; r < end; r += rows)
+    out.push({ ...first, [ROW_START]: r, [ROW_COUNT]: Math.min(rows, end - r) });
   return out;
 }
 
