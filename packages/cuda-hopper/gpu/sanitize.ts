@@ -2,8 +2,9 @@
  * A small program for compute-sanitizer (memcheck, racecheck): a fixture (argv[2], default
  * llama-tiny) on 8 queues, 6 decode steps in one launch and one single-step launch, then 6 tokens
  * drawn by the device sampler in one launch (fused models), then 4 steps of a one-chunk variant of the
- * program switched in over the same state (CudaProgram.switchProgram). Prints the tokens; exit code 0
- * when it ran.
+ * program switched in over the same state (CudaProgram.switchProgram), then a prefill program (8 tokens
+ * a step, its MATMULs on the tensor cores: the kernel's other instance) over 16 tokens. Prints the
+ * tokens; exit code 0 when it ran.
  */
 import path from 'node:path';
 import { loadCheckpoint } from '@megakernel/model';
@@ -43,7 +44,20 @@ p.setTokens([1, 2, 3, 4, 5, 6, 7, 8]);
 p.run({ steps: 4, pos0: 0 });
 p.switchProgram(oneChunk);
 p.run({ steps: 4, pos0: 4 });
+const switched = p.readArgmaxTokens(4, 4);
+const decodeLogit = p.readLogits()[0];
+// The prefill instance: tensor-core MATMULs (TMA tiles, wgmma) and token rows, two steps of 8.
+const prefill = compile(checkpoint, {
+  queues: 8,
+  maxSeqLen: 16,
+  prefillTokens: 8,
+  prefillMatmulInputs: 'bf16',
+  prefillMatmulRows: 64,
+});
+const pp = new CudaProgram(device, prefill, { watchdogMs: 60000 });
+pp.uploadWeights(checkpoint);
+const prefillLogits = pp.runPrefill(Array.from({ length: 16 }, (_, i) => (i * 5 + 1) % 50));
 console.log(
-  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, sampled ${sampled.join(',')}, switched ${p.readArgmaxTokens(4, 4).join(',')}, logits[0] ${p.readLogits()[0]}`,
+  `sanitize run ok (${path.basename(dir)}): greedy ${tokens.join(',')}, sampled ${sampled.join(',')}, switched ${switched.join(',')}, logits[0] ${decodeLogit}, prefill logits[0] ${prefillLogits[0]}`,
 );
 device.close();
