@@ -39,30 +39,64 @@ interface Interval {
   readonly kind: AccessKind;
 }
 
+/** One tensor's producer intervals sorted by start, and the longest, so a query scans only a window. */
+interface TensorIntervals {
+  readonly list: Interval[];
+  readonly maxLength: number;
+}
+
 /** The producer op's accesses by tensor, for overlap queries. */
-function indexAccesses(nodes: readonly number[], accesses: readonly Access[][]): Map<number, Interval[]> {
-  const byTensor = new Map<number, Interval[]>();
+function indexAccesses(
+  nodes: readonly number[],
+  accesses: readonly Access[][],
+): Map<number, TensorIntervals> {
+  const lists = new Map<number, Interval[]>();
   for (const node of nodes) {
     for (const a of accesses[node]!) {
-      const list = byTensor.get(a.tensor) ?? [];
+      const list = lists.get(a.tensor) ?? [];
       for (let i = 0; i < a.intervals.length; i += 2)
         list.push({ lo: a.intervals[i]!, hi: a.intervals[i + 1]!, node, kind: a.kind });
-      byTensor.set(a.tensor, list);
+      lists.set(a.tensor, list);
     }
+  }
+  const byTensor = new Map<number, TensorIntervals>();
+  for (const [tensor, list] of lists) {
+    list.sort((x, y) => x.lo - y.lo);
+    byTensor.set(tensor, { list, maxLength: list.reduce((m, p) => Math.max(m, p.hi - p.lo), 0) });
   }
   return byTensor;
 }
 
-/** Producer tiles that conflict with one consumer tile's accesses. */
-function neededProducers(consumer: readonly Access[], producers: Map<number, Interval[]>): number[] {
+/** First index of `list` (sorted by lo) whose lo exceeds `bound`. */
+function firstAbove(list: readonly Interval[], bound: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.lo > bound) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Producer tiles that conflict with one consumer tile's accesses. A producer interval [p.lo, p.hi)
+ * overlaps [lo, hi) only if lo - maxLength < p.lo < hi, so each query scans that window of the sorted
+ * list (a prefill step's per-token consumers against 30k product-tile rows otherwise scan them all).
+ */
+function neededProducers(consumer: readonly Access[], producers: Map<number, TensorIntervals>): number[] {
   const need = new Set<number>();
   for (const a of consumer) {
-    const list = producers.get(a.tensor);
-    if (!list) continue;
+    const entry = producers.get(a.tensor);
+    if (!entry) continue;
+    const { list, maxLength } = entry;
     for (let i = 0; i < a.intervals.length; i += 2) {
       const lo = a.intervals[i]!;
       const hi = a.intervals[i + 1]!;
-      for (const p of list) if (p.lo < hi && lo < p.hi && conflicts(a.kind, p.kind)) need.add(p.node);
+      for (let k = firstAbove(list, lo - maxLength); k < list.length && list[k]!.lo < hi; k++) {
+        const p = list[k]!;
+        if (lo < p.hi && conflicts(a.kind, p.kind)) need.add(p.node);
+      }
     }
   }
   return [...need].sort((x, y) => x - y);
@@ -80,6 +114,10 @@ export function deriveCounters(graph: LoweredGraph, tensors: readonly TensorEntr
   const ctx = { pos: analysisPosition(tensors), kvRows: 'current' as const, skipWeights: true };
   const accesses = conflictingAccesses(graph.insts.map((inst) => instructionAccesses(inst, tensors, ctx)));
   const { ops } = graph;
+  // Each access as a string once: the per-edge keys below join them (a prefill program has 70k+ tiles).
+  const accessKeys = accesses.map((list) =>
+    list.map((a) => `${a.tensor}:${a.kind}:${a.intervals.join(',')}`),
+  );
 
   // need[c][e] = producer tiles consumer tile c needs through edge e of its op.
   const need: (number[] | 'all')[][] = graph.insts.map(() => []);
@@ -94,11 +132,15 @@ export function deriveCounters(graph: LoweredGraph, tensors: readonly TensorEntr
       const index = indexAccesses(producer.nodes, accesses);
       const cache = new Map<string, number[]>();
       for (const c of op.nodes) {
-        const relevant = accesses[c]!.filter((a) => index.has(a.tensor));
-        const key = relevant.map((a) => `${a.tensor}:${a.kind}:${a.intervals.join(',')}`).join('|');
+        const mine = accesses[c]!;
+        let key = '';
+        for (let i = 0; i < mine.length; i++) if (index.has(mine[i]!.tensor)) key += `${accessKeys[c]![i]}|`;
         let set = cache.get(key);
         if (set === undefined) {
-          set = neededProducers(relevant, index);
+          set = neededProducers(
+            mine.filter((a) => index.has(a.tensor)),
+            index,
+          );
           cache.set(key, set);
         }
         need[c]![e] = set;
@@ -106,13 +148,27 @@ export function deriveCounters(graph: LoweredGraph, tensors: readonly TensorEntr
     });
   }
 
+  // Coarsen one producer op at a time until no tile waits on more than two classes. Coarsening op X
+  // changes only X's classes (all its tiles become one; every other op's hash is over need sets that
+  // do not involve X), so the loop merges them in place and classifies from scratch once at the end,
+  // for the numbering and names emit uses (a prefill program takes ~50 rounds over 70k tiles).
   const coarse = new Set<number>();
+  let classes = classify(graph, need, coarse);
   for (;;) {
-    const classes = classify(graph, need, coarse);
     const overfull = findOverfull(graph, need, classes, coarse);
-    if (overfull === undefined) return emit(graph, need, classes, coarse);
+    if (overfull === undefined) break;
     coarse.add(overfull);
+    classes = mergeClasses(classes, graph.ops[overfull]!.nodes);
   }
+  return emit(graph, need, coarse.size > 0 ? classify(graph, need, coarse) : classes, coarse);
+}
+
+/** `classes` with every tile of `nodes` (one op) in one new class. */
+function mergeClasses(classes: Classes, nodes: readonly number[]): Classes {
+  const classOf = classes.classOf.slice();
+  const id = classes.members.length;
+  for (const n of nodes) classOf[n] = id;
+  return { classOf, members: [...classes.members, [...nodes]], names: classes.names };
 }
 
 interface Classes {
