@@ -15,7 +15,7 @@ import {
   compile,
   compileAttentionVariants,
   needsOpChain,
-  placePrefillOnDecodeState,
+  placePrefillOnVariants,
 } from '@megakernel/scheduler';
 import {
   CudaClosedError,
@@ -348,9 +348,9 @@ for (const name of fixtures) {
   const vocab = checkpoint.config.vocabSize;
   const want = decodeLogits.subarray((T - 1) * vocab, T * vocab);
   for (const tokens of [4, 5]) {
-    const session = () => {
-      const programs = [...new Set(variants.map((v) => v.program))];
-      const prefill = compile(checkpoint, {
+    const placed = placePrefillOnVariants(
+      variants,
+      compile(checkpoint, {
         queues: sms,
         maxSeqLen,
         kvDtype: 'f32',
@@ -358,15 +358,13 @@ for (const name of fixtures) {
         prefillTokens: tokens,
         prefillMatmulInputs: 'bf16',
         prefillMatmulRows: 64,
-      } as CompileOptions);
-      const placed = placePrefillOnDecodeState(programs, prefill);
-      const moved = new Map(programs.map((p, i) => [p, placed.decode[i]!]));
-      const bands = variants.map((v) => ({ ...v, program: moved.get(v.program)! }));
-      return new CudaDecoder(CudaDevice.open(0), bands[0]!.program, checkpoint, {
-        variants: bands,
+      } as CompileOptions),
+    );
+    const session = () =>
+      new CudaDecoder(CudaDevice.open(0), placed.variants[0]!.program, checkpoint, {
+        variants: placed.variants,
         prefill: placed.prefill,
       });
-    };
     await h.test(
       `GPU prefill session ${name} (${tokens} tokens a step): prompt logits = CPU VM decode (tol 2e-2), host greedy = transformers'`,
       () => {

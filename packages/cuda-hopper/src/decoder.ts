@@ -133,29 +133,22 @@ export class CudaDecoder {
    */
   private prefillSteps(tokens: readonly number[]): void {
     const program = this.prefillProgram;
-    if (!program) {
-      for (const t of tokens) this.step(t);
-      return;
-    }
-    if (tokens.length === 0) return;
-    const T = tokensPerStep(program);
-    let steps = Math.ceil(tokens.length / T);
+    const T = program ? tokensPerStep(program) : 0;
+    let steps = program ? Math.ceil(tokens.length / T) : 0;
     if (this.pos + steps * T > this.maxSeqLen) steps = Math.floor(tokens.length / T);
-    if (steps === 0) {
-      for (const t of tokens) this.step(t);
-      return;
-    }
     const fed = Math.min(tokens.length, steps * T);
-    const padded = [...tokens.slice(0, fed), ...new Array<number>(steps * T - fed).fill(0)];
-    this.gpu.setTokens(padded, this.pos);
-    this.gpu.switchProgram(program);
-    this.gpu.run({ steps, pos0: this.pos });
-    // The padded step's head folded its argmax into its last position's keys, which a decode step
-    // there would fold into: back to the reset value (zero). Its KV rows are rewritten before read.
-    if (fed < steps * T) this.gpu.clearArgmaxKeys(this.pos + fed, this.pos + steps * T);
-    this.pos += fed;
-    // Back to a decode program: the sampler's tensors (setSampling, setUniforms) are only in those.
-    this.gpu.switchProgram(this.decodeFor(this.pos + 1));
+    if (program && steps > 0) {
+      const padded = [...tokens.slice(0, fed), ...new Array<number>(steps * T - fed).fill(0)];
+      this.gpu.setTokens(padded, this.pos);
+      this.gpu.switchProgram(program);
+      this.gpu.run({ steps, pos0: this.pos });
+      // The padded step's head folded its argmax into its last position's keys, which a decode step
+      // there would fold into: back to the reset value (zero). Its KV rows are rewritten before read.
+      if (fed < steps * T) this.gpu.clearArgmaxKeys(this.pos + fed, this.pos + steps * T);
+      this.pos += fed;
+      // Back to a decode program: the sampler's tensors (setSampling, setUniforms) are only in those.
+      this.gpu.switchProgram(this.decodeFor(this.pos + 1));
+    }
     for (const t of tokens.slice(fed)) this.step(t);
   }
 
@@ -176,19 +169,16 @@ export class CudaDecoder {
       throw new Error('this program has no device sampler (compile it with deviceSampler)');
     if (tokens.length === 0 || !Number.isInteger(count) || count < 1)
       throw new RangeError('sampleOnDevice needs tokens and count >= 1');
-    if (tokens.length > 1 && this.prefillProgram) {
-      if (this.pos + tokens.length + count - 1 > this.maxSeqLen)
-        throw new RangeError(
-          `positions ${this.pos}..${this.pos + tokens.length + count - 2} exceed maxSeqLen ${this.maxSeqLen}`,
-        );
-      this.prefillSteps(tokens.slice(0, -1));
-      return this.sampleOnDevice(tokens.slice(-1), count, sampling, draws);
-    }
     const steps = tokens.length + count - 1;
     if (this.pos + steps > this.maxSeqLen)
       throw new RangeError(
         `positions ${this.pos}..${this.pos + steps - 1} exceed maxSeqLen ${this.maxSeqLen}`,
       );
+    // The prompt but its last token through the prefill program; the rest of the launch as before.
+    if (tokens.length > 1 && this.prefillProgram) {
+      this.prefillSteps(tokens.slice(0, -1));
+      return this.sampleOnDevice(tokens.slice(-1), count, sampling, draws);
+    }
     const first = this.pos + tokens.length - 1;
     this.gpu.setTokens([...tokens, ...new Array<number>(count - 1).fill(-1)], this.pos);
     this.gpu.setSampling(sampling);

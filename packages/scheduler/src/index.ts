@@ -47,7 +47,11 @@ export {
   type TensorCategory,
   type TensorSpec,
 } from './plan-memory.js';
-export { type PrefillOnDecodeState, placePrefillOnDecodeState } from './prefill-state.js';
+export {
+  type PrefillOnDecodeState,
+  placePrefillOnDecodeState,
+  placePrefillOnVariants,
+} from './prefill-state.js';
 export {
   PRESET_REPORT_PATH,
   type PresetReport,

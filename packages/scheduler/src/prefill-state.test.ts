@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../test-support/fixtures.js';
 import { compileAttentionVariants } from './attention-variants.js';
 import { compile } from './compile.js';
-import { placePrefillOnDecodeState } from './prefill-state.js';
+import { placePrefillOnDecodeState, placePrefillOnVariants } from './prefill-state.js';
 
 describe('placePrefillOnDecodeState', () => {
   const checkpoint = loadCheckpoint(fixture('llama-tiny').dir);
@@ -40,6 +40,16 @@ describe('placePrefillOnDecodeState', () => {
   it('leaves programs that validate strictly', () => {
     for (const p of [placed.prefill, ...placed.decode])
       expect(validateProgram(p, { mode: 'strict' }).map((v) => v.rule)).toEqual([]);
+  });
+
+  it('over attention variants: every band keeps its context and gets its placed program', () => {
+    const onVariants = placePrefillOnVariants(variants, prefill);
+    expect(onVariants.variants.map((v) => v.upToContext)).toEqual(variants.map((v) => v.upToContext));
+    onVariants.variants.forEach((v, i) => {
+      expect(v.program.stateBytes).toBe(onVariants.prefill.stateBytes);
+      expect(v.program.queues).toBe(variants[i]!.program.queues);
+    });
+    expect(onVariants.prefill.tensors).toEqual(placed.prefill.tensors);
   });
 
   it('refuses a prefill program whose KV cache differs from the decode one', () => {

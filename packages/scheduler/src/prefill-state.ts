@@ -8,6 +8,7 @@
  * decode state, whose arena grows to hold it, in every decode program given (they share one layout).
  */
 import { DTYPE_BYTES, type Program, type TensorEntry, tensorElementCount } from '@megakernel/isa';
+import type { AttentionVariant } from './attention-variants.js';
 import { CompileError } from './options.js';
 
 const ALIGN = 256;
@@ -66,5 +67,22 @@ export function placePrefillOnDecodeState(
   return {
     decode: decode.map((d) => ({ ...d, stateBytes: end })),
     prefill: { ...prefill, tensors, stateBytes: end },
+  };
+}
+
+/**
+ * placePrefillOnDecodeState over a session's attention variants (compileAttentionVariants): each
+ * distinct program placed once, every variant pointing at its placed program.
+ */
+export function placePrefillOnVariants(
+  variants: readonly AttentionVariant[],
+  prefill: Program,
+): { variants: AttentionVariant[]; prefill: Program } {
+  const programs = [...new Set(variants.map((v) => v.program))];
+  const placed = placePrefillOnDecodeState(programs, prefill);
+  const moved = new Map(programs.map((p, i) => [p, placed.decode[i]!]));
+  return {
+    variants: variants.map((v) => ({ ...v, program: moved.get(v.program)! })),
+    prefill: placed.prefill,
   };
 }

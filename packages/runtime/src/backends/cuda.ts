@@ -13,7 +13,7 @@ import {
   type CompileOptions,
   compileAttentionVariants,
   needsOpChain,
-  placePrefillOnDecodeState,
+  placePrefillOnVariants,
 } from '@megakernel/scheduler';
 import type { DecodeSession, ProgressListener } from '../backend.js';
 import { compileWithProgress, withCompileProgress } from '../compile-with-progress.js';
@@ -136,13 +136,7 @@ export function compileCudaPrefill(
     },
     options.onProgress,
   );
-  const programs = [...new Set(variants.map((v) => v.program))];
-  const placed = placePrefillOnDecodeState(programs, prefill);
-  const moved = new Map(programs.map((p, i) => [p, placed.decode[i]!]));
-  return {
-    variants: variants.map((v) => ({ ...v, program: moved.get(v.program)! })),
-    prefill: placed.prefill,
-  };
+  return placePrefillOnVariants(variants, prefill);
 }
 
 export function createCudaSession(checkpoint: LoadedCheckpoint, options: CudaOptions): DecodeSession {
